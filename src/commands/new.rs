@@ -1,0 +1,242 @@
+//! `pave new`: render a golden path into a new folder, record it in the lock, `git init` and
+//! commit. Everything is rendered in memory and written into a staging folder beside the target,
+//! which is renamed into place only when complete: a failure leaves nothing behind.
+
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+
+use crate::answers::{self, Answers, AnswerError, Asker, GivenAnswers, Value};
+use crate::apply;
+use crate::cli::NewArgs;
+use crate::error::Error;
+use crate::git;
+use crate::lock::{LOCK_PATH, LOCK_SCHEMA_PATH, Lock, LockEntry};
+use crate::manifest::{Parameter, ParameterType};
+use crate::plan::{Action, Plan};
+use crate::printer::Printer;
+use crate::render;
+use crate::repo_path::RepoPath;
+use crate::settings::CatalogChoice;
+
+pub fn run(args: &NewArgs, catalog: &CatalogChoice, printer: &Printer) -> Result<u8, Error> {
+    check_target(&args.dir)?;
+    let golden_path = catalog.load(&args.reference)?;
+    let manifest = &golden_path.manifest;
+
+    let given = given_answers(args)?;
+    let target_name = target_name(&args.dir);
+    let is_interactive = !args.no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let mut prompter = Prompter;
+    let asker: Option<&mut dyn Asker> = if is_interactive { Some(&mut prompter) } else { None };
+    let answers = answers::resolve(manifest, &given, &target_name, asker)?;
+
+    let components: Vec<String> = if args.only.is_empty() {
+        manifest.components.iter().filter(|(_, c)| c.default).map(|(n, _)| n.clone()).collect()
+    } else {
+        // Keep the manifest's order whatever order the flag used.
+        let mut chosen = Vec::new();
+        for name in &args.only {
+            if !manifest.components.contains_key(name) {
+                return Err(Error::Render(render::RenderError::UnknownComponent {
+                    golden_path: manifest.id(),
+                    name: name.clone(),
+                    known: manifest.components.keys().cloned().collect::<Vec<_>>().join(", "),
+                }));
+            }
+        }
+        for name in manifest.components.keys() {
+            if args.only.contains(name) {
+                chosen.push(name.clone());
+            }
+        }
+        chosen
+    };
+
+    let rendered = render::render(&golden_path, &answers, &components)?;
+    let entry = LockEntry::new(&manifest.name, &manifest.version, &golden_path.source, &answers, &components, &rendered);
+    let lock = Lock::new(entry);
+    let extra = vec![
+        (RepoPath::parse(LOCK_PATH).expect("constant path"), lock.to_yaml().into_bytes()),
+        (RepoPath::parse(LOCK_SCHEMA_PATH).expect("constant path"), crate::commands::schema::lock_schema().into_bytes()),
+    ];
+    let plan = Plan::new(&args.dir, rendered, extra);
+    print_plan(printer, &plan);
+
+    if args.dry_run {
+        printer.status("Dry run", &format!("{} files would be created in {}; nothing written", plan.count(Action::Create), args.dir.display()));
+        return Ok(0);
+    }
+
+    let commit = write_repo(args, &plan, &manifest.id(), &answers)?;
+    if let Some(commit) = &commit
+        && commit.used_fallback_author
+    {
+        printer.warn(&format!(
+            "git has no user.name/user.email; committed as {} <{}> (set them with `git config --global user.name …`)",
+            git::FALLBACK_AUTHOR.0,
+            git::FALLBACK_AUTHOR.1
+        ));
+    }
+    let commit_note = match &commit {
+        Some(c) => format!(", commit {} on {}", &c.id[..c.id.len().min(12)], c.branch),
+        None => String::new(),
+    };
+    printer.status(
+        "Created",
+        &format!("{} from {} ({} files{commit_note})", args.dir.display(), manifest.id(), plan.files.len()),
+    );
+    Ok(0)
+}
+
+/// The target must not exist, or be an empty folder (not a link to one).
+fn check_target(dir: &Path) -> Result<(), Error> {
+    let target = |why: &str| Error::Target { path: dir.to_owned(), why: why.to_owned() };
+    match std::fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::Read { path: dir.to_owned(), source: e }),
+        Ok(meta) if meta.file_type().is_symlink() => Err(target("is a symbolic link")),
+        Ok(meta) if !meta.is_dir() => Err(target("exists and is not a folder")),
+        Ok(_) => {
+            let mut entries = std::fs::read_dir(dir).map_err(|e| Error::Read { path: dir.to_owned(), source: e })?;
+            if entries.next().is_some() {
+                Err(target("exists and is not empty"))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+fn target_name(dir: &Path) -> String {
+    std::path::absolute(dir)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default()
+}
+
+fn given_answers(args: &NewArgs) -> Result<GivenAnswers, Error> {
+    let mut given = GivenAnswers::new();
+    if let Some(path) = &args.answers {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Read { path: path.clone(), source: e })?;
+        given.extend(answers::read_file(path, &text)?);
+    }
+    for arg in &args.set {
+        let (name, value) = answers::parse_set(arg).map_err(Error::Usage)?;
+        given.insert(name, value);
+    }
+    Ok(given)
+}
+
+fn print_plan(printer: &Printer, plan: &Plan) {
+    let width = plan.files.iter().map(|f| f.path.as_str().len()).max().unwrap_or(0);
+    for file in &plan.files {
+        let owner = match (&file.ownership, &file.component) {
+            (Some(o), Some(c)) => format!("{o:<7} {c}"),
+            _ => "pave".to_owned(),
+        };
+        printer.info(&format!("  {:<9} {:<width$}  {}", file.action.to_string(), file.path.as_str(), printer.dim(&owner)));
+    }
+}
+
+/// Writes the plan into a staging folder next to the target, commits, then renames it into place.
+fn write_repo(args: &NewArgs, plan: &Plan, gp_id: &str, answers: &Answers) -> Result<Option<git::Commit>, Error> {
+    let dir = std::path::absolute(&args.dir).map_err(|e| Error::Read { path: args.dir.clone(), source: e })?;
+    let parent = dir.parent().map(Path::to_owned).unwrap_or_else(|| PathBuf::from("/"));
+    std::fs::create_dir_all(&parent).map_err(|e| Error::Read { path: parent.clone(), source: e })?;
+    let staging = tempfile::Builder::new()
+        .prefix(".pave-new-")
+        .tempdir_in(&parent)
+        .map_err(|e| Error::Read { path: parent.clone(), source: e })?;
+    apply::write_plan(staging.path(), plan)?;
+    let commit = if args.no_git {
+        None
+    } else {
+        let service = answers.get("service_name").map(Value::to_string);
+        let subject = match service {
+            Some(name) => format!("Scaffold {name} from {gp_id}"),
+            None => format!("Scaffold from {gp_id}"),
+        };
+        let message = format!(
+            "{subject}\n\nRendered by pave {} (`pave new`); .pave/lock.yaml records the golden path,\nits answers and every file's ownership.\n",
+            env!("CARGO_PKG_VERSION")
+        );
+        let author = git::Author {
+            name: std::env::var("GIT_AUTHOR_NAME").ok().filter(|s| !s.is_empty()),
+            email: std::env::var("GIT_AUTHOR_EMAIL").ok().filter(|s| !s.is_empty()),
+        };
+        Some(git::init_and_commit(staging.path(), &message, &author)?)
+    };
+    set_folder_mode(staging.path()).map_err(|e| Error::Read { path: staging.path().to_owned(), source: e })?;
+    let staged = staging.keep();
+    if let Err(e) = std::fs::rename(&staged, &dir) {
+        let _ = std::fs::remove_dir_all(&staged);
+        return Err(Error::Target { path: dir, why: format!("could not be created: {e}") });
+    }
+    Ok(commit)
+}
+
+/// A staging folder is private (0700) while it fills; the repo it becomes is not.
+#[cfg(unix)]
+fn set_folder_mode(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
+}
+
+#[cfg(not(unix))]
+fn set_folder_mode(_: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Prompts on a terminal with dialoguer, showing each parameter's help and default.
+struct Prompter;
+
+impl Asker for Prompter {
+    fn ask(&mut self, name: &str, param: &Parameter, default: Option<&Value>) -> Result<Value, AnswerError> {
+        use dialoguer::{Confirm, Input, Select, theme::ColorfulTheme};
+        let theme = ColorfulTheme::default();
+        let constraint = param.constraint();
+        let mut prompt = name.to_owned();
+        if !param.help.is_empty() {
+            prompt.push_str(&format!(" — {}", param.help));
+        }
+        if !constraint.is_empty() && param.kind != ParameterType::Choice {
+            prompt.push_str(&format!(" [{constraint}]"));
+        }
+        let failed = |e: dialoguer::Error| AnswerError::Prompt(e.to_string());
+        match param.kind {
+            ParameterType::Boolean => {
+                let mut confirm = Confirm::with_theme(&theme).with_prompt(prompt);
+                if let Some(Value::Boolean(b)) = default {
+                    confirm = confirm.default(*b);
+                }
+                confirm.interact().map(Value::Boolean).map_err(failed)
+            }
+            ParameterType::Choice => {
+                let selected = default
+                    .and_then(|d| param.choices.iter().position(|c| Value::String(c.clone()) == *d))
+                    .unwrap_or(0);
+                Select::with_theme(&theme)
+                    .with_prompt(prompt)
+                    .items(&param.choices)
+                    .default(selected)
+                    .interact()
+                    .map(|i| Value::String(param.choices[i].clone()))
+                    .map_err(failed)
+            }
+            _ => {
+                let param_for_check = param.clone();
+                let mut input = Input::<String>::with_theme(&theme)
+                    .with_prompt(prompt)
+                    .allow_empty(default.is_some() || !param.required)
+                    .validate_with(move |text: &String| -> Result<(), String> {
+                        Value::from_text(&param_for_check, text).and_then(|v| param_for_check.check_value(&v))
+                    });
+                if let Some(d) = default {
+                    input = input.default(d.to_string());
+                }
+                let text = input.interact_text().map_err(failed)?;
+                Value::from_text(param, &text).map_err(AnswerError::Prompt)
+            }
+        }
+    }
+}

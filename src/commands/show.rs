@@ -1,0 +1,135 @@
+//! `pave show`: a golden path's parameters (type, default, constraint, help), components, and
+//! which files each component renders with which ownership.
+
+use crate::catalog::GoldenPath;
+use crate::cli::{Format, ShowArgs};
+use crate::error::Error;
+use crate::manifest::Ownership;
+use crate::printer::Printer;
+use crate::render::{TEMPLATE_SUFFIX, compile_glob};
+use crate::settings::CatalogChoice;
+
+pub fn run(args: &ShowArgs, catalog: &CatalogChoice, printer: &Printer) -> Result<u8, Error> {
+    let golden_path = catalog.load(&args.reference)?;
+    let files = file_table(&golden_path);
+    let m = &golden_path.manifest;
+    match args.format {
+        Format::Json => {
+            let json = serde_json::json!({
+                "name": m.name,
+                "version": m.version.to_string(),
+                "summary": m.summary,
+                "owners": m.owners,
+                "catalog": golden_path.source,
+                "parameters": m.parameters.iter().map(|(name, p)| {
+                    let mut value = serde_json::to_value(&p.value).expect("parameters serialise");
+                    value["name"] = serde_json::Value::String(name.clone());
+                    value
+                }).collect::<Vec<_>>(),
+                "components": m.components.iter().map(|(name, c)| serde_json::json!({
+                    "name": name, "summary": c.summary, "default": c.default,
+                    "files": files.iter().filter(|f| f.component == *name).map(|f| serde_json::json!({
+                        "path": f.path, "ownership": f.ownership, "condition": f.condition,
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            });
+            printer.data(&serde_json::to_string_pretty(&json).expect("JSON values serialise"));
+        }
+        Format::Text => printer.data(&text(&golden_path, &files)),
+    }
+    Ok(0)
+}
+
+struct FileRow {
+    component: String,
+    path: String,
+    ownership: Ownership,
+    condition: Option<String>,
+}
+
+/// Each template file's target path (segments unrendered), its ownership and its conditions.
+fn file_table(golden_path: &GoldenPath) -> Vec<FileRow> {
+    let rules: Vec<_> = golden_path
+        .manifest
+        .files
+        .iter()
+        .filter_map(|r| compile_glob(&r.value.glob).ok().map(|g| (g, &r.value)))
+        .collect();
+    let mut rows = Vec::new();
+    for source in golden_path.files.keys() {
+        let Some(rest) = source.strip_prefix("components/") else { continue };
+        let Some((component, rel)) = rest.split_once('/') else { continue };
+        let path = rel.strip_suffix(TEMPLATE_SUFFIX).unwrap_or(rel).to_owned();
+        let matching: Vec<_> = rules.iter().filter(|(g, _)| g.is_match(&path)).map(|(_, r)| *r).collect();
+        let ownership = matching.iter().find_map(|r| r.ownership).unwrap_or(Ownership::Managed);
+        let conditions: Vec<&str> = matching.iter().filter_map(|r| r.when.as_deref()).collect();
+        rows.push(FileRow {
+            component: component.to_owned(),
+            path,
+            ownership,
+            condition: (!conditions.is_empty()).then(|| conditions.join(" and ")),
+        });
+    }
+    rows
+}
+
+fn text(golden_path: &GoldenPath, files: &[FileRow]) -> String {
+    let m = &golden_path.manifest;
+    let mut out = format!("{}  {}\n", m.id(), m.summary);
+    if !m.owners.is_empty() {
+        out.push_str(&format!("owners: {}\n", m.owners.join(", ")));
+    }
+    out.push_str(&format!("catalog: {}\n\nParameters:\n", golden_path.source));
+    let rows: Vec<[String; 5]> = m
+        .parameters
+        .iter()
+        .map(|(name, p)| {
+            let p = &p.value;
+            let default = match (&p.default, p.required) {
+                (_, true) => "(required)".to_owned(),
+                (Some(serde_json::Value::String(s)), _) => format!("{s:?}"),
+                (Some(v), _) => v.to_string(),
+                (None, false) => "(none)".to_owned(),
+            };
+            [name.clone(), p.kind.to_string(), default, p.constraint(), p.help.clone()]
+        })
+        .collect();
+    out.push_str(&table(&["NAME", "TYPE", "DEFAULT", "CONSTRAINT", "HELP"], &rows));
+    out.push_str("\nComponents:\n");
+    for (name, c) in &m.components {
+        let default = if c.default { "" } else { " (not rendered by default)" };
+        out.push_str(&format!("  {name}: {}{default}\n", c.summary));
+        for f in files.iter().filter(|f| f.component == *name) {
+            let condition = f.condition.as_ref().map(|c| format!("  when {c}")).unwrap_or_default();
+            out.push_str(&format!("    {:<7}  {}{condition}\n", f.ownership.to_string(), f.path));
+        }
+    }
+    out.push_str("\nOwnership: managed = pave owns it (edits are drift); merged = edits kept, 3-way merged on upgrade; seeded = written once, then yours.\n");
+    out
+}
+
+/// A left-aligned text table; the last column is not padded.
+fn table(header: &[&str; 5], rows: &[[String; 5]]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut s = String::from(" ");
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(&format!(" {cell}"));
+            } else {
+                s.push_str(&format!(" {cell:<w$}", w = widths[i]));
+            }
+        }
+        s.trim_end().to_owned() + "\n"
+    };
+    let mut out = line(header.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}

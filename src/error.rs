@@ -1,0 +1,77 @@
+//! The top-level error: every module's error, the hint that tells a person what to do next, and
+//! the exit code. Rendered once, at the edge, by the printer.
+
+use std::path::PathBuf;
+
+use crate::answers::AnswerError;
+use crate::apply::ApplyError;
+use crate::catalog::CatalogError;
+use crate::git::GitError;
+use crate::render::RenderError;
+
+/// Exit code of an error (bad input, unreadable file, unreachable catalog).
+pub const EXIT_ERROR: u8 = 2;
+/// Exit code of a finding (drift, conflict, failing gate).
+pub const EXIT_FINDING: u8 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Answers(#[from] AnswerError),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Apply(#[from] ApplyError),
+    #[error(transparent)]
+    Git(#[from] GitError),
+    #[error("target {path} {why}")]
+    Target { path: PathBuf, why: String },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    /// What the person can do about it, when we know.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Answers(AnswerError::Missing(missing)) => {
+                let sets: Vec<String> = missing
+                    .iter()
+                    .map(|m| {
+                        let help = if m.help.is_empty() { String::new() } else { format!("  # {}", m.help) };
+                        format!("  --set {}=<{}>{help}", m.name, m.kind)
+                    })
+                    .collect();
+                Some(format!(
+                    "pass them on the command line, in an --answers file, or run on a terminal without --no-input:\n{}",
+                    sets.join("\n")
+                ))
+            }
+            Error::Answers(AnswerError::Invalid { .. } | AnswerError::Unknown { .. }) => {
+                Some("see the parameters with `pave show <golden-path>`".into())
+            }
+            Error::Catalog(CatalogError::UnknownGoldenPath { .. } | CatalogError::UnknownVersion { .. }) => {
+                Some("see what the catalog has with `pave list`".into())
+            }
+            Error::Target { .. } => Some("choose a new folder, or empty this one".into()),
+            Error::Render(RenderError::UnsafePath { .. }) => {
+                Some("answers and templated path segments must stay inside the target: no `..`, `/`, or absolute paths".into())
+            }
+            Error::Apply(ApplyError::Symlink { .. }) => {
+                Some("pave never writes through symbolic links; replace the link with a real folder or file".into())
+            }
+            _ => None,
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        EXIT_ERROR
+    }
+}

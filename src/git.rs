@@ -1,0 +1,55 @@
+//! Git through libgit2 (vendored): a new repo and its first commit.
+
+use std::path::{Path, PathBuf};
+
+/// The author of pave's commits when git has none configured.
+pub const FALLBACK_AUTHOR: (&str, &str) = ("pave", "pave@localhost");
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("git failed in {path}: {message}")]
+    Git { path: PathBuf, message: String },
+}
+
+/// Who commits: from the caller (`GIT_AUTHOR_*`), else git config, else [`FALLBACK_AUTHOR`].
+#[derive(Debug, Clone, Default)]
+pub struct Author {
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+/// The commit that was made.
+#[derive(Debug, Clone)]
+pub struct Commit {
+    pub id: String,
+    pub branch: String,
+    /// True when neither the caller nor git config named an author.
+    pub used_fallback_author: bool,
+}
+
+/// Initialises a repository at `dir` on branch `main` and commits everything in it.
+pub fn init_and_commit(dir: &Path, message: &str, author: &Author) -> Result<Commit, GitError> {
+    let err = |e: git2::Error| GitError::Git { path: dir.to_owned(), message: e.message().to_owned() };
+    let mut opts = git2::RepositoryInitOptions::new();
+    opts.initial_head("main");
+    let repo = git2::Repository::init_opts(dir, &opts).map_err(err)?;
+    let mut index = repo.index().map_err(err)?;
+    index.add_all(["*"], git2::IndexAddOption::DEFAULT, None).map_err(err)?;
+    index.write().map_err(err)?;
+    let tree_id = index.write_tree().map_err(err)?;
+    let tree = repo.find_tree(tree_id).map_err(err)?;
+    let config = repo.config().map_err(err)?;
+    let from_config = |key: &str| config.get_string(key).ok().filter(|s| !s.is_empty());
+    let name = author.name.clone().or_else(|| from_config("user.name"));
+    let email = author.email.clone().or_else(|| from_config("user.email"));
+    let used_fallback_author = name.is_none() || email.is_none();
+    let signature = git2::Signature::now(
+        name.as_deref().unwrap_or(FALLBACK_AUTHOR.0),
+        email.as_deref().unwrap_or(FALLBACK_AUTHOR.1),
+    )
+    .map_err(err)?;
+    let id = repo
+        .commit(Some("HEAD"), &signature, &signature, message, &tree, &[])
+        .map_err(err)?;
+    Ok(Commit { id: id.to_string(), branch: "main".into(), used_fallback_author })
+}

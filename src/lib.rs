@@ -1,0 +1,69 @@
+//! pave: the paved-path scaffolder of an internal developer platform.
+//!
+//! Data flows manifest → answers → render → plan → apply → lock (see docs/ARCHITECTURE.md).
+//! Engine modules never print, prompt, read the environment or exit; `commands` and `printer`
+//! are the edge.
+
+pub mod answers;
+pub mod apply;
+pub mod catalog;
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod git;
+pub mod lock;
+pub mod manifest;
+pub mod plan;
+pub mod printer;
+pub mod render;
+pub mod repo_path;
+pub mod settings;
+pub mod yaml;
+
+use clap::Parser as _;
+
+use crate::cli::{Cli, Command};
+use crate::error::Error;
+use crate::printer::Printer;
+use crate::settings::CatalogChoice;
+
+/// Parses the command line, runs the command and returns the process exit code.
+pub fn run() -> u8 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Usage errors exit 2, help and version exit 0; clap knows which.
+            let _ = e.print();
+            return u8::try_from(e.exit_code()).unwrap_or(error::EXIT_ERROR);
+        }
+    };
+    let printer = Printer::new(cli.global.quiet);
+    match dispatch(&cli, &printer) {
+        Ok(code) => code,
+        Err(e) => {
+            printer.error(&e.to_string(), e.hint().as_deref());
+            e.exit_code()
+        }
+    }
+}
+
+fn dispatch(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
+    match &cli.command {
+        Command::Schema(args) => return commands::schema::run(args, printer),
+        Command::Completions(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, "pave", &mut out);
+            printer.data(&String::from_utf8_lossy(&out));
+            return Ok(0);
+        }
+        _ => {}
+    }
+    let catalog = CatalogChoice::from_arg(cli.global.catalog.as_deref())?;
+    match &cli.command {
+        Command::New(args) => commands::new::run(args, &catalog, printer),
+        Command::List(args) => commands::list::run(args, &catalog, printer),
+        Command::Show(args) => commands::show::run(args, &catalog, printer),
+        Command::Schema(_) | Command::Completions(_) => unreachable!("handled above"),
+    }
+}

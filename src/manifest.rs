@@ -1,0 +1,413 @@
+//! The golden-path manifest (`golden-path.yaml`): its types, parsing and the checks that make a
+//! manifest usable before anything is rendered.
+//!
+//! Parsing is two steps: serde-saphyr turns YAML into these types (syntax and shape errors carry
+//! the line), then [`Manifest::validate`] checks what serde cannot (a default of the wrong type,
+//! a bad regex, an unknown component) and names the parameter and its line.
+
+use std::fmt;
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+
+use crate::yaml;
+
+/// The only manifest format this version of pave reads.
+pub const API_VERSION: &str = "pave.dev/v1";
+
+/// A golden path's manifest, as written in `golden-path.yaml`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "pave golden-path manifest")]
+pub struct Manifest {
+    /// Manifest format; must be `pave.dev/v1`.
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    /// Golden path name: lower-case letters, digits and dashes.
+    pub name: String,
+    /// Released version (semver). Every released version stays renderable.
+    #[schemars(with = "String")]
+    pub version: semver::Version,
+    /// One line saying what the golden path gives a repo.
+    #[serde(default)]
+    pub summary: String,
+    /// Teams that own the golden path.
+    #[serde(default)]
+    pub owners: Vec<String>,
+    /// Typed, validated parameters, asked in this order.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, Parameter>")]
+    pub parameters: IndexMap<String, Spanned<Parameter>>,
+    /// Independently applicable pieces; each is a folder under `components/`.
+    #[serde(default)]
+    pub components: IndexMap<String, Component>,
+    /// File rules: ownership (first matching rule that names one wins; default `managed`) and
+    /// `when` conditions (every matching rule's condition must hold or the file is not rendered).
+    #[serde(default)]
+    #[schemars(with = "Vec<FileRule>")]
+    pub files: Vec<Spanned<FileRule>>,
+    /// Template delimiters and whitespace handling, for golden paths whose files clash with
+    /// the default `{{ }}` syntax.
+    #[serde(default)]
+    pub syntax: Syntax,
+}
+
+/// The type of a parameter's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ParameterType {
+    String,
+    Integer,
+    Boolean,
+    Choice,
+    List,
+}
+
+impl fmt::Display for ParameterType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::String => "string",
+            Self::Integer => "integer",
+            Self::Boolean => "boolean",
+            Self::Choice => "choice",
+            Self::List => "list of strings",
+        })
+    }
+}
+
+/// One parameter of a golden path.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Parameter {
+    #[serde(rename = "type")]
+    pub kind: ParameterType,
+    /// Shown in prompts and `pave show`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub help: String,
+    /// A required parameter has no default: every render must answer it.
+    #[serde(default)]
+    pub required: bool,
+    /// Default value; a string default may use `{{ }}` with earlier answers and `target_name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<serde_json::Value>,
+    /// `string` and `list`: a regular expression each value must match (whole value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// `string`: minimum length in characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<usize>,
+    /// `string`: maximum length in characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<usize>,
+    /// `integer`: smallest allowed value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<i64>,
+    /// `integer`: largest allowed value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<i64>,
+    /// `choice`: the allowed values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<String>,
+}
+
+/// An independently applicable piece of a golden path.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Component {
+    #[serde(default)]
+    pub summary: String,
+    /// Rendered by `pave new` unless deselected.
+    #[serde(default = "yes")]
+    pub default: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What pave may do to a file after it rendered it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Ownership {
+    /// Owned by the golden path: a local edit is drift.
+    Managed,
+    /// Shared: local edits are allowed and 3-way merged on upgrade.
+    Merged,
+    /// Written once, then the repo's own.
+    Seeded,
+}
+
+impl fmt::Display for Ownership {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Managed => "managed",
+            Self::Merged => "merged",
+            Self::Seeded => "seeded",
+        })
+    }
+}
+
+/// A rule about the files whose target path matches `glob`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileRule {
+    /// Glob over the target path (`*` stays in a folder, `**` crosses folders).
+    pub glob: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ownership: Option<Ownership>,
+    /// A minijinja expression over the answers; the file is rendered only when it is true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+}
+
+/// Template delimiters; the defaults are Jinja's.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Syntax {
+    pub variable_start: String,
+    pub variable_end: String,
+    pub block_start: String,
+    pub block_end: String,
+    pub comment_start: String,
+    pub comment_end: String,
+}
+
+impl Default for Syntax {
+    fn default() -> Self {
+        Self {
+            variable_start: "{{".into(),
+            variable_end: "}}".into(),
+            block_start: "{%".into(),
+            block_end: "%}".into(),
+            comment_start: "{#".into(),
+            comment_end: "#}".into(),
+        }
+    }
+}
+
+/// Why a manifest cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("{file}:{line}: {message}")]
+    Syntax {
+        file: String,
+        line: u64,
+        message: String,
+    },
+    #[error("{file}:{line}: {field}: {message}")]
+    Invalid {
+        file: String,
+        line: u64,
+        field: String,
+        message: String,
+    },
+}
+
+impl Manifest {
+    /// Parses and validates `text`, read from `file` (used in messages).
+    pub fn parse(file: &str, text: &str) -> Result<Self, ManifestError> {
+        let manifest: Manifest = yaml::from_str(text).map_err(|e| ManifestError::Syntax {
+            file: file.to_owned(),
+            line: e.line,
+            message: e.message,
+        })?;
+        manifest.validate(file)?;
+        Ok(manifest)
+    }
+
+    /// `name@version`, the way golden paths are referred to in messages.
+    pub fn id(&self) -> String {
+        format!("{}@{}", self.name, self.version)
+    }
+
+    /// The parameters without their source spans, in declaration order.
+    pub fn parameter(&self, name: &str) -> Option<&Parameter> {
+        self.parameters.get(name).map(|p| &p.value)
+    }
+
+    fn validate(&self, file: &str) -> Result<(), ManifestError> {
+        let invalid = |line: u64, field: String, message: String| ManifestError::Invalid {
+            file: file.to_owned(),
+            line,
+            field,
+            message,
+        };
+        if self.api_version != API_VERSION {
+            return Err(invalid(
+                1,
+                "apiVersion".into(),
+                format!("unsupported `{}`; this pave reads `{API_VERSION}`", self.api_version),
+            ));
+        }
+        if !is_slug(&self.name) {
+            return Err(invalid(
+                1,
+                "name".into(),
+                format!("`{}` must be lower-case letters, digits and dashes", self.name),
+            ));
+        }
+        for (name, spanned) in &self.parameters {
+            let line = spanned.referenced.line();
+            let field = format!("parameters.{name}");
+            if !is_identifier(name) {
+                return Err(invalid(
+                    line,
+                    field,
+                    "a parameter name must be a template identifier (letters, digits, `_`)".into(),
+                ));
+            }
+            spanned
+                .value
+                .check_definition()
+                .map_err(|message| invalid(line, field, message))?;
+        }
+        if self.components.is_empty() {
+            return Err(invalid(
+                1,
+                "components".into(),
+                "a golden path needs at least one component".into(),
+            ));
+        }
+        for (index, rule) in self.files.iter().enumerate() {
+            let line = rule.referenced.line();
+            let field = format!("files[{index}]");
+            if let Err(e) = crate::render::compile_glob(&rule.value.glob) {
+                return Err(invalid(line, field, format!("bad glob: {e}")));
+            }
+            if let Some(when) = &rule.value.when {
+                let env = minijinja::Environment::new();
+                if let Err(e) = env.compile_expression(when) {
+                    return Err(invalid(line, field, format!("bad `when` expression: {e}")));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Parameter {
+    /// Checks that the definition is coherent; the message names the offending field.
+    fn check_definition(&self) -> Result<(), String> {
+        let only_for = |present: bool, field: &str, kinds: &[ParameterType]| {
+            if present && !kinds.contains(&self.kind) {
+                Err(format!("`{field}` does not apply to {} parameters", self.kind))
+            } else {
+                Ok(())
+            }
+        };
+        use ParameterType as T;
+        only_for(self.pattern.is_some(), "pattern", &[T::String, T::List])?;
+        only_for(self.min_length.is_some(), "min_length", &[T::String])?;
+        only_for(self.max_length.is_some(), "max_length", &[T::String])?;
+        only_for(self.min.is_some(), "min", &[T::Integer])?;
+        only_for(self.max.is_some(), "max", &[T::Integer])?;
+        only_for(!self.choices.is_empty(), "choices", &[T::Choice])?;
+        if self.kind == T::Choice && self.choices.is_empty() {
+            return Err("a choice parameter needs `choices`".into());
+        }
+        if let Some(pattern) = &self.pattern {
+            regex_lite::Regex::new(pattern).map_err(|e| format!("bad `pattern`: {e}"))?;
+        }
+        if let (Some(min), Some(max)) = (self.min, self.max)
+            && min > max
+        {
+            return Err(format!("`min` {min} is above `max` {max}"));
+        }
+        if let (Some(min), Some(max)) = (self.min_length, self.max_length)
+            && min > max
+        {
+            return Err(format!("`min_length` {min} is above `max_length` {max}"));
+        }
+        if self.required && self.default.is_some() {
+            return Err("a required parameter cannot have a default (drop one of them)".into());
+        }
+        if let Some(default) = &self.default {
+            // A templated default is checked once rendered, with the answers it depends on.
+            let is_templated = default.as_str().is_some_and(|s| s.contains("{{"));
+            if !is_templated {
+                crate::answers::Value::from_json(self, default)
+                    .and_then(|value| self.check_value(&value))
+                    .map_err(|e| format!("`default`: {e}"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The constraint in words, for `pave show` and prompts.
+    pub fn constraint(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(p) = &self.pattern {
+            parts.push(format!("matches {p}"));
+        }
+        match (self.min_length, self.max_length) {
+            (Some(a), Some(b)) => parts.push(format!("{a}..={b} chars")),
+            (Some(a), None) => parts.push(format!(">= {a} chars")),
+            (None, Some(b)) => parts.push(format!("<= {b} chars")),
+            (None, None) => {}
+        }
+        match (self.min, self.max) {
+            (Some(a), Some(b)) => parts.push(format!("{a}..={b}")),
+            (Some(a), None) => parts.push(format!(">= {a}")),
+            (None, Some(b)) => parts.push(format!("<= {b}")),
+            (None, None) => {}
+        }
+        if !self.choices.is_empty() {
+            parts.push(format!("one of {}", self.choices.join(", ")));
+        }
+        parts.join("; ")
+    }
+}
+
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn is_identifier(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "apiVersion: pave.dev/v1\nname: demo\nversion: 1.0.0\ncomponents:\n  app: {}\n";
+
+    #[test]
+    fn minimal_manifest_parses() {
+        let m = Manifest::parse("golden-path.yaml", MINIMAL).unwrap();
+        assert_eq!(m.id(), "demo@1.0.0");
+        assert!(m.components["app"].default);
+    }
+
+    #[test]
+    fn unknown_field_names_its_line() {
+        let text = format!("{MINIMAL}parameters:\n  x: {{type: string, colour: red}}\n");
+        let err = Manifest::parse("gp.yaml", &text).unwrap_err().to_string();
+        assert!(err.starts_with("gp.yaml:7:"), "{err}");
+        assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn default_out_of_range_is_refused_with_line() {
+        let text = format!("{MINIMAL}parameters:\n  n:\n    type: integer\n    max: 3\n    default: 9\n");
+        let err = Manifest::parse("gp.yaml", &text).unwrap_err().to_string();
+        assert!(err.contains("gp.yaml:8: parameters.n"), "{err}");
+        assert!(err.contains("at most 3"), "{err}");
+    }
+
+    #[test]
+    fn pattern_on_integer_is_refused() {
+        let text = format!("{MINIMAL}parameters:\n  n: {{type: integer, pattern: x}}\n");
+        let err = Manifest::parse("gp.yaml", &text).unwrap_err().to_string();
+        assert!(err.contains("`pattern` does not apply to integer parameters"), "{err}");
+    }
+}
