@@ -299,13 +299,29 @@ fn render_file(
 }
 
 fn template_error(gp_id: &str, source: &str, e: &minijinja::Error) -> RenderError {
-    // An error raised inside an included template names that file, not the includer.
-    let file = e.name().filter(|n| !n.is_empty()).unwrap_or(source).to_owned();
+    // An error inside an included template is reported where it happened, with the include
+    // chain after it, so the author fixes the right file.
+    let mut chain = vec![e];
+    let mut current: &dyn std::error::Error = e;
+    while let Some(next) = current.source() {
+        if let Some(inner) = next.downcast_ref::<minijinja::Error>() {
+            chain.push(inner);
+        }
+        current = next;
+    }
+    let root = chain.last().copied().unwrap_or(e);
+    let file = root.name().filter(|n| !n.is_empty()).unwrap_or(source).to_owned();
+    let mut message = plain_message(root);
+    for outer in chain.iter().rev().skip(1) {
+        if let (Some(name), Some(line)) = (outer.name(), outer.line()) {
+            message.push_str(&format!("\n  included from {name}:{line}"));
+        }
+    }
     RenderError::Template {
         golden_path: gp_id.to_owned(),
         file,
-        line: e.line(),
-        message: plain_message(e),
+        line: root.line(),
+        message,
     }
 }
 

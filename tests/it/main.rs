@@ -1,0 +1,11 @@
+//! pave's integration tests: one binary, one shared `support` module.
+
+mod bad_input;
+mod new;
+mod rendered_app;
+mod safety;
+mod schemas;
+mod show_list;
+mod snapshots;
+mod support;
+mod validators;

@@ -1,0 +1,100 @@
+//! Shared test support: a `pave()` runner, golden paths built in temp dirs, tree listings.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The pave binary with a clean, deterministic environment.
+pub fn pave() -> Command {
+    let mut cmd = Command::cargo_bin("pave").expect("pave binary is built");
+    cmd.env_remove("PAVE_CATALOG")
+        .env("NO_COLOR", "1")
+        .env("GIT_AUTHOR_NAME", "Test Author")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("HOME", std::env::temp_dir());
+    cmd
+}
+
+/// A golden path written into a temp dir, with a manifest and files below `components/`.
+pub struct GoldenPathBuilder {
+    pub dir: tempfile::TempDir,
+}
+
+pub const MANIFEST_HEAD: &str = "apiVersion: pave.dev/v1\nname: demo\nversion: 1.0.0\nsummary: a demo\n";
+
+impl GoldenPathBuilder {
+    /// A golden path with `manifest` as its `golden-path.yaml`.
+    pub fn new(manifest: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("golden-path.yaml"), manifest).unwrap();
+        Self { dir }
+    }
+
+    /// A small valid golden path: parameters `name` (string, required) and `port` (integer).
+    pub fn demo() -> Self {
+        Self::new(&format!(
+            "{MANIFEST_HEAD}parameters:\n  name: {{type: string, required: true, pattern: \"[a-z][a-z0-9-]*\"}}\n  port: {{type: integer, min: 1024, max: 65535, default: 8080}}\ncomponents:\n  app: {{summary: the app}}\n"
+        ))
+        .file("components/app/README.md.jinja", "# {{ name }} on {{ port }}\n")
+    }
+
+    /// Adds a file (relative to the golden path root).
+    pub fn file(self, rel: &str, content: &str) -> Self {
+        self.bytes(rel, content.as_bytes())
+    }
+
+    pub fn bytes(self, rel: &str, content: &[u8]) -> Self {
+        let path = self.dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+        self
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn arg(&self) -> String {
+        self.dir.path().display().to_string()
+    }
+}
+
+/// Every file below `root` (not `.git`), as relative path → bytes.
+pub fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    if !root.exists() {
+        return out;
+    }
+    for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(root).unwrap();
+        if rel.starts_with(".git") || !entry.file_type().is_file() {
+            continue;
+        }
+        out.insert(rel.to_str().unwrap().to_owned(), std::fs::read(entry.path()).unwrap());
+    }
+    out
+}
+
+/// True when `dir` does not exist or is empty.
+pub fn is_absent_or_empty(dir: &Path) -> bool {
+    !dir.exists() || std::fs::read_dir(dir).unwrap().next().is_none()
+}
+
+/// A fresh folder to render into, inside a temp dir that also holds nothing else.
+pub fn target() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("payments-api");
+    (tmp, dir)
+}
+
+/// The temp dir holds nothing but what the test put there: no staging leftovers.
+pub fn assert_no_leftovers(tmp: &Path) {
+    let left: Vec<_> = std::fs::read_dir(tmp)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".pave"))
+        .collect();
+    assert!(left.is_empty(), "staging left behind: {left:?}");
+}
