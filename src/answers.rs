@@ -339,7 +339,13 @@ pub fn resolve(
             answers.0.insert(name.clone(), value);
             continue;
         }
-        let default = default_value(name, param, &answers, target_name)?;
+        let default = match default_value(name, param, &answers, target_name) {
+            Ok(default) => default,
+            // A default built from a parameter that is itself missing cannot render; the
+            // missing one is what the person must fix, so only it is reported.
+            Err(AnswerError::BadDefault { .. }) if !missing.is_empty() => continue,
+            Err(e) => return Err(e),
+        };
         let value = match asker.as_deref_mut() {
             Some(asker) => Some(asker.ask(name, param, default.as_ref())?),
             None => default,
@@ -427,6 +433,17 @@ parameters:
         let AnswerError::Missing(missing) = &err else { panic!("{err}") };
         let names: Vec<_> = missing.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, ["service_name", "team"]);
+    }
+
+    #[test]
+    fn a_default_depending_on_a_missing_answer_reports_only_the_missing_one() {
+        let m = Manifest::parse(
+            "gp.yaml",
+            "apiVersion: pave.dev/v1\nname: demo\nversion: 1.0.0\ncomponents: {app: {}}\nparameters:\n  service_name: {type: string, pattern: \"[a-z]+\", default: \"{{ target_name }}\"}\n  description: {type: string, default: \"{{ service_name }} service\"}\n",
+        )
+        .unwrap();
+        let err = resolve(&m, &set(&[]), "Not_Valid", None).unwrap_err();
+        assert_eq!(err.to_string(), "1 required parameter is missing: `service_name`");
     }
 
     #[test]

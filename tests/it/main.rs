@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod new;
+mod prompts;
 mod rendered_app;
 mod safety;
 mod schemas;
