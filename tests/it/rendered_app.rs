@@ -18,7 +18,7 @@ fn rendered_app_compiles_and_its_tests_pass() {
         .success();
     let target_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/rendered-app");
     let out = Command::new(env!("CARGO"))
-        .args(["test", "--quiet"])
+        .args(["test", "--quiet", "--locked"])
         .current_dir(&dir)
         .env("CARGO_TARGET_DIR", &target_dir)
         .env_remove("RUSTFLAGS")
