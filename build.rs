@@ -10,7 +10,9 @@ fn main() {
     let mut entries = Vec::new();
     collect(&root, &root, &mut entries);
     entries.sort();
-    let mut out = String::from("/// Files of the built-in catalog: (path below golden-paths/, bytes, is executable).\n");
+    let mut out = String::from(
+        "/// Files of the built-in catalog: (path below golden-paths/, bytes, is executable).\n",
+    );
     out.push_str("pub static FILES: &[(&str, &[u8], bool)] = &[\n");
     for (rel, abs, exec) in entries {
         writeln!(out, "    ({rel:?}, include_bytes!({abs:?}), {exec}),").unwrap();
@@ -21,17 +23,29 @@ fn main() {
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String, bool)>) {
-    let mut children: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap()).collect();
+    let mut children: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .collect();
     children.sort_by_key(|e| e.file_name());
     for entry in children {
         let path = entry.path();
         let meta = std::fs::symlink_metadata(&path).unwrap();
-        assert!(!meta.file_type().is_symlink(), "symlink in the built-in catalog: {}", path.display());
+        assert!(
+            !meta.file_type().is_symlink(),
+            "symlink in the built-in catalog: {}",
+            path.display()
+        );
         if meta.is_dir() {
             collect(root, &path, out);
         } else {
             use std::os::unix::fs::PermissionsExt as _;
-            let rel = path.strip_prefix(root).unwrap().to_str().unwrap().replace('\\', "/");
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .replace('\\', "/");
             let exec = meta.permissions().mode() & 0o111 != 0;
             out.push((rel, path.to_str().unwrap().to_owned(), exec));
         }

@@ -66,13 +66,19 @@ impl Value {
                     .iter()
                     .map(|item| {
                         scalar_text(item).ok_or_else(|| {
-                            format!("expects a list of strings, got an item that is {}", json_kind(item))
+                            format!(
+                                "expects a list of strings, got an item that is {}",
+                                json_kind(item)
+                            )
                         })
                     })
                     .collect::<Result<Vec<_>, _>>()
                     .map(Value::List),
                 J::String(s) => Self::from_text(param, s),
-                other => Err(format!("expects a list of strings, got {}", json_kind(other))),
+                other => Err(format!(
+                    "expects a list of strings, got {}",
+                    json_kind(other)
+                )),
             },
         }
     }
@@ -150,7 +156,10 @@ impl Parameter {
                 if self.choices.iter().any(|c| c == s) {
                     Ok(())
                 } else {
-                    Err(format!("must be one of {}, got `{s}`", self.choices.join(", ")))
+                    Err(format!(
+                        "must be one of {}, got `{s}`",
+                        self.choices.join(", ")
+                    ))
                 }
             }
             (ParameterType::List, Value::List(items)) => {
@@ -179,7 +188,10 @@ pub enum Origin {
     /// `--set name=value`.
     CommandLine,
     /// An answers file, at a line.
-    File { path: PathBuf, line: u64 },
+    File {
+        path: PathBuf,
+        line: u64,
+    },
     Prompt,
 }
 
@@ -271,8 +283,8 @@ impl Answers {
 
 /// Reads an answers file: a YAML (or JSON) mapping of parameter names to values.
 pub fn read_file(path: &std::path::Path, text: &str) -> Result<GivenAnswers, AnswerError> {
-    let map: IndexMap<String, serde_saphyr::Spanned<serde_json::Value>> = crate::yaml::from_str(text)
-        .map_err(|e| AnswerError::File {
+    let map: IndexMap<String, serde_saphyr::Spanned<serde_json::Value>> =
+        crate::yaml::from_str(text).map_err(|e| AnswerError::File {
             path: path.to_owned(),
             message: format!("line {}: {}", e.line, e.message),
         })?;
@@ -283,7 +295,13 @@ pub fn read_file(path: &std::path::Path, text: &str) -> Result<GivenAnswers, Ans
                 path: path.to_owned(),
                 line: spanned.referenced.line(),
             };
-            (name, Given { value: RawValue::Json(spanned.value), origin })
+            (
+                name,
+                Given {
+                    value: RawValue::Json(spanned.value),
+                    origin,
+                },
+            )
         })
         .collect())
 }
@@ -299,7 +317,10 @@ pub fn parse_set(arg: &str) -> Result<(String, Given), String> {
     }
     Ok((
         name.to_owned(),
-        Given { value: RawValue::Text(value.to_owned()), origin: Origin::CommandLine },
+        Given {
+            value: RawValue::Text(value.to_owned()),
+            origin: Origin::CommandLine,
+        },
     ))
 }
 
@@ -317,7 +338,12 @@ pub fn resolve(
                 name: name.clone(),
                 origin: g.origin.clone(),
                 golden_path: manifest.id(),
-                known: manifest.parameters.keys().cloned().collect::<Vec<_>>().join(", "),
+                known: manifest
+                    .parameters
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
             });
         }
     }
@@ -361,7 +387,11 @@ pub fn resolve(
             }),
         }
     }
-    if missing.is_empty() { Ok(answers) } else { Err(AnswerError::Missing(missing)) }
+    if missing.is_empty() {
+        Ok(answers)
+    } else {
+        Err(AnswerError::Missing(missing))
+    }
 }
 
 /// The parameter's default, rendered against the answers so far when it is a template.
@@ -381,7 +411,8 @@ fn default_value(
     };
     let json = match json.as_str() {
         Some(template) if template.contains("{{") => {
-            let rendered = crate::render::render_default(template, so_far, target_name).map_err(bad)?;
+            let rendered =
+                crate::render::render_default(template, so_far, target_name).map_err(bad)?;
             serde_json::Value::String(rendered)
         }
         _ => json.clone(),
@@ -422,7 +453,10 @@ parameters:
     #[test]
     fn defaults_fill_in_and_templated_default_uses_target() {
         let a = resolve(&manifest(), &set(&["team=pay"]), "PaymentsApi", None).unwrap();
-        assert_eq!(a.get("service_name"), Some(&Value::String("payments-api".into())));
+        assert_eq!(
+            a.get("service_name"),
+            Some(&Value::String("payments-api".into()))
+        );
         assert_eq!(a.get("replicas"), Some(&Value::Integer(2)));
         assert_eq!(a.get("envs"), Some(&Value::List(vec!["prod".into()])));
     }
@@ -430,7 +464,9 @@ parameters:
     #[test]
     fn every_missing_parameter_is_listed() {
         let err = resolve(&manifest(), &set(&[]), "9", None).unwrap_err();
-        let AnswerError::Missing(missing) = &err else { panic!("{err}") };
+        let AnswerError::Missing(missing) = &err else {
+            panic!("{err}")
+        };
         let names: Vec<_> = missing.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, ["service_name", "team"]);
     }
@@ -443,17 +479,35 @@ parameters:
         )
         .unwrap();
         let err = resolve(&m, &set(&[]), "Not_Valid", None).unwrap_err();
-        assert_eq!(err.to_string(), "1 required parameter is missing: `service_name`");
+        assert_eq!(
+            err.to_string(),
+            "1 required parameter is missing: `service_name`"
+        );
     }
 
     #[test]
     fn typed_errors_name_parameter_and_constraint() {
         let cases = [
-            ("replicas=80", "parameter `replicas` must be at most 50, got 80 (--set)"),
-            ("replicas=two", "parameter `replicas` expects an integer, got `two` (--set)"),
-            ("canary=maybe", "parameter `canary` expects true or false, got `maybe` (--set)"),
-            ("ci=jenkins", "parameter `ci` must be one of github, gitlab, got `jenkins` (--set)"),
-            ("service_name=Bad_Name", "parameter `service_name` must match [a-z][a-z0-9-]*, got `Bad_Name` (--set)"),
+            (
+                "replicas=80",
+                "parameter `replicas` must be at most 50, got 80 (--set)",
+            ),
+            (
+                "replicas=two",
+                "parameter `replicas` expects an integer, got `two` (--set)",
+            ),
+            (
+                "canary=maybe",
+                "parameter `canary` expects true or false, got `maybe` (--set)",
+            ),
+            (
+                "ci=jenkins",
+                "parameter `ci` must be one of github, gitlab, got `jenkins` (--set)",
+            ),
+            (
+                "service_name=Bad_Name",
+                "parameter `service_name` must match [a-z][a-z0-9-]*, got `Bad_Name` (--set)",
+            ),
         ];
         for (arg, want) in cases {
             let err = resolve(&manifest(), &set(&["team=t", arg]), "x", None).unwrap_err();
@@ -464,13 +518,20 @@ parameters:
     #[test]
     fn unknown_parameter_is_refused() {
         let err = resolve(&manifest(), &set(&["team=t", "colour=red"]), "x", None).unwrap_err();
-        assert!(err.to_string().starts_with("unknown parameter `colour` (--set)"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("unknown parameter `colour` (--set)"),
+            "{err}"
+        );
     }
 
     #[test]
     fn answers_file_errors_carry_the_line() {
         let given = read_file(std::path::Path::new("a.yaml"), "team: t\nreplicas: 99\n").unwrap();
         let err = resolve(&manifest(), &given, "x", None).unwrap_err();
-        assert_eq!(err.to_string(), "parameter `replicas` must be at most 50, got 99 (a.yaml:2)");
+        assert_eq!(
+            err.to_string(),
+            "parameter `replicas` must be at most 50, got 99 (a.yaml:2)"
+        );
     }
 }

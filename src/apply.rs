@@ -35,17 +35,34 @@ pub fn write_plan(root: &Path, plan: &Plan) -> Result<(), ApplyError> {
 /// Writes `bytes` to `path` below `root` atomically. Folders on the way are created; any
 /// existing part of the way that is a symbolic link is refused, so a repo cannot redirect a
 /// write outside itself.
-pub fn write_atomic(root: &Path, path: &RepoPath, bytes: &[u8], is_executable: bool) -> Result<(), ApplyError> {
-    let io = |path: &Path, source| ApplyError::Io { path: path.to_owned(), source };
+pub fn write_atomic(
+    root: &Path,
+    path: &RepoPath,
+    bytes: &[u8],
+    is_executable: bool,
+) -> Result<(), ApplyError> {
+    let io = |path: &Path, source| ApplyError::Io {
+        path: path.to_owned(),
+        source,
+    };
     let mut dir = root.to_owned();
     let segments: Vec<&str> = path.segments().collect();
-    let (file_name, folders) = segments.split_last().expect("a RepoPath has at least one segment");
+    let (file_name, folders) = segments
+        .split_last()
+        .expect("a RepoPath has at least one segment");
     for folder in folders {
         dir.push(folder);
         match std::fs::symlink_metadata(&dir) {
-            Ok(meta) if meta.file_type().is_symlink() => return Err(ApplyError::Symlink { path: dir }),
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(ApplyError::Symlink { path: dir });
+            }
             Ok(meta) if meta.is_dir() => {}
-            Ok(_) => return Err(ApplyError::NotAFolder { path: dir, folder: (*folder).to_owned() }),
+            Ok(_) => {
+                return Err(ApplyError::NotAFolder {
+                    path: dir,
+                    folder: (*folder).to_owned(),
+                });
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 std::fs::create_dir(&dir).map_err(|e| io(&dir, e))?;
             }
@@ -71,7 +88,11 @@ pub fn write_atomic(root: &Path, path: &RepoPath, bytes: &[u8], is_executable: b
 #[cfg(unix)]
 fn set_mode(file: &std::fs::File, is_executable: bool) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt as _;
-    file.set_permissions(std::fs::Permissions::from_mode(if is_executable { 0o755 } else { 0o644 }))
+    file.set_permissions(std::fs::Permissions::from_mode(if is_executable {
+        0o755
+    } else {
+        0o644
+    }))
 }
 
 #[cfg(not(unix))]
@@ -88,7 +109,13 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let outside = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink(outside.path(), root.path().join(".github")).unwrap();
-        let err = write_atomic(root.path(), &RepoPath::parse(".github/ci.yml").unwrap(), b"x", false).unwrap_err();
+        let err = write_atomic(
+            root.path(),
+            &RepoPath::parse(".github/ci.yml").unwrap(),
+            b"x",
+            false,
+        )
+        .unwrap_err();
         assert!(matches!(err, ApplyError::Symlink { .. }), "{err}");
         assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
     }
@@ -100,7 +127,13 @@ mod tests {
         let victim = outside.path().join("victim");
         std::fs::write(&victim, "keep").unwrap();
         std::os::unix::fs::symlink(&victim, root.path().join("README.md")).unwrap();
-        let err = write_atomic(root.path(), &RepoPath::parse("README.md").unwrap(), b"x", false).unwrap_err();
+        let err = write_atomic(
+            root.path(),
+            &RepoPath::parse("README.md").unwrap(),
+            b"x",
+            false,
+        )
+        .unwrap_err();
         assert!(matches!(err, ApplyError::Symlink { .. }), "{err}");
         assert_eq!(std::fs::read_to_string(victim).unwrap(), "keep");
     }

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "pave", version, about = "The paved-path scaffolder: render, check and audit golden paths")]
+#[command(
+    name = "pave",
+    version,
+    about = "The paved-path scaffolder: render, check and audit golden paths"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

@@ -29,12 +29,17 @@ pub struct Commit {
 
 /// Initialises a repository at `dir` on branch `main` and commits everything in it.
 pub fn init_and_commit(dir: &Path, message: &str, author: &Author) -> Result<Commit, GitError> {
-    let err = |e: git2::Error| GitError::Git { path: dir.to_owned(), message: e.message().to_owned() };
+    let err = |e: git2::Error| GitError::Git {
+        path: dir.to_owned(),
+        message: e.message().to_owned(),
+    };
     let mut opts = git2::RepositoryInitOptions::new();
     opts.initial_head("main");
     let repo = git2::Repository::init_opts(dir, &opts).map_err(err)?;
     let mut index = repo.index().map_err(err)?;
-    index.add_all(["*"], git2::IndexAddOption::DEFAULT, None).map_err(err)?;
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .map_err(err)?;
     index.write().map_err(err)?;
     let tree_id = index.write_tree().map_err(err)?;
     let tree = repo.find_tree(tree_id).map_err(err)?;
@@ -51,5 +56,9 @@ pub fn init_and_commit(dir: &Path, message: &str, author: &Author) -> Result<Com
     let id = repo
         .commit(Some("HEAD"), &signature, &signature, message, &tree, &[])
         .map_err(err)?;
-    Ok(Commit { id: id.to_string(), branch: "main".into(), used_fallback_author })
+    Ok(Commit {
+        id: id.to_string(),
+        branch: "main".into(),
+        used_fallback_author,
+    })
 }

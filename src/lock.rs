@@ -126,17 +126,33 @@ mod tests {
     fn lock_round_trips_through_yaml() {
         let answers = Answers(
             [
-                ("team".to_owned(), crate::answers::Value::String("pay".into())),
+                (
+                    "team".to_owned(),
+                    crate::answers::Value::String("pay".into()),
+                ),
                 ("replicas".to_owned(), crate::answers::Value::Integer(2)),
                 ("canary".to_owned(), crate::answers::Value::Boolean(true)),
-                ("envs".to_owned(), crate::answers::Value::List(vec!["prod".into()])),
+                (
+                    "envs".to_owned(),
+                    crate::answers::Value::List(vec!["prod".into()]),
+                ),
                 ("train".to_owned(), crate::answers::Value::String("".into())),
-                ("slo".to_owned(), crate::answers::Value::String("99.9".into())),
+                (
+                    "slo".to_owned(),
+                    crate::answers::Value::String("99.9".into()),
+                ),
             ]
             .into_iter()
             .collect(),
         );
-        let mut entry = LockEntry::new("gp", &"1.0.0".parse().unwrap(), "builtin", &answers, &["app".into()], &Rendered::default());
+        let mut entry = LockEntry::new(
+            "gp",
+            &"1.0.0".parse().unwrap(),
+            "builtin",
+            &answers,
+            &["app".into()],
+            &Rendered::default(),
+        );
         entry.files.push(LockedFile {
             path: RepoPath::parse("src/main.rs").unwrap(),
             ownership: Ownership::Seeded,

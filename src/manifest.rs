@@ -240,14 +240,20 @@ impl Manifest {
             return Err(invalid(
                 1,
                 "apiVersion".into(),
-                format!("unsupported `{}`; this pave reads `{API_VERSION}`", self.api_version),
+                format!(
+                    "unsupported `{}`; this pave reads `{API_VERSION}`",
+                    self.api_version
+                ),
             ));
         }
         if !is_slug(&self.name) {
             return Err(invalid(
                 1,
                 "name".into(),
-                format!("`{}` must be lower-case letters, digits and dashes", self.name),
+                format!(
+                    "`{}` must be lower-case letters, digits and dashes",
+                    self.name
+                ),
             ));
         }
         for (name, spanned) in &self.parameters {
@@ -294,7 +300,10 @@ impl Parameter {
     fn check_definition(&self) -> Result<(), String> {
         let only_for = |present: bool, field: &str, kinds: &[ParameterType]| {
             if present && !kinds.contains(&self.kind) {
-                Err(format!("`{field}` does not apply to {} parameters", self.kind))
+                Err(format!(
+                    "`{field}` does not apply to {} parameters",
+                    self.kind
+                ))
             } else {
                 Ok(())
             }
@@ -379,7 +388,8 @@ fn is_identifier(s: &str) -> bool {
 mod tests {
     use super::*;
 
-    const MINIMAL: &str = "apiVersion: pave.dev/v1\nname: demo\nversion: 1.0.0\ncomponents:\n  app: {}\n";
+    const MINIMAL: &str =
+        "apiVersion: pave.dev/v1\nname: demo\nversion: 1.0.0\ncomponents:\n  app: {}\n";
 
     #[test]
     fn minimal_manifest_parses() {
@@ -398,7 +408,8 @@ mod tests {
 
     #[test]
     fn default_out_of_range_is_refused_with_line() {
-        let text = format!("{MINIMAL}parameters:\n  n:\n    type: integer\n    max: 3\n    default: 9\n");
+        let text =
+            format!("{MINIMAL}parameters:\n  n:\n    type: integer\n    max: 3\n    default: 9\n");
         let err = Manifest::parse("gp.yaml", &text).unwrap_err().to_string();
         assert!(err.contains("gp.yaml:8: parameters.n"), "{err}");
         assert!(err.contains("at most 3"), "{err}");
@@ -408,6 +419,9 @@ mod tests {
     fn pattern_on_integer_is_refused() {
         let text = format!("{MINIMAL}parameters:\n  n: {{type: integer, pattern: x}}\n");
         let err = Manifest::parse("gp.yaml", &text).unwrap_err().to_string();
-        assert!(err.contains("`pattern` does not apply to integer parameters"), "{err}");
+        assert!(
+            err.contains("`pattern` does not apply to integer parameters"),
+            "{err}"
+        );
     }
 }

@@ -102,22 +102,37 @@ pub fn render(
             return Err(RenderError::UnknownComponent {
                 golden_path: gp_id,
                 name: name.clone(),
-                known: manifest.components.keys().cloned().collect::<Vec<_>>().join(", "),
+                known: manifest
+                    .components
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
             });
         }
     }
     let env = environment(&manifest.syntax, Some(golden_path.files.clone()))
         .map_err(|e| template_error(&gp_id, "golden-path.yaml", &e))?;
-    let ctx = context(answers, Some((manifest.name.as_str(), &manifest.version.to_string())));
+    let ctx = context(
+        answers,
+        Some((manifest.name.as_str(), &manifest.version.to_string())),
+    );
     let rules = FileRules::new(golden_path, &env)?;
 
     let mut rendered = Rendered::default();
     for component in components {
         let prefix = format!("components/{component}/");
         for (source, file) in golden_path.files.range(prefix.clone()..) {
-            let Some(rel) = source.strip_prefix(&prefix) else { break };
-            let Some(target) = render_path(&env, &manifest.syntax, &ctx, &gp_id, source, rel)? else { continue };
-            let Some(ownership) = rules.decide(&target, &ctx, &gp_id)? else { continue };
+            let Some(rel) = source.strip_prefix(&prefix) else {
+                break;
+            };
+            let Some(target) = render_path(&env, &manifest.syntax, &ctx, &gp_id, source, rel)?
+            else {
+                continue;
+            };
+            let Some(ownership) = rules.decide(&target, &ctx, &gp_id)? else {
+                continue;
+            };
             if target.as_str().starts_with(RESERVED_PREFIX) {
                 return Err(RenderError::Reserved {
                     golden_path: gp_id,
@@ -150,7 +165,11 @@ pub fn render(
 }
 
 /// Renders a parameter's templated default against the answers so far.
-pub fn render_default(template: &str, so_far: &Answers, target_name: &str) -> Result<String, String> {
+pub fn render_default(
+    template: &str,
+    so_far: &Answers,
+    target_name: &str,
+) -> Result<String, String> {
     let env = environment(&Syntax::default(), None).map_err(|e| e.to_string())?;
     let mut ctx = context(so_far, None);
     ctx.insert("target_name".into(), minijinja::Value::from(target_name));
@@ -163,13 +182,21 @@ fn context(answers: &Answers, golden_path: Option<(&str, &str)>) -> Context {
     let mut ctx: Context = answers
         .0
         .iter()
-        .map(|(k, v)| (k.clone(), minijinja::Value::from(minijinja::value::Serde(v))))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                minijinja::Value::from(minijinja::value::Serde(v)),
+            )
+        })
         .collect();
     if let Some((name, version)) = golden_path {
         let mut gp = BTreeMap::new();
         gp.insert("name", minijinja::Value::from(name));
         gp.insert("version", minijinja::Value::from(version));
-        ctx.insert("golden_path".into(), minijinja::Value::from(minijinja::value::Serde(&gp)));
+        ctx.insert(
+            "golden_path".into(),
+            minijinja::Value::from(minijinja::value::Serde(&gp)),
+        );
     }
     ctx
 }
@@ -194,10 +221,18 @@ fn environment(
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_fuel(Some(FUEL));
     env.set_recursion_limit(RECURSION_LIMIT);
-    env.add_filter("kebab_case", |s: String| heck::ToKebabCase::to_kebab_case(s.as_str()));
-    env.add_filter("snake_case", |s: String| heck::ToSnakeCase::to_snake_case(s.as_str()));
-    env.add_filter("pascal_case", |s: String| heck::ToPascalCase::to_pascal_case(s.as_str()));
-    env.add_filter("camel_case", |s: String| heck::ToLowerCamelCase::to_lower_camel_case(s.as_str()));
+    env.add_filter("kebab_case", |s: String| {
+        heck::ToKebabCase::to_kebab_case(s.as_str())
+    });
+    env.add_filter("snake_case", |s: String| {
+        heck::ToSnakeCase::to_snake_case(s.as_str())
+    });
+    env.add_filter("pascal_case", |s: String| {
+        heck::ToPascalCase::to_pascal_case(s.as_str())
+    });
+    env.add_filter("camel_case", |s: String| {
+        heck::ToLowerCamelCase::to_lower_camel_case(s.as_str())
+    });
     env.add_filter("screaming_snake_case", |s: String| {
         heck::ToShoutySnakeCase::to_shouty_snake_case(s.as_str())
     });
@@ -228,12 +263,14 @@ fn environment(
                 return Ok(None);
             }
             match files.get(name) {
-                Some(file) => String::from_utf8(file.bytes.clone()).map(Some).map_err(|_| {
-                    minijinja::Error::new(
-                        minijinja::ErrorKind::TemplateNotFound,
-                        format!("`{name}` is not UTF-8 text and cannot be included"),
-                    )
-                }),
+                Some(file) => String::from_utf8(file.bytes.clone())
+                    .map(Some)
+                    .map_err(|_| {
+                        minijinja::Error::new(
+                            minijinja::ErrorKind::TemplateNotFound,
+                            format!("`{name}` is not UTF-8 text and cannot be included"),
+                        )
+                    }),
                 None => Ok(None),
             }
         }),
@@ -274,11 +311,13 @@ fn render_path(
         }
         *last = stripped.to_owned();
     }
-    RepoPath::from_segments(&segments).map(Some).map_err(|error| RenderError::UnsafePath {
-        golden_path: gp_id.to_owned(),
-        file: source.to_owned(),
-        error,
-    })
+    RepoPath::from_segments(&segments)
+        .map(Some)
+        .map_err(|error| RenderError::UnsafePath {
+            golden_path: gp_id.to_owned(),
+            file: source.to_owned(),
+            error,
+        })
 }
 
 fn render_file(
@@ -291,7 +330,9 @@ fn render_file(
     if !source.ends_with(TEMPLATE_SUFFIX) {
         return Ok(file.bytes.clone());
     }
-    let template = env.get_template(source).map_err(|e| template_error(gp_id, source, &e))?;
+    let template = env
+        .get_template(source)
+        .map_err(|e| template_error(gp_id, source, &e))?;
     template
         .render(ctx)
         .map(String::into_bytes)
@@ -310,7 +351,11 @@ fn template_error(gp_id: &str, source: &str, e: &minijinja::Error) -> RenderErro
         current = next;
     }
     let root = chain.last().copied().unwrap_or(e);
-    let file = root.name().filter(|n| !n.is_empty()).unwrap_or(source).to_owned();
+    let file = root
+        .name()
+        .filter(|n| !n.is_empty())
+        .unwrap_or(source)
+        .to_owned();
     let mut message = plain_message(root);
     for outer in chain.iter().rev().skip(1) {
         if let (Some(name), Some(line)) = (outer.name(), outer.line()) {
@@ -346,13 +391,23 @@ pub fn compile_glob(glob: &str) -> Result<GlobMatcher, globset::Error> {
         .map(|g| g.compile_matcher())
 }
 
+/// A file rule's `when`, compiled, with its manifest line and text for messages.
+struct Condition<'a> {
+    expression: minijinja::Expression<'a, 'a>,
+    line: u64,
+    text: &'a str,
+}
+
 /// The manifest's file rules, compiled once per render.
 struct FileRules<'a> {
-    rules: Vec<(GlobMatcher, Option<Ownership>, Option<(minijinja::Expression<'a, 'a>, u64, &'a str)>)>,
+    rules: Vec<(GlobMatcher, Option<Ownership>, Option<Condition<'a>>)>,
 }
 
 impl<'a> FileRules<'a> {
-    fn new(golden_path: &'a GoldenPath, env: &'a Environment<'static>) -> Result<Self, RenderError> {
+    fn new(
+        golden_path: &'a GoldenPath,
+        env: &'a Environment<'static>,
+    ) -> Result<Self, RenderError> {
         let gp_id = golden_path.manifest.id();
         let mut rules = Vec::new();
         for spanned in &golden_path.manifest.files {
@@ -365,16 +420,18 @@ impl<'a> FileRules<'a> {
                 message: e.to_string(),
             })?;
             let when = match &rule.when {
-                Some(expr) => Some((
-                    env.compile_expression(expr.as_str()).map_err(|e| RenderError::When {
-                        golden_path: gp_id.clone(),
-                        line,
-                        expression: expr.clone(),
-                        message: plain_message(&e),
+                Some(text) => Some(Condition {
+                    expression: env.compile_expression(text.as_str()).map_err(|e| {
+                        RenderError::When {
+                            golden_path: gp_id.clone(),
+                            line,
+                            expression: text.clone(),
+                            message: plain_message(&e),
+                        }
                     })?,
                     line,
-                    expr.as_str(),
-                )),
+                    text: text.as_str(),
+                }),
                 None => None,
             };
             rules.push((glob, rule.ownership, when));
@@ -383,19 +440,27 @@ impl<'a> FileRules<'a> {
     }
 
     /// The ownership of `path`, or `None` when a matching rule's `when` is false.
-    fn decide(&self, path: &RepoPath, ctx: &Context, gp_id: &str) -> Result<Option<Ownership>, RenderError> {
+    fn decide(
+        &self,
+        path: &RepoPath,
+        ctx: &Context,
+        gp_id: &str,
+    ) -> Result<Option<Ownership>, RenderError> {
         let mut ownership = None;
         for (glob, rule_ownership, when) in &self.rules {
             if !glob.is_match(path.as_str()) {
                 continue;
             }
-            if let Some((expr, line, text)) = when {
-                let value = expr.eval(ctx).map_err(|e| RenderError::When {
-                    golden_path: gp_id.to_owned(),
-                    line: *line,
-                    expression: (*text).to_owned(),
-                    message: plain_message(&e),
-                })?;
+            if let Some(condition) = when {
+                let value = condition
+                    .expression
+                    .eval(ctx)
+                    .map_err(|e| RenderError::When {
+                        golden_path: gp_id.to_owned(),
+                        line: condition.line,
+                        expression: condition.text.to_owned(),
+                        message: plain_message(&e),
+                    })?;
                 if !value.is_true() {
                     return Ok(None);
                 }
@@ -413,7 +478,14 @@ mod tests {
     use super::*;
 
     fn answers() -> Answers {
-        Answers([("name".to_owned(), crate::answers::Value::String("PaymentsApi".into()))].into_iter().collect())
+        Answers(
+            [(
+                "name".to_owned(),
+                crate::answers::Value::String("PaymentsApi".into()),
+            )]
+            .into_iter()
+            .collect(),
+        )
     }
 
     #[test]
@@ -424,7 +496,10 @@ mod tests {
             "t",
         )
         .unwrap();
-        assert_eq!(out, "payments-api payments_api PaymentsApi paymentsApi PAYMENTS_API");
+        assert_eq!(
+            out,
+            "payments-api payments_api PaymentsApi paymentsApi PAYMENTS_API"
+        );
     }
 
     #[test]
@@ -435,7 +510,11 @@ mod tests {
 
     #[test]
     fn no_environment_access() {
-        for t in ["{{ env.HOME }}", "{{ range(3) | map('env') }}", "{% include '/etc/passwd' %}"] {
+        for t in [
+            "{{ env.HOME }}",
+            "{{ range(3) | map('env') }}",
+            "{% include '/etc/passwd' %}",
+        ] {
             assert!(render_default(t, &answers(), "t").is_err(), "{t}");
         }
     }

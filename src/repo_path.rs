@@ -26,8 +26,15 @@ pub struct UnsafePath {
 impl RepoPath {
     /// Checks a path built from segments; each segment must be one plain file or folder name.
     pub fn from_segments<S: AsRef<str>>(segments: &[S]) -> Result<Self, UnsafePath> {
-        let joined = segments.iter().map(AsRef::as_ref).collect::<Vec<_>>().join("/");
-        let unsafe_path = |why| UnsafePath { path: joined.clone(), why };
+        let joined = segments
+            .iter()
+            .map(AsRef::as_ref)
+            .collect::<Vec<_>>()
+            .join("/");
+        let unsafe_path = |why| UnsafePath {
+            path: joined.clone(),
+            why,
+        };
         if segments.is_empty() {
             return Err(unsafe_path("is empty"));
         }
@@ -58,7 +65,10 @@ impl RepoPath {
     /// Checks a `/`-separated relative path (from a lock file, say).
     pub fn parse(path: &str) -> Result<Self, UnsafePath> {
         if path.starts_with('/') {
-            return Err(UnsafePath { path: path.to_owned(), why: "is absolute" });
+            return Err(UnsafePath {
+                path: path.to_owned(),
+                why: "is absolute",
+            });
         }
         Self::from_segments(&path.split('/').collect::<Vec<_>>())
     }
@@ -97,10 +107,25 @@ mod tests {
 
     #[test]
     fn escapes_are_refused() {
-        for bad in ["../x", "a/../../x", "/etc/passwd", "a//b", "C:/x", "a/b\\..\\c", ".git/config", "./a", "a/\0"] {
+        for bad in [
+            "../x",
+            "a/../../x",
+            "/etc/passwd",
+            "a//b",
+            "C:/x",
+            "a/b\\..\\c",
+            ".git/config",
+            "./a",
+            "a/\0",
+        ] {
             assert!(RepoPath::parse(bad).is_err(), "{bad}");
         }
-        for good in ["a", ".github/workflows/ci.yml", "a/..b/c..", "deploy/base/x.yaml"] {
+        for good in [
+            "a",
+            ".github/workflows/ci.yml",
+            "a/..b/c..",
+            "deploy/base/x.yaml",
+        ] {
             assert_eq!(RepoPath::parse(good).unwrap().as_str(), good);
         }
     }

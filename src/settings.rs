@@ -2,7 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::catalog::{BuiltinCatalog, Catalog, CatalogError, DirCatalog, GoldenPath, Reference, load_golden_path_dir};
+use crate::catalog::{
+    BuiltinCatalog, Catalog, CatalogError, DirCatalog, GoldenPath, Reference, load_golden_path_dir,
+};
 use crate::error::Error;
 
 /// Which catalog to read.
@@ -41,12 +43,18 @@ impl CatalogChoice {
     /// golden path of this catalog.
     pub fn load(&self, reference: &str) -> Result<GoldenPath, Error> {
         let as_path = Path::new(reference);
-        let looks_like_path = reference.starts_with('.') || reference.contains('/') || as_path.is_absolute();
+        let looks_like_path =
+            reference.starts_with('.') || reference.contains('/') || as_path.is_absolute();
         if looks_like_path && as_path.is_dir() {
             let abs = std::path::absolute(as_path).unwrap_or_else(|_| as_path.to_owned());
-            return Ok(load_golden_path_dir(&abs, format!("dir:{}", abs.display()))?);
+            return Ok(load_golden_path_dir(
+                &abs,
+                format!("dir:{}", abs.display()),
+            )?);
         }
-        let parsed: Reference = reference.parse().map_err(|e: CatalogError| Error::Catalog(e))?;
+        let parsed: Reference = reference
+            .parse()
+            .map_err(|e: CatalogError| Error::Catalog(e))?;
         Ok(self.open().load(&parsed)?)
     }
 }

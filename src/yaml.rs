@@ -15,7 +15,11 @@ pub struct YamlError {
 /// Reads `text` into `T`; the error keeps the line and a message without source snippets.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     serde_saphyr::from_str(text).map_err(|e| {
-        let line = e.location().map(|l| l.line()).filter(|l| *l > 0).unwrap_or(1);
+        let line = e
+            .location()
+            .map(|l| l.line())
+            .filter(|l| *l > 0)
+            .unwrap_or(1);
         let options = serde_saphyr::render_options! {
             snippets: serde_saphyr::SnippetMode::Off,
         };

@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use super::{Catalog, CatalogError, GoldenPath, Listing, MANIFEST_FILE, Reference, TemplateFile, pick_version};
+use super::{
+    Catalog, CatalogError, GoldenPath, Listing, MANIFEST_FILE, Reference, TemplateFile,
+    pick_version,
+};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/builtin_catalog.rs"));
@@ -21,7 +24,8 @@ impl BuiltinCatalog {
         let mut found = Versions::new();
         for (path, _, _) in embedded::FILES {
             let mut parts = path.splitn(3, '/');
-            if let (Some(name), Some(version), Some(MANIFEST_FILE)) = (parts.next(), parts.next(), parts.next())
+            if let (Some(name), Some(version), Some(MANIFEST_FILE)) =
+                (parts.next(), parts.next(), parts.next())
                 && let Ok(v) = semver::Version::parse(version)
             {
                 found
@@ -38,7 +42,13 @@ impl BuiltinCatalog {
             .iter()
             .filter_map(|(path, bytes, is_executable)| {
                 path.strip_prefix(prefix).map(|rel| {
-                    (rel.to_owned(), TemplateFile { bytes: bytes.to_vec(), is_executable: *is_executable })
+                    (
+                        rel.to_owned(),
+                        TemplateFile {
+                            bytes: bytes.to_vec(),
+                            is_executable: *is_executable,
+                        },
+                    )
                 })
             })
             .collect();
@@ -47,7 +57,11 @@ impl BuiltinCatalog {
         let m = &golden_path.manifest;
         let folder = prefix.trim_end_matches('/').replacen('/', "@", 1);
         if m.id() != folder {
-            return Err(CatalogError::Mismatch { location: display_root, manifest: m.id(), folder });
+            return Err(CatalogError::Mismatch {
+                location: display_root,
+                manifest: m.id(),
+                folder,
+            });
         }
         Ok(golden_path)
     }
@@ -67,7 +81,11 @@ impl Catalog for BuiltinCatalog {
                     Some(prefix) => Self::load_prefix(&prefix)?.manifest.summary,
                     None => String::new(),
                 };
-                Ok(Listing { name, versions: versions.into_keys().collect(), summary })
+                Ok(Listing {
+                    name,
+                    versions: versions.into_keys().collect(),
+                    summary,
+                })
             })
             .collect()
     }
@@ -89,7 +107,10 @@ mod tests {
         assert!(listings.iter().any(|l| l.name == "rust-service"));
         for listing in listings {
             for v in listing.versions {
-                let r = Reference { name: listing.name.clone(), version: super::super::VersionSpec::Exact(v) };
+                let r = Reference {
+                    name: listing.name.clone(),
+                    version: super::super::VersionSpec::Exact(v),
+                };
                 BuiltinCatalog.load(&r).unwrap();
             }
         }

@@ -5,7 +5,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{Catalog, CatalogError, GoldenPath, Listing, MANIFEST_FILE, Reference, TemplateFile, pick_version};
+use super::{
+    Catalog, CatalogError, GoldenPath, Listing, MANIFEST_FILE, Reference, TemplateFile,
+    pick_version,
+};
 
 /// A directory holding golden paths by name and version.
 #[derive(Debug, Clone)]
@@ -18,8 +21,13 @@ impl DirCatalog {
         Self { root }
     }
 
-    fn versions(&self) -> Result<BTreeMap<String, BTreeMap<semver::Version, PathBuf>>, CatalogError> {
-        let io = |path: &Path, source| CatalogError::Io { path: path.to_owned(), source };
+    fn versions(
+        &self,
+    ) -> Result<BTreeMap<String, BTreeMap<semver::Version, PathBuf>>, CatalogError> {
+        let io = |path: &Path, source| CatalogError::Io {
+            path: path.to_owned(),
+            source,
+        };
         let mut found: BTreeMap<String, BTreeMap<semver::Version, PathBuf>> = BTreeMap::new();
         for name_entry in std::fs::read_dir(&self.root).map_err(|e| io(&self.root, e))? {
             let name_entry = name_entry.map_err(|e| io(&self.root, e))?;
@@ -27,7 +35,9 @@ impl DirCatalog {
             if !name_path.is_dir() {
                 continue;
             }
-            let Some(name) = name_entry.file_name().to_str().map(str::to_owned) else { continue };
+            let Some(name) = name_entry.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
             for version_entry in std::fs::read_dir(&name_path).map_err(|e| io(&name_path, e))? {
                 let version_path = version_entry.map_err(|e| io(&name_path, e))?.path();
                 let version = version_path
@@ -37,7 +47,10 @@ impl DirCatalog {
                 if let Some(version) = version
                     && version_path.join(MANIFEST_FILE).is_file()
                 {
-                    found.entry(name.clone()).or_default().insert(version, version_path);
+                    found
+                        .entry(name.clone())
+                        .or_default()
+                        .insert(version, version_path);
                 }
             }
         }
@@ -55,10 +68,18 @@ impl Catalog for DirCatalog {
             .into_iter()
             .map(|(name, versions)| {
                 let summary = match versions.last_key_value() {
-                    Some((_, path)) => load_golden_path_dir(path, self.describe())?.manifest.summary,
+                    Some((_, path)) => {
+                        load_golden_path_dir(path, self.describe())?
+                            .manifest
+                            .summary
+                    }
                     None => String::new(),
                 };
-                Ok(Listing { name, versions: versions.into_keys().collect(), summary })
+                Ok(Listing {
+                    name,
+                    versions: versions.into_keys().collect(),
+                    summary,
+                })
             })
             .collect()
     }
@@ -82,13 +103,20 @@ impl Catalog for DirCatalog {
 /// Reads every file of the golden-path folder `root` into memory, refusing symbolic links.
 pub fn load_golden_path_dir(root: &Path, source: String) -> Result<GoldenPath, CatalogError> {
     let mut files = BTreeMap::new();
-    for entry in walkdir::WalkDir::new(root).follow_links(false).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
         let entry = entry.map_err(|e| CatalogError::Io {
             path: e.path().unwrap_or(root).to_owned(),
-            source: e.into_io_error().unwrap_or_else(|| std::io::Error::other("walk failed")),
+            source: e
+                .into_io_error()
+                .unwrap_or_else(|| std::io::Error::other("walk failed")),
         })?;
         if entry.path_is_symlink() {
-            return Err(CatalogError::Symlink { path: entry.path().to_owned() });
+            return Err(CatalogError::Symlink {
+                path: entry.path().to_owned(),
+            });
         }
         if !entry.file_type().is_file() {
             continue;
@@ -105,10 +133,19 @@ pub fn load_golden_path_dir(root: &Path, source: String) -> Result<GoldenPath, C
                 source: std::io::Error::other("file name is not UTF-8"),
             });
         };
-        let io = |source| CatalogError::Io { path: entry.path().to_owned(), source };
+        let io = |source| CatalogError::Io {
+            path: entry.path().to_owned(),
+            source,
+        };
         let bytes = std::fs::read(entry.path()).map_err(io)?;
         let is_executable = is_executable(&entry.metadata().map_err(|e| io(e.into()))?);
-        files.insert(rel, TemplateFile { bytes, is_executable });
+        files.insert(
+            rel,
+            TemplateFile {
+                bytes,
+                is_executable,
+            },
+        );
     }
     GoldenPath::from_files(source, &root.display().to_string(), files)
 }

@@ -43,9 +43,11 @@ impl GoldenPath {
         files: BTreeMap<String, TemplateFile>,
     ) -> Result<Self, CatalogError> {
         let manifest_name = format!("{display_root}/{MANIFEST_FILE}");
-        let manifest_file = files.get(MANIFEST_FILE).ok_or_else(|| CatalogError::NoManifest {
-            location: display_root.to_owned(),
-        })?;
+        let manifest_file = files
+            .get(MANIFEST_FILE)
+            .ok_or_else(|| CatalogError::NoManifest {
+                location: display_root.to_owned(),
+            })?;
         let text = std::str::from_utf8(&manifest_file.bytes).map_err(|_| {
             CatalogError::Manifest(ManifestError::Syntax {
                 file: manifest_name.clone(),
@@ -107,10 +109,9 @@ impl std::str::FromStr for Reference {
             Some((name, v)) => {
                 let spec = match semver::Version::parse(v) {
                     Ok(exact) => VersionSpec::Exact(exact),
-                    Err(_) => VersionSpec::Matching(
-                        semver::VersionReq::parse(v)
-                            .map_err(|e| bad(&format!("`{v}` is not a version or requirement: {e}")))?,
-                    ),
+                    Err(_) => VersionSpec::Matching(semver::VersionReq::parse(v).map_err(|e| {
+                        bad(&format!("`{v}` is not a version or requirement: {e}"))
+                    })?),
                 };
                 (name, spec)
             }
@@ -118,7 +119,10 @@ impl std::str::FromStr for Reference {
         if name.is_empty() {
             return Err(bad("no golden-path name"));
         }
-        Ok(Self { name: name.to_owned(), version })
+        Ok(Self {
+            name: name.to_owned(),
+            version,
+        })
     }
 }
 
@@ -158,7 +162,9 @@ pub enum CatalogError {
         catalog: String,
         known: String,
     },
-    #[error("no version of `{name}` matches `{reference}` in the {catalog} catalog; it has: {known}")]
+    #[error(
+        "no version of `{name}` matches `{reference}` in the {catalog} catalog; it has: {known}"
+    )]
     UnknownVersion {
         name: String,
         reference: String,
@@ -190,18 +196,26 @@ fn pick_version<'a, T>(
     catalog: &str,
     found: &'a BTreeMap<String, BTreeMap<semver::Version, T>>,
 ) -> Result<(semver::Version, &'a T), CatalogError> {
-    let versions = found.get(&reference.name).ok_or_else(|| CatalogError::UnknownGoldenPath {
-        name: reference.name.clone(),
-        catalog: catalog.to_owned(),
-        known: found.keys().cloned().collect::<Vec<_>>().join(", "),
-    })?;
+    let versions = found
+        .get(&reference.name)
+        .ok_or_else(|| CatalogError::UnknownGoldenPath {
+            name: reference.name.clone(),
+            catalog: catalog.to_owned(),
+            known: found.keys().cloned().collect::<Vec<_>>().join(", "),
+        })?;
     let all: Vec<_> = versions.keys().cloned().collect();
-    let version = reference.pick(&all).ok_or_else(|| CatalogError::UnknownVersion {
-        name: reference.name.clone(),
-        reference: reference.to_string(),
-        catalog: catalog.to_owned(),
-        known: all.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
-    })?;
+    let version = reference
+        .pick(&all)
+        .ok_or_else(|| CatalogError::UnknownVersion {
+            name: reference.name.clone(),
+            reference: reference.to_string(),
+            catalog: catalog.to_owned(),
+            known: all
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
     let entry = &versions[&version];
     Ok((version, entry))
 }
@@ -217,8 +231,10 @@ mod tests {
         let r: Reference = "rust-service@1.2.0".parse().unwrap();
         assert_eq!(r.version, VersionSpec::Exact("1.2.0".parse().unwrap()));
         let r: Reference = "rust-service@^1.2".parse().unwrap();
-        let versions: Vec<semver::Version> =
-            ["1.1.0", "1.2.0", "1.3.1", "2.0.0"].iter().map(|v| v.parse().unwrap()).collect();
+        let versions: Vec<semver::Version> = ["1.1.0", "1.2.0", "1.3.1", "2.0.0"]
+            .iter()
+            .map(|v| v.parse().unwrap())
+            .collect();
         assert_eq!(r.pick(&versions), Some("1.3.1".parse().unwrap()));
         assert!("@1.0.0".parse::<Reference>().is_err());
         assert!("x@banana".parse::<Reference>().is_err());

@@ -21,20 +21,32 @@ pub fn run(args: &FormatArgs, catalog: &CatalogChoice, printer: &Printer) -> Res
                     })
                 })
                 .collect();
-            printer.data(&serde_json::to_string_pretty(&serde_json::json!({
-                "catalog": catalog.describe(),
-                "golden_paths": json,
-            })).expect("JSON values serialise"));
+            printer.data(
+                &serde_json::to_string_pretty(&serde_json::json!({
+                    "catalog": catalog.describe(),
+                    "golden_paths": json,
+                }))
+                .expect("JSON values serialise"),
+            );
         }
         Format::Text => {
             let width = listings.iter().map(|l| l.name.len()).max().unwrap_or(0);
             let mut out = String::new();
             for l in &listings {
-                let versions: Vec<String> = l.versions.iter().rev().map(ToString::to_string).collect();
-                out.push_str(&format!("{:<width$}  {:<16}  {}\n", l.name, versions.join(", "), l.summary));
+                let versions: Vec<String> =
+                    l.versions.iter().rev().map(ToString::to_string).collect();
+                out.push_str(&format!(
+                    "{:<width$}  {:<16}  {}\n",
+                    l.name,
+                    versions.join(", "),
+                    l.summary
+                ));
             }
             if listings.is_empty() {
-                printer.info(&format!("the {} catalog has no golden paths", catalog.describe()));
+                printer.info(&format!(
+                    "the {} catalog has no golden paths",
+                    catalog.describe()
+                ));
             }
             printer.data(&out);
         }

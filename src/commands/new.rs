@@ -5,7 +5,7 @@
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 
-use crate::answers::{self, Answers, AnswerError, Asker, GivenAnswers, Value};
+use crate::answers::{self, AnswerError, Answers, Asker, GivenAnswers, Value};
 use crate::apply;
 use crate::cli::NewArgs;
 use crate::error::Error;
@@ -25,13 +25,23 @@ pub fn run(args: &NewArgs, catalog: &CatalogChoice, printer: &Printer) -> Result
 
     let given = given_answers(args)?;
     let target_name = target_name(&args.dir);
-    let is_interactive = !args.no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let is_interactive =
+        !args.no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let mut prompter = Prompter;
-    let asker: Option<&mut dyn Asker> = if is_interactive { Some(&mut prompter) } else { None };
+    let asker: Option<&mut dyn Asker> = if is_interactive {
+        Some(&mut prompter)
+    } else {
+        None
+    };
     let answers = answers::resolve(manifest, &given, &target_name, asker)?;
 
     let components: Vec<String> = if args.only.is_empty() {
-        manifest.components.iter().filter(|(_, c)| c.default).map(|(n, _)| n.clone()).collect()
+        manifest
+            .components
+            .iter()
+            .filter(|(_, c)| c.default)
+            .map(|(n, _)| n.clone())
+            .collect()
     } else {
         // Keep the manifest's order whatever order the flag used.
         let mut chosen = Vec::new();
@@ -40,7 +50,12 @@ pub fn run(args: &NewArgs, catalog: &CatalogChoice, printer: &Printer) -> Result
                 return Err(Error::Render(render::RenderError::UnknownComponent {
                     golden_path: manifest.id(),
                     name: name.clone(),
-                    known: manifest.components.keys().cloned().collect::<Vec<_>>().join(", "),
+                    known: manifest
+                        .components
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 }));
             }
         }
@@ -53,17 +68,37 @@ pub fn run(args: &NewArgs, catalog: &CatalogChoice, printer: &Printer) -> Result
     };
 
     let rendered = render::render(&golden_path, &answers, &components)?;
-    let entry = LockEntry::new(&manifest.name, &manifest.version, &golden_path.source, &answers, &components, &rendered);
+    let entry = LockEntry::new(
+        &manifest.name,
+        &manifest.version,
+        &golden_path.source,
+        &answers,
+        &components,
+        &rendered,
+    );
     let lock = Lock::new(entry);
     let extra = vec![
-        (RepoPath::parse(LOCK_PATH).expect("constant path"), lock.to_yaml().into_bytes()),
-        (RepoPath::parse(LOCK_SCHEMA_PATH).expect("constant path"), crate::commands::schema::lock_schema().into_bytes()),
+        (
+            RepoPath::parse(LOCK_PATH).expect("constant path"),
+            lock.to_yaml().into_bytes(),
+        ),
+        (
+            RepoPath::parse(LOCK_SCHEMA_PATH).expect("constant path"),
+            crate::commands::schema::lock_schema().into_bytes(),
+        ),
     ];
     let plan = Plan::new(&args.dir, rendered, extra);
     print_plan(printer, &plan);
 
     if args.dry_run {
-        printer.status("Dry run", &format!("{} files would be created in {}; nothing written", plan.count(Action::Create), args.dir.display()));
+        printer.status(
+            "Dry run",
+            &format!(
+                "{} files would be created in {}; nothing written",
+                plan.count(Action::Create),
+                args.dir.display()
+            ),
+        );
         return Ok(0);
     }
 
@@ -83,21 +118,35 @@ pub fn run(args: &NewArgs, catalog: &CatalogChoice, printer: &Printer) -> Result
     };
     printer.status(
         "Created",
-        &format!("{} from {} ({} files{commit_note})", args.dir.display(), manifest.id(), plan.files.len()),
+        &format!(
+            "{} from {} ({} files{commit_note})",
+            args.dir.display(),
+            manifest.id(),
+            plan.files.len()
+        ),
     );
     Ok(0)
 }
 
 /// The target must not exist, or be an empty folder (not a link to one).
 fn check_target(dir: &Path) -> Result<(), Error> {
-    let target = |why: &str| Error::Target { path: dir.to_owned(), why: why.to_owned() };
+    let target = |why: &str| Error::Target {
+        path: dir.to_owned(),
+        why: why.to_owned(),
+    };
     match std::fs::symlink_metadata(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::Read { path: dir.to_owned(), source: e }),
+        Err(e) => Err(Error::Read {
+            path: dir.to_owned(),
+            source: e,
+        }),
         Ok(meta) if meta.file_type().is_symlink() => Err(target("is a symbolic link")),
         Ok(meta) if !meta.is_dir() => Err(target("exists and is not a folder")),
         Ok(_) => {
-            let mut entries = std::fs::read_dir(dir).map_err(|e| Error::Read { path: dir.to_owned(), source: e })?;
+            let mut entries = std::fs::read_dir(dir).map_err(|e| Error::Read {
+                path: dir.to_owned(),
+                source: e,
+            })?;
             if entries.next().is_some() {
                 Err(target("exists and is not empty"))
             } else {
@@ -117,7 +166,10 @@ fn target_name(dir: &Path) -> String {
 fn given_answers(args: &NewArgs) -> Result<GivenAnswers, Error> {
     let mut given = GivenAnswers::new();
     if let Some(path) = &args.answers {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Read { path: path.clone(), source: e })?;
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Read {
+            path: path.clone(),
+            source: e,
+        })?;
         given.extend(answers::read_file(path, &text)?);
     }
     for arg in &args.set {
@@ -128,25 +180,52 @@ fn given_answers(args: &NewArgs) -> Result<GivenAnswers, Error> {
 }
 
 fn print_plan(printer: &Printer, plan: &Plan) {
-    let width = plan.files.iter().map(|f| f.path.as_str().len()).max().unwrap_or(0);
+    let width = plan
+        .files
+        .iter()
+        .map(|f| f.path.as_str().len())
+        .max()
+        .unwrap_or(0);
     for file in &plan.files {
         let owner = match (&file.ownership, &file.component) {
             (Some(o), Some(c)) => format!("{o:<7} {c}"),
             _ => "pave".to_owned(),
         };
-        printer.info(&format!("  {:<9} {:<width$}  {}", file.action.to_string(), file.path.as_str(), printer.dim(&owner)));
+        printer.info(&format!(
+            "  {:<9} {:<width$}  {}",
+            file.action.to_string(),
+            file.path.as_str(),
+            printer.dim(&owner)
+        ));
     }
 }
 
 /// Writes the plan into a staging folder next to the target, commits, then renames it into place.
-fn write_repo(args: &NewArgs, plan: &Plan, gp_id: &str, answers: &Answers) -> Result<Option<git::Commit>, Error> {
-    let dir = std::path::absolute(&args.dir).map_err(|e| Error::Read { path: args.dir.clone(), source: e })?;
-    let parent = dir.parent().map(Path::to_owned).unwrap_or_else(|| PathBuf::from("/"));
-    std::fs::create_dir_all(&parent).map_err(|e| Error::Read { path: parent.clone(), source: e })?;
+fn write_repo(
+    args: &NewArgs,
+    plan: &Plan,
+    gp_id: &str,
+    answers: &Answers,
+) -> Result<Option<git::Commit>, Error> {
+    let dir = std::path::absolute(&args.dir).map_err(|e| Error::Read {
+        path: args.dir.clone(),
+        source: e,
+    })?;
+    let parent = dir
+        .parent()
+        .map(Path::to_owned)
+        .unwrap_or_else(|| PathBuf::from("/"));
+    std::fs::create_dir_all(&parent).map_err(|e| Error::Read {
+        path: parent.clone(),
+        source: e,
+    })?;
     let staging = tempfile::Builder::new()
         .prefix(".pave-new-")
         .tempdir_in(&parent)
-        .map_err(|e| Error::Read { path: parent.clone(), source: e })?;
+        .map_err(|e| Error::Read {
+            path: parent.clone(),
+            source: e,
+        })?;
     apply::write_plan(staging.path(), plan)?;
     let commit = if args.no_git {
         None
@@ -161,16 +240,26 @@ fn write_repo(args: &NewArgs, plan: &Plan, gp_id: &str, answers: &Answers) -> Re
             env!("CARGO_PKG_VERSION")
         );
         let author = git::Author {
-            name: std::env::var("GIT_AUTHOR_NAME").ok().filter(|s| !s.is_empty()),
-            email: std::env::var("GIT_AUTHOR_EMAIL").ok().filter(|s| !s.is_empty()),
+            name: std::env::var("GIT_AUTHOR_NAME")
+                .ok()
+                .filter(|s| !s.is_empty()),
+            email: std::env::var("GIT_AUTHOR_EMAIL")
+                .ok()
+                .filter(|s| !s.is_empty()),
         };
         Some(git::init_and_commit(staging.path(), &message, &author)?)
     };
-    set_folder_mode(staging.path()).map_err(|e| Error::Read { path: staging.path().to_owned(), source: e })?;
+    set_folder_mode(staging.path()).map_err(|e| Error::Read {
+        path: staging.path().to_owned(),
+        source: e,
+    })?;
     let staged = staging.keep();
     if let Err(e) = std::fs::rename(&staged, &dir) {
         let _ = std::fs::remove_dir_all(&staged);
-        return Err(Error::Target { path: dir, why: format!("could not be created: {e}") });
+        return Err(Error::Target {
+            path: dir,
+            why: format!("could not be created: {e}"),
+        });
     }
     Ok(commit)
 }
@@ -191,7 +280,12 @@ fn set_folder_mode(_: &Path) -> std::io::Result<()> {
 struct Prompter;
 
 impl Asker for Prompter {
-    fn ask(&mut self, name: &str, param: &Parameter, default: Option<&Value>) -> Result<Value, AnswerError> {
+    fn ask(
+        &mut self,
+        name: &str,
+        param: &Parameter,
+        default: Option<&Value>,
+    ) -> Result<Value, AnswerError> {
         use dialoguer::{Confirm, Input, Select, theme::ColorfulTheme};
         let theme = ColorfulTheme::default();
         let constraint = param.constraint();
@@ -213,7 +307,12 @@ impl Asker for Prompter {
             }
             ParameterType::Choice => {
                 let selected = default
-                    .and_then(|d| param.choices.iter().position(|c| Value::String(c.clone()) == *d))
+                    .and_then(|d| {
+                        param
+                            .choices
+                            .iter()
+                            .position(|c| Value::String(c.clone()) == *d)
+                    })
                     .unwrap_or(0);
                 Select::with_theme(&theme)
                     .with_prompt(prompt)
@@ -229,7 +328,8 @@ impl Asker for Prompter {
                     .with_prompt(prompt)
                     .allow_empty(default.is_some() || !param.required)
                     .validate_with(move |text: &String| -> Result<(), String> {
-                        Value::from_text(&param_for_check, text).and_then(|v| param_for_check.check_value(&v))
+                        Value::from_text(&param_for_check, text)
+                            .and_then(|v| param_for_check.check_value(&v))
                     });
                 if let Some(d) = default {
                     input = input.default(d.to_string());

@@ -57,11 +57,22 @@ fn file_table(golden_path: &GoldenPath) -> Vec<FileRow> {
         .collect();
     let mut rows = Vec::new();
     for source in golden_path.files.keys() {
-        let Some(rest) = source.strip_prefix("components/") else { continue };
-        let Some((component, rel)) = rest.split_once('/') else { continue };
+        let Some(rest) = source.strip_prefix("components/") else {
+            continue;
+        };
+        let Some((component, rel)) = rest.split_once('/') else {
+            continue;
+        };
         let path = rel.strip_suffix(TEMPLATE_SUFFIX).unwrap_or(rel).to_owned();
-        let matching: Vec<_> = rules.iter().filter(|(g, _)| g.is_match(&path)).map(|(_, r)| *r).collect();
-        let ownership = matching.iter().find_map(|r| r.ownership).unwrap_or(Ownership::Managed);
+        let matching: Vec<_> = rules
+            .iter()
+            .filter(|(g, _)| g.is_match(&path))
+            .map(|(_, r)| *r)
+            .collect();
+        let ownership = matching
+            .iter()
+            .find_map(|r| r.ownership)
+            .unwrap_or(Ownership::Managed);
         let conditions: Vec<&str> = matching.iter().filter_map(|r| r.when.as_deref()).collect();
         rows.push(FileRow {
             component: component.to_owned(),
@@ -91,17 +102,38 @@ fn text(golden_path: &GoldenPath, files: &[FileRow]) -> String {
                 (Some(v), _) => v.to_string(),
                 (None, false) => "(none)".to_owned(),
             };
-            [name.clone(), p.kind.to_string(), default, p.constraint(), p.help.clone()]
+            [
+                name.clone(),
+                p.kind.to_string(),
+                default,
+                p.constraint(),
+                p.help.clone(),
+            ]
         })
         .collect();
-    out.push_str(&table(&["NAME", "TYPE", "DEFAULT", "CONSTRAINT", "HELP"], &rows));
+    out.push_str(&table(
+        &["NAME", "TYPE", "DEFAULT", "CONSTRAINT", "HELP"],
+        &rows,
+    ));
     out.push_str("\nComponents:\n");
     for (name, c) in &m.components {
-        let default = if c.default { "" } else { " (not rendered by default)" };
+        let default = if c.default {
+            ""
+        } else {
+            " (not rendered by default)"
+        };
         out.push_str(&format!("  {name}: {}{default}\n", c.summary));
         for f in files.iter().filter(|f| f.component == *name) {
-            let condition = f.condition.as_ref().map(|c| format!("  when {c}")).unwrap_or_default();
-            out.push_str(&format!("    {:<7}  {}{condition}\n", f.ownership.to_string(), f.path));
+            let condition = f
+                .condition
+                .as_ref()
+                .map(|c| format!("  when {c}"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "    {:<7}  {}{condition}\n",
+                f.ownership.to_string(),
+                f.path
+            ));
         }
     }
     out.push_str("\nOwnership: managed = pave owns it (edits are drift); merged = edits kept, 3-way merged on upgrade; seeded = written once, then yours.\n");

@@ -12,7 +12,10 @@ fn prompts_on_a_terminal_with_help_and_defaults() {
     let (_tmp, dir) = target();
     let bin = assert_cmd::cargo::cargo_bin("pave");
     let mut cmd = std::process::Command::new(bin);
-    cmd.args(["new", &gp.arg()]).arg(&dir).args(["--no-git", "--set", "team=web"]).env("NO_COLOR", "1");
+    cmd.args(["new", &gp.arg()])
+        .arg(&dir)
+        .args(["--no-git", "--set", "team=web"])
+        .env("NO_COLOR", "1");
     let mut session = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
     session.exp_string("Service name").unwrap();
     // A value that breaks the pattern is refused at the prompt and asked again.
@@ -27,5 +30,8 @@ fn prompts_on_a_terminal_with_help_and_defaults() {
     session.exp_string("flavour").unwrap();
     session.send_line("").unwrap(); // keep the default choice
     session.exp_eof().unwrap();
-    assert_eq!(std::fs::read_to_string(dir.join("out.txt")).unwrap(), "svc 8080 fancy web\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("out.txt")).unwrap(),
+        "svc 8080 fancy web\n"
+    );
 }

@@ -10,12 +10,13 @@ use crate::support::*;
 #[test]
 fn rendered_app_compiles_and_its_tests_pass() {
     let (_tmp, dir) = target();
-    pave()
-        .args(["new", "rust-service"])
-        .arg(&dir)
-        .args(["--set", "team=payments", "--only", "app"])
-        .assert()
-        .success();
+    pave_new(
+        "rust-service",
+        &dir,
+        &["--set", "team=payments", "--only", "app"],
+    )
+    .assert()
+    .success();
     let target_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/rendered-app");
     let out = Command::new(env!("CARGO"))
         .args(["test", "--quiet", "--locked"])

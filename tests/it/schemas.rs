@@ -7,7 +7,10 @@ use crate::support::*;
 #[test]
 fn committed_schemas_match_the_code() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
-    for (name, file) in [("golden-path", "golden-path.schema.json"), ("lock", "lock.schema.json")] {
+    for (name, file) in [
+        ("golden-path", "golden-path.schema.json"),
+        ("lock", "lock.schema.json"),
+    ] {
         let generated = pave().args(["schema", name]).output().unwrap();
         assert!(generated.status.success());
         let committed = std::fs::read(root.join(file)).unwrap_or_default();
@@ -21,8 +24,17 @@ fn committed_schemas_match_the_code() {
 #[test]
 fn the_lock_written_beside_the_lock_is_the_lock_schema() {
     let (_tmp, dir) = target();
-    pave().args(["new", "rust-service"]).arg(&dir).args(["--set", "team=payments", "--no-git", "--only", "ci"]).assert().success();
+    pave_new(
+        "rust-service",
+        &dir,
+        &["--set", "team=payments", "--no-git", "--only", "ci"],
+    )
+    .assert()
+    .success();
     let beside = std::fs::read_to_string(dir.join(".pave/lock.schema.json")).unwrap();
-    let committed = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/lock.schema.json")).unwrap();
+    let committed = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/lock.schema.json"),
+    )
+    .unwrap();
     assert_eq!(beside, committed);
 }

@@ -5,10 +5,22 @@ use predicates::prelude::*;
 
 #[test]
 fn list_shows_builtin_golden_paths_and_versions() {
-    let out = pave().arg("list").assert().success().get_output().stdout.clone();
+    let out = pave()
+        .arg("list")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let text = String::from_utf8(out).unwrap();
     assert!(text.starts_with("rust-service  1.0.0"), "{text}");
-    let json = pave().args(["list", "--format", "json"]).assert().success().get_output().stdout.clone();
+    let json = pave()
+        .args(["list", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(json["catalog"], "builtin");
     assert_eq!(json["golden_paths"][0]["name"], "rust-service");
@@ -40,12 +52,21 @@ fn list_of_a_directory_catalog() {
         .assert()
         .success();
     let lock = std::fs::read_to_string(dir.join(".pave/lock.yaml")).unwrap();
-    assert!(lock.contains(&format!("catalog: dir:{}", catalog.path().display())), "{lock}");
+    assert!(
+        lock.contains(&format!("catalog: dir:{}", catalog.path().display())),
+        "{lock}"
+    );
 }
 
 #[test]
 fn show_lists_parameters_components_and_ownership() {
-    let out = pave().args(["show", "rust-service"]).assert().success().get_output().stdout.clone();
+    let out = pave()
+        .args(["show", "rust-service"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let text = String::from_utf8(out).unwrap();
     for must in [
         "rust-service@1.0.0",
@@ -61,7 +82,13 @@ fn show_lists_parameters_components_and_ownership() {
     ] {
         assert!(text.contains(must), "`{must}` missing from:\n{text}");
     }
-    let json = pave().args(["show", "rust-service@1.0.0", "--format", "json"]).assert().success().get_output().stdout.clone();
+    let json = pave()
+        .args(["show", "rust-service@1.0.0", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
     let params = json["parameters"].as_array().unwrap();
     let replicas = params.iter().find(|p| p["name"] == "replicas").unwrap();
@@ -72,5 +99,9 @@ fn show_lists_parameters_components_and_ownership() {
 
 #[test]
 fn completions_are_printed() {
-    pave().args(["completions", "bash"]).assert().success().stdout(predicate::str::contains("pave"));
+    pave()
+        .args(["completions", "bash"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("pave"));
 }

@@ -5,19 +5,23 @@ use crate::support::*;
 
 fn rendered(extra: &[&str]) -> String {
     let (_tmp, dir) = target();
-    pave()
-        .args(["new", "rust-service"])
-        .arg(&dir)
-        .args(["--set", "team=payments", "--no-git"])
-        .args(extra)
-        .assert()
-        .success();
+    pave_new(
+        "rust-service",
+        &dir,
+        &["--set", "team=payments", "--no-git"],
+    )
+    .args(extra)
+    .assert()
+    .success();
     let mut out = String::new();
     for (path, bytes) in tree(&dir) {
         if path == ".pave/lock.schema.json" || path == "Cargo.lock" {
             // The schema is checked against schemas/ by its own test; the Cargo.lock by
             // `cargo test --locked` in rendered_app. Their size would drown the review.
-            out.push_str(&format!("==> {path} <==\n[{} lines]\n", bytes.iter().filter(|b| **b == b'\n').count()));
+            out.push_str(&format!(
+                "==> {path} <==\n[{} lines]\n",
+                bytes.iter().filter(|b| **b == b'\n').count()
+            ));
             continue;
         }
         let text = String::from_utf8_lossy(&bytes);
@@ -38,20 +42,40 @@ fn settings() -> insta::Settings {
 
 #[test]
 fn github_canary() {
-    settings().bind(|| insta::assert_snapshot!("github_canary", rendered(&["--set", "ci_provider=github", "--set", "canary=true"])));
+    settings().bind(|| {
+        insta::assert_snapshot!(
+            "github_canary",
+            rendered(&["--set", "ci_provider=github", "--set", "canary=true"])
+        )
+    });
 }
 
 #[test]
 fn github_no_canary() {
-    settings().bind(|| insta::assert_snapshot!("github_no_canary", rendered(&["--set", "ci_provider=github", "--set", "canary=false"])));
+    settings().bind(|| {
+        insta::assert_snapshot!(
+            "github_no_canary",
+            rendered(&["--set", "ci_provider=github", "--set", "canary=false"])
+        )
+    });
 }
 
 #[test]
 fn gitlab_canary() {
-    settings().bind(|| insta::assert_snapshot!("gitlab_canary", rendered(&["--set", "ci_provider=gitlab", "--set", "canary=true"])));
+    settings().bind(|| {
+        insta::assert_snapshot!(
+            "gitlab_canary",
+            rendered(&["--set", "ci_provider=gitlab", "--set", "canary=true"])
+        )
+    });
 }
 
 #[test]
 fn gitlab_no_canary() {
-    settings().bind(|| insta::assert_snapshot!("gitlab_no_canary", rendered(&["--set", "ci_provider=gitlab", "--set", "canary=false"])));
+    settings().bind(|| {
+        insta::assert_snapshot!(
+            "gitlab_no_canary",
+            rendered(&["--set", "ci_provider=gitlab", "--set", "canary=false"])
+        )
+    });
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use predicates::prelude::*;
 
 /// The pave binary with a clean, deterministic environment.
 pub fn pave() -> Command {
@@ -21,7 +22,8 @@ pub struct GoldenPathBuilder {
     pub dir: tempfile::TempDir,
 }
 
-pub const MANIFEST_HEAD: &str = "apiVersion: pave.dev/v1\nname: demo\nversion: 1.0.0\nsummary: a demo\n";
+pub const MANIFEST_HEAD: &str =
+    "apiVersion: pave.dev/v1\nname: demo\nversion: 1.0.0\nsummary: a demo\n";
 
 impl GoldenPathBuilder {
     /// A golden path with `manifest` as its `golden-path.yaml`.
@@ -72,7 +74,10 @@ pub fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
         if rel.starts_with(".git") || !entry.file_type().is_file() {
             continue;
         }
-        out.insert(rel.to_str().unwrap().to_owned(), std::fs::read(entry.path()).unwrap());
+        out.insert(
+            rel.to_str().unwrap().to_owned(),
+            std::fs::read(entry.path()).unwrap(),
+        );
     }
     out
 }
@@ -97,4 +102,31 @@ pub fn assert_no_leftovers(tmp: &Path) {
         .filter(|n| n.starts_with(".pave"))
         .collect();
     assert!(left.is_empty(), "staging left behind: {left:?}");
+}
+
+/// `pave new <golden path> <dir> <args…>`, ready to assert.
+pub fn pave_new(golden_path: &str, dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = pave();
+    cmd.args(["new", golden_path]).arg(dir).args(args);
+    cmd
+}
+
+/// `pave new` into a fresh target is refused: exit 2, nothing on stdout, every `expected` text on
+/// stderr, and nothing written — not the target, not a staging folder, nothing beside it.
+pub fn refused(golden_path: &str, args: &[&str], expected: &[&str]) {
+    let (tmp, dir) = target();
+    let mut assert = pave_new(golden_path, &dir, args)
+        .assert()
+        .code(2)
+        .stdout("");
+    for text in expected {
+        assert = assert.stderr(predicate::str::contains(*text));
+    }
+    assert!(!dir.exists(), "target was written");
+    assert_no_leftovers(tmp.path());
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "something was written beside the target"
+    );
 }

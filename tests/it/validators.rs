@@ -9,8 +9,11 @@ use std::process::Command;
 use crate::support::*;
 
 /// Finds a validator in `.ci/venv/bin` or on PATH. Outside CI a missing one skips the test.
+#[allow(clippy::print_stderr)] // a skipped validator must be visible in the test log
 fn tool(name: &str) -> Option<PathBuf> {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/venv/bin").join(name);
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".ci/venv/bin")
+        .join(name);
     if venv.is_file() {
         return Some(venv);
     }
@@ -32,7 +35,11 @@ fn tool(name: &str) -> Option<PathBuf> {
 /// Runs a validator and fails the test with its output if it reports anything.
 fn check(dir: &Path, tool_name: &str, args: &[&str]) {
     let Some(exe) = tool(tool_name) else { return };
-    let out = Command::new(&exe).args(args).current_dir(dir).output().unwrap();
+    let out = Command::new(&exe)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{tool_name} {args:?} failed in {}:\n{}\n{}",
@@ -44,13 +51,20 @@ fn check(dir: &Path, tool_name: &str, args: &[&str]) {
 
 fn render(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let (tmp, dir) = target();
-    pave()
-        .args(["new", "rust-service"])
-        .arg(&dir)
-        .args(["--set", "team=payments", "--set", "train=checkout", "--no-git"])
-        .args(extra)
-        .assert()
-        .success();
+    pave_new(
+        "rust-service",
+        &dir,
+        &[
+            "--set",
+            "team=payments",
+            "--set",
+            "train=checkout",
+            "--no-git",
+        ],
+    )
+    .args(extra)
+    .assert()
+    .success();
     (tmp, dir)
 }
 
@@ -77,16 +91,26 @@ fn validate_common(dir: &Path) {
     args.extend(base.iter().map(String::as_str));
     check(dir, "kubernetes-validate", &args);
     for env in ["dev", "staging", "prod"] {
-        let Some(kubectl) = tool("kubectl") else { return };
+        let Some(kubectl) = tool("kubectl") else {
+            return;
+        };
         let out = Command::new(kubectl)
             .args(["kustomize", &format!("deploy/overlays/{env}")])
             .current_dir(dir)
             .output()
             .unwrap();
-        assert!(out.status.success(), "kubectl kustomize {env}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "kubectl kustomize {env}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let built = dir.join(format!("built-{env}.yaml"));
         std::fs::write(&built, &out.stdout).unwrap();
-        check(dir, "kubernetes-validate", &["--strict", built.to_str().unwrap()]);
+        check(
+            dir,
+            "kubernetes-validate",
+            &["--strict", built.to_str().unwrap()],
+        );
         std::fs::remove_file(built).unwrap();
     }
 
@@ -95,7 +119,10 @@ fn validate_common(dir: &Path) {
     if tool("promtool").is_some() {
         check(dir, "sh", &["observability/prometheus/tests/check.sh"]);
     }
-    assert!(dir.join("observability/prometheus/tests/slo-rules_test.yaml").is_file());
+    assert!(
+        dir.join("observability/prometheus/tests/slo-rules_test.yaml")
+            .is_file()
+    );
 
     check(dir, "hadolint", &["Dockerfile"]);
     let scripts = files_with(dir, &[".sh"]);
@@ -105,7 +132,10 @@ fn validate_common(dir: &Path) {
         check(dir, "shellcheck", &args);
     }
     let hcl = files_with(dir, &[".tf", ".tfvars", ".hcl"]);
-    assert!(hcl.iter().any(|f| f.ends_with(".tf")), "no Terraform rendered");
+    assert!(
+        hcl.iter().any(|f| f.ends_with(".tf")),
+        "no Terraform rendered"
+    );
     for file in &hcl {
         check(dir, "hcl2tojson", &[file]);
     }
@@ -116,14 +146,32 @@ fn validate_common(dir: &Path) {
 
     // pave's own files against pave's own schemas.
     let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
-    check(dir, "check-jsonschema", &["--schemafile", schemas.join("lock.schema.json").to_str().unwrap(), ".pave/lock.yaml"]);
+    check(
+        dir,
+        "check-jsonschema",
+        &[
+            "--schemafile",
+            schemas.join("lock.schema.json").to_str().unwrap(),
+            ".pave/lock.yaml",
+        ],
+    );
 }
 
 #[test]
 fn github_canary_passes_the_validators() {
-    let (_tmp, dir) = render(&["--set", "ci_provider=github", "--set", "canary=true", "--set", "protected_environments=staging,prod"]);
+    let (_tmp, dir) = render(&[
+        "--set",
+        "ci_provider=github",
+        "--set",
+        "canary=true",
+        "--set",
+        "protected_environments=staging,prod",
+    ]);
     validate_common(&dir);
-    let workflows = files_with(&dir, &[".yml"]).into_iter().filter(|p| p.starts_with(".github/workflows/")).collect::<Vec<_>>();
+    let workflows = files_with(&dir, &[".yml"])
+        .into_iter()
+        .filter(|p| p.starts_with(".github/workflows/"))
+        .collect::<Vec<_>>();
     assert!(!workflows.is_empty());
     let mut args = vec!["-no-color"];
     args.extend(workflows.iter().map(String::as_str));
@@ -131,23 +179,56 @@ fn github_canary_passes_the_validators() {
     let mut args = vec!["--builtin-schema", "vendor.github-workflows"];
     args.extend(workflows.iter().map(String::as_str));
     check(&dir, "check-jsonschema", &args);
-    check(&dir, "check-jsonschema", &["--builtin-schema", "vendor.dependabot", ".github/dependabot.yml"]);
+    check(
+        &dir,
+        "check-jsonschema",
+        &[
+            "--builtin-schema",
+            "vendor.dependabot",
+            ".github/dependabot.yml",
+        ],
+    );
 }
 
 #[test]
 fn gitlab_plain_deployment_passes_the_validators() {
     let (_tmp, dir) = render(&["--set", "ci_provider=gitlab", "--set", "canary=false"]);
     validate_common(&dir);
-    check(&dir, "check-jsonschema", &["--builtin-schema", "vendor.gitlab-ci", "--data-transform", "gitlab-ci", ".gitlab-ci.yml"]);
-    check(&dir, "check-jsonschema", &["--builtin-schema", "vendor.renovate", "renovate.json"]);
+    check(
+        &dir,
+        "check-jsonschema",
+        &[
+            "--builtin-schema",
+            "vendor.gitlab-ci",
+            "--data-transform",
+            "gitlab-ci",
+            ".gitlab-ci.yml",
+        ],
+    );
+    check(
+        &dir,
+        "check-jsonschema",
+        &["--builtin-schema", "vendor.renovate", "renovate.json"],
+    );
 }
 
 #[test]
 fn the_builtin_manifest_matches_its_schema() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for manifest in walkdir::WalkDir::new(root.join("golden-paths")).into_iter().filter_map(Result::ok) {
+    for manifest in walkdir::WalkDir::new(root.join("golden-paths"))
+        .into_iter()
+        .filter_map(Result::ok)
+    {
         if manifest.file_name() == "golden-path.yaml" {
-            check(root, "check-jsonschema", &["--schemafile", "schemas/golden-path.schema.json", manifest.path().to_str().unwrap()]);
+            check(
+                root,
+                "check-jsonschema",
+                &[
+                    "--schemafile",
+                    "schemas/golden-path.schema.json",
+                    manifest.path().to_str().unwrap(),
+                ],
+            );
         }
     }
 }
