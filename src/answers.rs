@@ -228,6 +228,9 @@ pub struct Missing {
     pub name: String,
     pub kind: ParameterType,
     pub help: String,
+    /// Why the parameter's default could not serve (a templated default that broke the
+    /// constraint, e.g. a folder name that is not DNS-safe).
+    pub rejected_default: Option<String>,
 }
 
 /// Why the answers cannot be used.
@@ -365,8 +368,9 @@ pub fn resolve(
             answers.0.insert(name.clone(), value);
             continue;
         }
-        let default = match default_value(name, param, &answers, target_name) {
-            Ok(default) => default,
+        let (default, rejected_default) = match default_value(name, param, &answers, target_name) {
+            Ok(Ok(default)) => (default, None),
+            Ok(Err(why)) => (None, Some(why)),
             // A default built from a parameter that is itself missing cannot render; the
             // missing one is what the person must fix, so only it is reported.
             Err(AnswerError::BadDefault { .. }) if !missing.is_empty() => continue,
@@ -384,6 +388,7 @@ pub fn resolve(
                 name: name.clone(),
                 kind: param.kind,
                 help: param.help.clone(),
+                rejected_default,
             }),
         }
     }
@@ -394,15 +399,16 @@ pub fn resolve(
     }
 }
 
-/// The parameter's default, rendered against the answers so far when it is a template.
+/// The parameter's default, rendered against the answers so far when it is a template. The
+/// inner `Err` says why a rendered default cannot be used.
 fn default_value(
     name: &str,
     param: &Parameter,
     so_far: &Answers,
     target_name: &str,
-) -> Result<Option<Value>, AnswerError> {
+) -> Result<Result<Option<Value>, String>, AnswerError> {
     let Some(json) = &param.default else {
-        return Ok(None);
+        return Ok(Ok(None));
     };
     let bad = |message: String| AnswerError::BadDefault {
         name: name.to_owned(),
@@ -420,7 +426,10 @@ fn default_value(
     let value = Value::from_json(param, &json).map_err(&bad)?;
     // A rendered default that breaks the constraint (a folder name that is not DNS-safe, say)
     // is not an answer: a person must give one.
-    Ok(param.check_value(&value).is_ok().then_some(value))
+    Ok(match param.check_value(&value) {
+        Ok(()) => Ok(Some(value)),
+        Err(why) => Err(format!("its default `{value}` {why}")),
+    })
 }
 
 #[cfg(test)]
@@ -533,5 +542,36 @@ parameters:
             err.to_string(),
             "parameter `replicas` must be at most 50, got 99 (a.yaml:2)"
         );
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn integer_param() -> Parameter {
+        crate::yaml::from_str("{type: integer, min: -5, max: 5}").unwrap()
+    }
+
+    proptest! {
+        /// Any text given for an integer parameter is either a checked integer in range or a
+        /// typed error; it never panics and never passes out of range.
+        #[test]
+        fn integer_answers_are_typed_and_bounded(text in "\\PC{0,12}") {
+            let param = integer_param();
+            if let Ok(value) = Value::from_text(&param, &text).and_then(|v| param.check_value(&v).map(|()| v)) {
+                let Value::Integer(i) = value else { panic!("not an integer: {value:?}") };
+                prop_assert!((-5..=5).contains(&i));
+            }
+        }
+
+        /// An answer rendered back to text reads as the same answer (what the lock and prompts rely on).
+        #[test]
+        fn list_answers_round_trip(items in proptest::collection::vec("[a-z0-9-]{1,8}", 0..5)) {
+            let param: Parameter = crate::yaml::from_str("{type: list}").unwrap();
+            let value = Value::List(items);
+            prop_assert_eq!(Value::from_text(&param, &value.to_string()), Ok(value));
+        }
     }
 }

