@@ -193,6 +193,8 @@ pub enum Origin {
         line: u64,
     },
     Prompt,
+    /// Recorded in `.pave/lock.yaml`.
+    Lock,
 }
 
 impl fmt::Display for Origin {
@@ -201,6 +203,7 @@ impl fmt::Display for Origin {
             Self::CommandLine => f.write_str("--set"),
             Self::File { path, line } => write!(f, "{}:{line}", path.display()),
             Self::Prompt => f.write_str("prompt"),
+            Self::Lock => f.write_str(".pave/lock.yaml"),
         }
     }
 }

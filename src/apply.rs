@@ -1,56 +1,111 @@
-//! Applying a plan: every file written atomically (temporary file + rename in the same folder),
-//! never through a symbolic link, never outside the root.
+//! Applying a plan: all or nothing. Every path is checked first (no symbolic link on the way,
+//! nothing in the way of a folder); every file is then written to a temporary file beside its
+//! target; only when all are written are they renamed into place, the lock last. If a rename
+//! fails, the ones already done are rolled back, so the repo is as it was.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::plan::{Action, Plan};
 use crate::repo_path::RepoPath;
 
 /// Why a plan could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
-    #[error("{path}: refusing to write through a symbolic link")]
+    #[error("{path}: refusing to write through a symbolic link; nothing was written")]
     Symlink { path: PathBuf },
-    #[error("{path}: a file is in the way of folder `{folder}`")]
+    #[error("{path}: a file is in the way of folder `{folder}`; nothing was written")]
     NotAFolder { path: PathBuf, folder: String },
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {source}; nothing was written")]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
 }
 
-/// Writes every created or updated file of `plan` below `root`.
-pub fn write_plan(root: &Path, plan: &Plan) -> Result<(), ApplyError> {
-    for file in &plan.files {
-        if file.action == Action::Unchanged {
-            continue;
+/// One file to write.
+#[derive(Debug, Clone)]
+pub struct Write {
+    pub path: RepoPath,
+    pub bytes: Vec<u8>,
+    pub is_executable: bool,
+}
+
+/// Writes every file below `root`, in order, all or nothing.
+pub fn write_all(root: &Path, writes: &[Write]) -> Result<(), ApplyError> {
+    for w in writes {
+        preflight(root, &w.path)?;
+    }
+    let mut created_dirs = Vec::new();
+    let mut staged = Vec::new();
+    let staged_result = (|| {
+        for w in writes {
+            let dir = ensure_parent(root, &w.path, &mut created_dirs)?;
+            staged.push(stage(&dir, w)?);
         }
-        write_atomic(root, &file.path, &file.bytes, file.is_executable)?;
+        Ok(())
+    })();
+    if let Err(e) = staged_result {
+        drop(staged);
+        remove_dirs(&created_dirs);
+        return Err(e);
+    }
+    // Commit: rename each staged file into place, remembering what it replaced.
+    let mut done: Vec<(PathBuf, Option<Vec<u8>>)> = Vec::new();
+    for (w, tmp) in writes.iter().zip(staged) {
+        let target = w.path.under(root);
+        let previous = std::fs::read(&target).ok();
+        if let Err(e) = tmp.persist(&target) {
+            rollback(&done);
+            remove_dirs(&created_dirs);
+            return Err(ApplyError::Io {
+                path: target,
+                source: e.error,
+            });
+        }
+        done.push((target, previous));
     }
     Ok(())
 }
 
-/// Writes `bytes` to `path` below `root` atomically. Folders on the way are created; any
-/// existing part of the way that is a symbolic link is refused, so a repo cannot redirect a
-/// write outside itself.
-pub fn write_atomic(
+/// Refuses a path with a symbolic link or a file in the way, before anything is written.
+fn preflight(root: &Path, path: &RepoPath) -> Result<(), ApplyError> {
+    let mut current = root.to_owned();
+    let segments: Vec<&str> = path.segments().collect();
+    for (i, segment) in segments.iter().enumerate() {
+        current.push(segment);
+        let is_last = i + 1 == segments.len();
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(ApplyError::Symlink { path: current });
+            }
+            Ok(meta) if !is_last && !meta.is_dir() => {
+                return Err(ApplyError::NotAFolder {
+                    path: current,
+                    folder: (*segment).to_owned(),
+                });
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => {
+                return Err(ApplyError::Io {
+                    path: current,
+                    source: e,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Creates the missing folders of `path` (recording them for rollback); returns its folder.
+fn ensure_parent(
     root: &Path,
     path: &RepoPath,
-    bytes: &[u8],
-    is_executable: bool,
-) -> Result<(), ApplyError> {
-    let io = |path: &Path, source| ApplyError::Io {
-        path: path.to_owned(),
-        source,
-    };
+    created: &mut Vec<PathBuf>,
+) -> Result<PathBuf, ApplyError> {
     let mut dir = root.to_owned();
     let segments: Vec<&str> = path.segments().collect();
-    let (file_name, folders) = segments
-        .split_last()
-        .expect("a RepoPath has at least one segment");
-    for folder in folders {
+    for folder in &segments[..segments.len() - 1] {
         dir.push(folder);
         match std::fs::symlink_metadata(&dir) {
             Ok(meta) if meta.file_type().is_symlink() => {
@@ -64,25 +119,55 @@ pub fn write_atomic(
                 });
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir(&dir).map_err(|e| io(&dir, e))?;
+                std::fs::create_dir(&dir).map_err(|e| ApplyError::Io {
+                    path: dir.clone(),
+                    source: e,
+                })?;
+                created.push(dir.clone());
             }
-            Err(e) => return Err(io(&dir, e)),
+            Err(e) => {
+                return Err(ApplyError::Io {
+                    path: dir,
+                    source: e,
+                });
+            }
         }
     }
-    let target = dir.join(file_name);
-    if let Ok(meta) = std::fs::symlink_metadata(&target)
-        && meta.file_type().is_symlink()
-    {
-        return Err(ApplyError::Symlink { path: target });
-    }
+    Ok(dir)
+}
+
+fn stage(dir: &Path, w: &Write) -> Result<tempfile::NamedTempFile, ApplyError> {
+    let io = |source| ApplyError::Io {
+        path: w.path.under(dir),
+        source,
+    };
     let mut tmp = tempfile::Builder::new()
         .prefix(".pave-tmp-")
-        .tempfile_in(&dir)
-        .map_err(|e| io(&dir, e))?;
-    tmp.write_all(bytes).map_err(|e| io(&target, e))?;
-    set_mode(tmp.as_file(), is_executable).map_err(|e| io(&target, e))?;
-    tmp.persist(&target).map_err(|e| io(&target, e.error))?;
-    Ok(())
+        .tempfile_in(dir)
+        .map_err(io)?;
+    tmp.write_all(&w.bytes).map_err(io)?;
+    set_mode(tmp.as_file(), w.is_executable).map_err(io)?;
+    Ok(tmp)
+}
+
+/// Puts back what the renames replaced (best effort: this runs only after an I/O failure).
+fn rollback(done: &[(PathBuf, Option<Vec<u8>>)]) {
+    for (target, previous) in done.iter().rev() {
+        match previous {
+            Some(bytes) => {
+                let _ = std::fs::write(target, bytes);
+            }
+            None => {
+                let _ = std::fs::remove_file(target);
+            }
+        }
+    }
+}
+
+fn remove_dirs(created: &[PathBuf]) {
+    for dir in created.iter().rev() {
+        let _ = std::fs::remove_dir(dir);
+    }
 }
 
 #[cfg(unix)]
@@ -104,20 +189,30 @@ fn set_mode(_: &std::fs::File, _: bool) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
+    fn write(path: &str) -> Write {
+        Write {
+            path: RepoPath::parse(path).unwrap(),
+            bytes: b"x".to_vec(),
+            is_executable: false,
+        }
+    }
+
     #[test]
-    fn refuses_to_write_through_a_symlinked_folder() {
+    fn refuses_to_write_through_a_symlinked_folder_and_writes_nothing() {
         let root = tempfile::tempdir().unwrap();
         let outside = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink(outside.path(), root.path().join(".github")).unwrap();
-        let err = write_atomic(
+        let err = write_all(
             root.path(),
-            &RepoPath::parse(".github/ci.yml").unwrap(),
-            b"x",
-            false,
+            &[write("a/first.txt"), write(".github/ci.yml")],
         )
         .unwrap_err();
         assert!(matches!(err, ApplyError::Symlink { .. }), "{err}");
         assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+        assert!(
+            !root.path().join("a").exists(),
+            "nothing written before the refusal"
+        );
     }
 
     #[test]
@@ -127,14 +222,38 @@ mod tests {
         let victim = outside.path().join("victim");
         std::fs::write(&victim, "keep").unwrap();
         std::os::unix::fs::symlink(&victim, root.path().join("README.md")).unwrap();
-        let err = write_atomic(
-            root.path(),
-            &RepoPath::parse("README.md").unwrap(),
-            b"x",
-            false,
-        )
-        .unwrap_err();
+        let err = write_all(root.path(), &[write("README.md")]).unwrap_err();
         assert!(matches!(err, ApplyError::Symlink { .. }), "{err}");
         assert_eq!(std::fs::read_to_string(victim).unwrap(), "keep");
+    }
+
+    #[test]
+    fn a_file_in_the_way_of_a_folder_stops_everything() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join("deploy"), "a file").unwrap();
+        let err =
+            write_all(root.path(), &[write("ok.txt"), write("deploy/base/x.yaml")]).unwrap_err();
+        assert!(matches!(err, ApplyError::NotAFolder { .. }), "{err}");
+        assert!(!root.path().join("ok.txt").exists());
+    }
+
+    #[test]
+    fn writes_every_file_and_leaves_no_temporaries() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join("old.txt"), "old").unwrap();
+        write_all(root.path(), &[write("old.txt"), write("n/e/w.txt")]).unwrap();
+        assert_eq!(std::fs::read(root.path().join("old.txt")).unwrap(), b"x");
+        assert_eq!(std::fs::read(root.path().join("n/e/w.txt")).unwrap(), b"x");
+        let temps = walkdir::WalkDir::new(root.path())
+            .into_iter()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(".pave-tmp")
+            })
+            .count();
+        assert_eq!(temps, 0);
     }
 }

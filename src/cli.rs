@@ -35,6 +35,12 @@ pub enum Command {
     List(FormatArgs),
     /// Show a golden path's parameters, components and file ownership.
     Show(ShowArgs),
+    /// Render a golden path (or more of its components) into an existing repo.
+    Apply(ApplyArgs),
+    /// Show how the repo differs from a fresh render of its locked golden paths.
+    Diff(DiffArgs),
+    /// Check that the repo still conforms to its golden paths (the CI gate).
+    Check(CheckArgs),
     /// Print the JSON Schema of a pave file.
     Schema(SchemaArgs),
     /// Print a shell completion script.
@@ -47,6 +53,19 @@ pub struct NewArgs {
     pub reference: String,
     /// The folder to create; it must not exist or be empty.
     pub dir: PathBuf,
+    #[command(flatten)]
+    pub answering: AnsweringArgs,
+    /// Print the plan and stop; nothing is written.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not `git init` or commit.
+    #[arg(long)]
+    pub no_git: bool,
+}
+
+/// How answers are given, and which components are rendered (`new`, `apply`).
+#[derive(Debug, Args)]
+pub struct AnsweringArgs {
     /// Answer a parameter: `--set name=value` (lists: `a,b,c`). Repeatable; wins over --answers.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
@@ -59,12 +78,29 @@ pub struct NewArgs {
     /// Render only these components (comma separated); default: the golden path's defaults.
     #[arg(long, value_delimiter = ',', value_name = "COMPONENTS")]
     pub only: Vec<String>,
-    /// Print the plan and stop; nothing is written.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Do not `git init` or commit.
-    #[arg(long)]
-    pub no_git: bool,
+}
+
+impl AnsweringArgs {
+    /// `base` (answers already known, e.g. from the lock), then the --answers file, then --set.
+    pub fn given(
+        &self,
+        mut given: crate::answers::GivenAnswers,
+    ) -> Result<crate::answers::GivenAnswers, crate::error::Error> {
+        if let Some(path) = &self.answers {
+            let text =
+                std::fs::read_to_string(path).map_err(|source| crate::error::Error::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+            given.extend(crate::answers::read_file(path, &text)?);
+        }
+        for arg in &self.set {
+            let (name, value) =
+                crate::answers::parse_set(arg).map_err(crate::error::Error::Usage)?;
+            given.insert(name, value);
+        }
+        Ok(given)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -105,4 +141,56 @@ pub struct SchemaArgs {
 pub struct CompletionsArgs {
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The repo to check.
+    #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// Output format; repeat it, with an --output per format, to write several in one run.
+    #[arg(long, value_enum)]
+    pub format: Vec<crate::report::CheckFormat>,
+    /// Write the report of the format in the same position to this file instead of stdout.
+    #[arg(long, value_name = "PATH")]
+    pub output: Vec<PathBuf>,
+    /// Check from the lock alone: no catalog, so no version lag and no lock verification.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Golden path: `name`, `name@1.2.0`, `name@^1.2`, or the path of a golden-path folder.
+    pub reference: String,
+    /// The repo to apply to.
+    #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub answering: AnsweringArgs,
+    /// What to do with an existing file pave does not own.
+    #[arg(long, value_enum, default_value_t = crate::plan::ConflictMode::Fail)]
+    pub conflict: crate::plan::ConflictMode,
+    /// Overwrite existing files pave does not own, and managed files edited locally.
+    #[arg(long)]
+    pub force: bool,
+    /// Write even when the git work tree has uncommitted changes.
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// Print the plan and stop; nothing is written.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The repo to compare.
+    #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// A summary per file instead of the diff.
+    #[arg(long)]
+    pub stat: bool,
+    /// Include seeded files (the repo's own after creation; left out by default).
+    #[arg(long)]
+    pub all: bool,
 }

@@ -33,6 +33,18 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Lock(#[from] crate::lock::LockError),
+    #[error("{path} has uncommitted changes ({}); pave writes only into a clean work tree", examples.join(", "))]
+    DirtyWorkTree {
+        path: PathBuf,
+        examples: Vec<String>,
+    },
     #[error("{0}")]
     Usage(String),
 }
@@ -70,6 +82,15 @@ impl Error {
                 Some("see what the catalog has with `pave list`".into())
             }
             Error::Target { .. } => Some("choose a new folder, or empty this one".into()),
+            Error::DirtyWorkTree { .. } => Some(
+                "commit or stash them first, so pave's changes can be reviewed and undone; or pass --allow-dirty".into(),
+            ),
+            Error::Lock(crate::lock::LockError::Missing { .. }) => Some(
+                "adopt a golden path with `pave new` or `pave apply`, or run in the repo's root (-C DIR)".into(),
+            ),
+            Error::Lock(crate::lock::LockError::Invalid { .. }) => Some(
+                "pave writes the lock; restore it from git (`git checkout -- .pave/lock.yaml`)".into(),
+            ),
             Error::Render(RenderError::UnsafePath { .. }) => {
                 Some("answers and templated path segments must stay inside the target: no `..`, `/`, or absolute paths".into())
             }

@@ -62,3 +62,45 @@ pub fn init_and_commit(dir: &Path, message: &str, author: &Author) -> Result<Com
         used_fallback_author,
     })
 }
+
+/// The state of the git work tree a command is about to write into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkTree {
+    /// Not inside a git repository.
+    NoRepo,
+    Clean,
+    /// Uncommitted changes (modified, staged or untracked files), the first few named.
+    Dirty(Vec<String>),
+}
+
+/// Reads the state of the work tree that contains `dir`. Ignored files do not count.
+pub fn work_tree(dir: &Path) -> Result<WorkTree, GitError> {
+    let err = |e: git2::Error| GitError::Git {
+        path: dir.to_owned(),
+        message: e.message().to_owned(),
+    };
+    let repo = match git2::Repository::discover(dir) {
+        Ok(repo) => repo,
+        Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(WorkTree::NoRepo),
+        Err(e) => return Err(err(e)),
+    };
+    if repo.is_bare() {
+        return Ok(WorkTree::NoRepo);
+    }
+    let mut opts = git2::StatusOptions::new();
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false);
+    let statuses = repo.statuses(Some(&mut opts)).map_err(err)?;
+    let dirty: Vec<String> = statuses
+        .iter()
+        .filter(|s| s.status() != git2::Status::CURRENT)
+        .filter_map(|s| s.path().ok().map(str::to_owned))
+        .take(5)
+        .collect();
+    Ok(if dirty.is_empty() {
+        WorkTree::Clean
+    } else {
+        WorkTree::Dirty(dirty)
+    })
+}

@@ -7,6 +7,7 @@
 pub mod answers;
 pub mod apply;
 pub mod catalog;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod error;
@@ -15,8 +16,10 @@ pub mod lock;
 pub mod manifest;
 pub mod plan;
 pub mod printer;
+pub mod prompt;
 pub mod render;
 pub mod repo_path;
+pub mod report;
 pub mod settings;
 pub mod yaml;
 
@@ -59,11 +62,28 @@ fn dispatch(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
         }
         _ => {}
     }
+    // Commands on an existing repo use the catalog its lock records unless one is named.
+    let explicit = match cli.global.catalog.as_deref() {
+        Some(arg) => Some(CatalogChoice::from_arg(Some(arg))?),
+        None => None,
+    };
+    match &cli.command {
+        Command::Check(args) => return commands::check::run(args, explicit.as_ref(), printer),
+        Command::Apply(args) => return commands::apply::run(args, explicit.as_ref(), printer),
+        Command::Diff(args) => return commands::diff::run(args, explicit.as_ref(), printer),
+        _ => {}
+    }
     let catalog = CatalogChoice::from_arg(cli.global.catalog.as_deref())?;
     match &cli.command {
         Command::New(args) => commands::new::run(args, &catalog, printer),
         Command::List(args) => commands::list::run(args, &catalog, printer),
         Command::Show(args) => commands::show::run(args, &catalog, printer),
-        Command::Schema(_) | Command::Completions(_) => unreachable!("handled above"),
+        Command::Schema(_)
+        | Command::Completions(_)
+        | Command::Check(_)
+        | Command::Apply(_)
+        | Command::Diff(_) => {
+            unreachable!("handled above")
+        }
     }
 }

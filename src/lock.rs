@@ -2,6 +2,8 @@
 //! applied, with the answers, the components and every rendered file's ownership and SHA-256, so
 //! `pave check` can find drift offline from the lock alone.
 
+use std::path::{Path, PathBuf};
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
@@ -17,6 +19,28 @@ pub const LOCK_PATH: &str = ".pave/lock.yaml";
 pub const LOCK_SCHEMA_PATH: &str = ".pave/lock.schema.json";
 /// The lock format this pave writes.
 pub const LOCK_VERSION: u32 = 1;
+/// A lock larger than this is refused unread (a hostile repo could ship a huge one).
+pub const MAX_LOCK_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Why a repo's lock cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("{path}: no lock; this repo has not adopted a golden path")]
+    Missing { path: PathBuf },
+    #[error("cannot read {path}: {source}")]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: the lock is {size} bytes; pave refuses locks over {MAX_LOCK_BYTES} bytes")]
+    TooLarge { path: PathBuf, size: u64 },
+    #[error("{path}:{line}: {message}")]
+    Invalid {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+}
 
 /// `.pave/lock.yaml`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -57,6 +81,10 @@ pub struct LockedFile {
     pub component: String,
     /// SHA-256 of the rendered bytes, lower-case hex.
     pub sha256: String,
+    /// The repo chose to keep its own version of this file (`pave apply --conflict=keep` or
+    /// `write-new`): reported by `pave check`, not drift.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub diverged: bool,
 }
 
 /// SHA-256 of `bytes`, lower-case hex.
@@ -88,6 +116,7 @@ impl LockEntry {
                     ownership: f.ownership,
                     component: f.component.clone(),
                     sha256: sha256_hex(&f.bytes),
+                    diverged: false,
                 })
                 .collect(),
         }
@@ -114,7 +143,61 @@ impl Lock {
 
     /// Reads a lock; errors carry the line.
     pub fn parse(text: &str) -> Result<Self, crate::yaml::YamlError> {
-        crate::yaml::from_str(text)
+        let lock: Lock = crate::yaml::from_str(text)?;
+        if lock.lock_version != LOCK_VERSION {
+            return Err(crate::yaml::YamlError {
+                line: 1,
+                message: format!(
+                    "lock_version {} is not supported by this pave (it reads {LOCK_VERSION}); upgrade pave",
+                    lock.lock_version
+                ),
+            });
+        }
+        Ok(lock)
+    }
+
+    /// Reads the lock of the repo at `root`, refusing a symlinked or oversized one.
+    pub fn read(root: &Path) -> Result<Self, LockError> {
+        let path = root.join(LOCK_PATH);
+        let meta = match std::fs::symlink_metadata(&path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(LockError::Missing { path });
+            }
+            Err(source) => return Err(LockError::Unreadable { path, source }),
+        };
+        if !meta.is_file() {
+            let source = std::io::Error::other("not a regular file (a symbolic link or a folder)");
+            return Err(LockError::Unreadable { path, source });
+        }
+        if meta.len() > MAX_LOCK_BYTES {
+            return Err(LockError::TooLarge {
+                path,
+                size: meta.len(),
+            });
+        }
+        let text = std::fs::read_to_string(&path).map_err(|source| LockError::Unreadable {
+            path: path.clone(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|e| LockError::Invalid {
+            path,
+            line: e.line,
+            message: e.message,
+        })
+    }
+
+    /// The entry of the golden path `name`, if the repo applied it.
+    pub fn entry(&self, name: &str) -> Option<&LockEntry> {
+        self.golden_paths.iter().find(|e| e.name == name)
+    }
+
+    /// The entry (other than `except`) that records `path`, if any.
+    pub fn owner_of(&self, path: &RepoPath, except: &str) -> Option<&LockEntry> {
+        self.golden_paths
+            .iter()
+            .filter(|e| e.name != except)
+            .find(|e| e.files.iter().any(|f| f.path == *path))
     }
 }
 
@@ -158,6 +241,7 @@ mod tests {
             ownership: Ownership::Seeded,
             component: "app".into(),
             sha256: sha256_hex(b"x"),
+            diverged: true,
         });
         let lock = Lock::new(entry);
         let text = lock.to_yaml();

@@ -229,6 +229,41 @@ impl Manifest {
         self.parameters.get(name).map(|p| &p.value)
     }
 
+    /// The components to render: `only` when given (in the manifest's order), else `also`
+    /// plus every component rendered by default.
+    pub fn select_components(
+        &self,
+        only: &[String],
+        also: &[String],
+    ) -> Result<Vec<String>, crate::render::RenderError> {
+        for name in only.iter().chain(also) {
+            if !self.components.contains_key(name) {
+                return Err(crate::render::RenderError::UnknownComponent {
+                    golden_path: self.id(),
+                    name: name.clone(),
+                    known: self
+                        .components
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+        }
+        Ok(self
+            .components
+            .iter()
+            .filter(|(name, c)| {
+                if only.is_empty() {
+                    c.default || also.contains(name)
+                } else {
+                    only.contains(name)
+                }
+            })
+            .map(|(name, _)| name.clone())
+            .collect())
+    }
+
     fn validate(&self, file: &str) -> Result<(), ManifestError> {
         let invalid = |line: u64, field: String, message: String| ManifestError::Invalid {
             file: file.to_owned(),

@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::catalog::{
-    BuiltinCatalog, Catalog, CatalogError, DirCatalog, GoldenPath, Reference, load_golden_path_dir,
+    BuiltinCatalog, Catalog, CatalogError, DirCatalog, GoldenPath, Reference, SingleGoldenPath,
+    load_golden_path_dir,
 };
 use crate::error::Error;
 
@@ -56,5 +57,21 @@ impl CatalogChoice {
             .parse()
             .map_err(|e: CatalogError| Error::Catalog(e))?;
         Ok(self.open().load(&parsed)?)
+    }
+}
+
+/// The catalog a lock entry says it came from (`builtin`, `dir:/path`), when it is reachable
+/// from here; `None` for a folder that is gone or a kind this pave cannot read.
+pub fn catalog_of_source(source: &str) -> Option<Box<dyn Catalog>> {
+    if source == "builtin" {
+        return Some(Box::new(BuiltinCatalog));
+    }
+    let path = Path::new(source.strip_prefix("dir:")?);
+    if path.join(crate::catalog::MANIFEST_FILE).is_file() {
+        Some(Box::new(SingleGoldenPath::new(path.to_owned())))
+    } else if path.is_dir() {
+        Some(Box::new(DirCatalog::new(path.to_owned())))
+    } else {
+        None
     }
 }

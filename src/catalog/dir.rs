@@ -160,3 +160,42 @@ fn is_executable(meta: &std::fs::Metadata) -> bool {
 fn is_executable(_: &std::fs::Metadata) -> bool {
     false
 }
+
+/// One golden-path folder used as a catalog of one version (what `pave new ./my-golden-path`
+/// records as its source).
+#[derive(Debug, Clone)]
+pub struct SingleGoldenPath {
+    root: PathBuf,
+}
+
+impl SingleGoldenPath {
+    pub fn new(root: PathBuf) -> Self {
+        Self { root }
+    }
+}
+
+impl Catalog for SingleGoldenPath {
+    fn describe(&self) -> String {
+        format!("dir:{}", self.root.display())
+    }
+
+    fn list(&self) -> Result<Vec<Listing>, CatalogError> {
+        let gp = load_golden_path_dir(&self.root, self.describe())?;
+        Ok(vec![Listing {
+            name: gp.manifest.name.clone(),
+            versions: vec![gp.manifest.version.clone()],
+            summary: gp.manifest.summary.clone(),
+        }])
+    }
+
+    fn load(&self, reference: &Reference) -> Result<GoldenPath, CatalogError> {
+        let gp = load_golden_path_dir(&self.root, self.describe())?;
+        let mut found = BTreeMap::new();
+        found
+            .entry(gp.manifest.name.clone())
+            .or_insert_with(BTreeMap::new)
+            .insert(gp.manifest.version.clone(), ());
+        pick_version(reference, &self.describe(), &found)?;
+        Ok(gp)
+    }
+}

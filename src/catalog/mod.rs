@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use builtin::BuiltinCatalog;
-pub use dir::{DirCatalog, load_golden_path_dir};
+pub use dir::{DirCatalog, SingleGoldenPath, load_golden_path_dir};
 
 use crate::manifest::{Manifest, ManifestError};
 

@@ -1,5 +1,8 @@
 //! One thin file per subcommand: read arguments, call the engine, print the outcome.
 
+pub mod apply;
+pub mod check;
+pub mod diff;
 pub mod list;
 pub mod new;
 pub mod schema;

@@ -2,17 +2,15 @@
 //! commit. Everything is rendered in memory and written into a staging folder beside the target,
 //! which is renamed into place only when complete: a failure leaves nothing behind.
 
-use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 
-use crate::answers::{self, AnswerError, Answers, Asker, GivenAnswers, Value};
+use crate::answers::{Answers, GivenAnswers, Value};
 use crate::apply;
 use crate::cli::NewArgs;
 use crate::error::Error;
 use crate::git;
 use crate::lock::{LOCK_PATH, LOCK_SCHEMA_PATH, Lock, LockEntry};
-use crate::manifest::{Parameter, ParameterType};
-use crate::plan::{Action, Plan};
+use crate::plan::{Action, ConflictMode, Existing, Plan};
 use crate::printer::Printer;
 use crate::render;
 use crate::repo_path::RepoPath;
@@ -23,49 +21,11 @@ pub fn run(args: &NewArgs, catalog: &CatalogChoice, printer: &Printer) -> Result
     let golden_path = catalog.load(&args.reference)?;
     let manifest = &golden_path.manifest;
 
-    let given = given_answers(args)?;
+    let given = args.answering.given(GivenAnswers::new())?;
     let target_name = target_name(&args.dir);
-    let is_interactive =
-        !args.no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    let mut prompter = Prompter;
-    let asker: Option<&mut dyn Asker> = if is_interactive {
-        Some(&mut prompter)
-    } else {
-        None
-    };
-    let answers = answers::resolve(manifest, &given, &target_name, asker)?;
+    let answers = crate::prompt::resolve(manifest, &given, &target_name, args.answering.no_input)?;
 
-    let components: Vec<String> = if args.only.is_empty() {
-        manifest
-            .components
-            .iter()
-            .filter(|(_, c)| c.default)
-            .map(|(n, _)| n.clone())
-            .collect()
-    } else {
-        // Keep the manifest's order whatever order the flag used.
-        let mut chosen = Vec::new();
-        for name in &args.only {
-            if !manifest.components.contains_key(name) {
-                return Err(Error::Render(render::RenderError::UnknownComponent {
-                    golden_path: manifest.id(),
-                    name: name.clone(),
-                    known: manifest
-                        .components
-                        .keys()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                }));
-            }
-        }
-        for name in manifest.components.keys() {
-            if args.only.contains(name) {
-                chosen.push(name.clone());
-            }
-        }
-        chosen
-    };
+    let components = manifest.select_components(&args.answering.only, &[])?;
 
     let rendered = render::render(&golden_path, &answers, &components)?;
     let entry = LockEntry::new(
@@ -87,7 +47,21 @@ pub fn run(args: &NewArgs, catalog: &CatalogChoice, printer: &Printer) -> Result
             crate::commands::schema::lock_schema().into_bytes(),
         ),
     ];
-    let plan = Plan::new(&args.dir, rendered, extra);
+    let nobody = |_: &RepoPath| None;
+    let existing = Existing {
+        entry: None,
+        owner_of: &nobody,
+    };
+    let plan = Plan::new(
+        &args.dir,
+        &manifest.id(),
+        rendered,
+        &existing,
+        ConflictMode::Fail,
+        false,
+    )
+    .expect("a new repo has no other golden path")
+    .with_pave_files(&args.dir, extra);
     print_plan(printer, &plan);
 
     if args.dry_run {
@@ -163,33 +137,21 @@ fn target_name(dir: &Path) -> String {
         .unwrap_or_default()
 }
 
-fn given_answers(args: &NewArgs) -> Result<GivenAnswers, Error> {
-    let mut given = GivenAnswers::new();
-    if let Some(path) = &args.answers {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Read {
-            path: path.clone(),
-            source: e,
-        })?;
-        given.extend(answers::read_file(path, &text)?);
-    }
-    for arg in &args.set {
-        let (name, value) = answers::parse_set(arg).map_err(Error::Usage)?;
-        given.insert(name, value);
-    }
-    Ok(given)
-}
-
-fn print_plan(printer: &Printer, plan: &Plan) {
+pub fn print_plan(printer: &Printer, plan: &Plan) {
     let width = plan
         .files
         .iter()
         .map(|f| f.path.as_str().len())
         .max()
         .unwrap_or(0);
-    for file in &plan.files {
+    for file in plan.files.iter().filter(|f| f.action != Action::Unchanged) {
         let owner = match (&file.ownership, &file.component) {
             (Some(o), Some(c)) => format!("{o:<7} {c}"),
             _ => "pave".to_owned(),
+        };
+        let owner = match file.reason {
+            Some(reason) => format!("{owner}  ({reason})"),
+            None => owner,
         };
         printer.info(&format!(
             "  {:<9} {:<width$}  {}",
@@ -197,6 +159,10 @@ fn print_plan(printer: &Printer, plan: &Plan) {
             file.path.as_str(),
             printer.dim(&owner)
         ));
+    }
+    let unchanged = plan.count(Action::Unchanged);
+    if unchanged > 0 {
+        printer.info(&format!("  {unchanged} file(s) unchanged"));
     }
 }
 
@@ -226,7 +192,7 @@ fn write_repo(
             path: parent.clone(),
             source: e,
         })?;
-    apply::write_plan(staging.path(), plan)?;
+    apply::write_all(staging.path(), &plan.writes())?;
     let commit = if args.no_git {
         None
     } else {
@@ -274,69 +240,4 @@ fn set_folder_mode(dir: &Path) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn set_folder_mode(_: &Path) -> std::io::Result<()> {
     Ok(())
-}
-
-/// Prompts on a terminal with dialoguer, showing each parameter's help and default.
-struct Prompter;
-
-impl Asker for Prompter {
-    fn ask(
-        &mut self,
-        name: &str,
-        param: &Parameter,
-        default: Option<&Value>,
-    ) -> Result<Value, AnswerError> {
-        use dialoguer::{Confirm, Input, Select, theme::ColorfulTheme};
-        let theme = ColorfulTheme::default();
-        let constraint = param.constraint();
-        let mut prompt = name.to_owned();
-        if !param.help.is_empty() {
-            prompt.push_str(&format!(" — {}", param.help));
-        }
-        if !constraint.is_empty() && param.kind != ParameterType::Choice {
-            prompt.push_str(&format!(" [{constraint}]"));
-        }
-        let failed = |e: dialoguer::Error| AnswerError::Prompt(e.to_string());
-        match param.kind {
-            ParameterType::Boolean => {
-                let mut confirm = Confirm::with_theme(&theme).with_prompt(prompt);
-                if let Some(Value::Boolean(b)) = default {
-                    confirm = confirm.default(*b);
-                }
-                confirm.interact().map(Value::Boolean).map_err(failed)
-            }
-            ParameterType::Choice => {
-                let selected = default
-                    .and_then(|d| {
-                        param
-                            .choices
-                            .iter()
-                            .position(|c| Value::String(c.clone()) == *d)
-                    })
-                    .unwrap_or(0);
-                Select::with_theme(&theme)
-                    .with_prompt(prompt)
-                    .items(&param.choices)
-                    .default(selected)
-                    .interact()
-                    .map(|i| Value::String(param.choices[i].clone()))
-                    .map_err(failed)
-            }
-            _ => {
-                let param_for_check = param.clone();
-                let mut input = Input::<String>::with_theme(&theme)
-                    .with_prompt(prompt)
-                    .allow_empty(default.is_some() || !param.required)
-                    .validate_with(move |text: &String| -> Result<(), String> {
-                        Value::from_text(&param_for_check, text)
-                            .and_then(|v| param_for_check.check_value(&v))
-                    });
-                if let Some(d) = default {
-                    input = input.default(d.to_string());
-                }
-                let text = input.interact_text().map_err(failed)?;
-                Value::from_text(param, &text).map_err(AnswerError::Prompt)
-            }
-        }
-    }
 }

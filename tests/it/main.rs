@@ -1,6 +1,10 @@
 //! pave's integration tests: one binary, one shared `support` module.
 
+mod apply;
 mod bad_input;
+mod check;
+mod check_formats;
+mod diff;
 mod new;
 mod prompts;
 mod rendered_app;

@@ -130,3 +130,54 @@ pub fn refused(golden_path: &str, args: &[&str], expected: &[&str]) {
         "something was written beside the target"
     );
 }
+
+/// A git repo in a temp dir with `files` committed (one commit on `main`).
+pub fn git_repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, content) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+    let mut opts = git2::RepositoryInitOptions::new();
+    opts.initial_head("main");
+    git2::Repository::init_opts(dir.path(), &opts).unwrap();
+    commit_all(dir.path(), "initial");
+    dir
+}
+
+/// Commits everything in the work tree at `dir`.
+pub fn commit_all(dir: &Path, message: &str) {
+    let repo = git2::Repository::open(dir).unwrap();
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    index.update_all(["*"], None).unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::now("Test", "test@example.com").unwrap();
+    let parents: Vec<git2::Commit> = repo
+        .head()
+        .ok()
+        .and_then(|h| h.peel_to_commit().ok())
+        .into_iter()
+        .collect();
+    let parents: Vec<&git2::Commit> = parents.iter().collect();
+    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+        .unwrap();
+}
+
+/// `pave apply <golden path> -C <dir> <args…>`, ready to assert.
+pub fn pave_apply(golden_path: &str, dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = pave();
+    cmd.args(["apply", golden_path, "-C"]).arg(dir).args(args);
+    cmd
+}
+
+/// `pave check -C <dir> <args…>`, ready to assert.
+pub fn pave_check(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = pave();
+    cmd.args(["check", "-C"]).arg(dir).args(args);
+    cmd
+}

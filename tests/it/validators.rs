@@ -2,7 +2,12 @@
 //! check-jsonschema (GitHub workflow, GitLab CI, Dependabot, Renovate schemas and pave's own),
 //! kubernetes-validate --strict, kubectl kustomize, yamllint, promtool, hadolint, shellcheck and
 //! python-hcl2. `.ci/setup-tools` installs them; in CI a missing validator fails the test.
+//!
+//! kubernetes-validate skips custom resources, so those (Argo Rollouts, Prometheus Operator) go
+//! through check-jsonschema against strict schemas of their CRDs in `tests/data/crd-schemas`,
+//! which `scripts/extract-crd-schemas.py` makes from the upstream CRDs.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -33,7 +38,7 @@ fn tool(name: &str) -> Option<PathBuf> {
 }
 
 /// Runs a validator and fails the test with its output if it reports anything.
-fn check(dir: &Path, tool_name: &str, args: &[&str]) {
+pub(crate) fn check(dir: &Path, tool_name: &str, args: &[&str]) {
     let Some(exe) = tool(tool_name) else { return };
     let out = Command::new(&exe)
         .args(args)
@@ -75,7 +80,72 @@ fn files_with(dir: &Path, suffixes: &[&str]) -> Vec<String> {
         .collect()
 }
 
-fn validate_common(dir: &Path) {
+/// The documents of a YAML stream that separates them with `---` lines, without empty ones.
+fn documents(yaml: &str) -> Vec<String> {
+    let mut docs = vec![String::new()];
+    for line in yaml.lines() {
+        if line.trim_end() == "---" {
+            docs.push(String::new());
+        } else if let Some(doc) = docs.last_mut() {
+            doc.push_str(line);
+            doc.push('\n');
+        }
+    }
+    docs.retain(|doc| {
+        doc.lines()
+            .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+    });
+    docs
+}
+
+/// Validates each document of `yaml` that has a CRD schema (by apiVersion and kind) with
+/// check-jsonschema, and returns the kinds it validated. `source` names `yaml` in failures.
+fn check_custom_resources(dir: &Path, source: &str, yaml: &str) -> BTreeSet<String> {
+    let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/crd-schemas");
+    let scratch = tempfile::tempdir().unwrap();
+    let mut by_schema: BTreeMap<PathBuf, Vec<String>> = BTreeMap::new();
+    let mut kinds = BTreeSet::new();
+    for (i, doc) in documents(yaml).iter().enumerate() {
+        let head: serde_json::Value =
+            serde_saphyr::from_str(doc).unwrap_or_else(|e| panic!("{source}: {e}"));
+        let (Some(api_version), Some(kind)) = (head["apiVersion"].as_str(), head["kind"].as_str())
+        else {
+            continue;
+        };
+        let schema = schemas.join(format!("{}_{kind}.json", api_version.replace('/', "_")));
+        if !schema.is_file() {
+            continue;
+        }
+        let name = source.trim_end_matches(".yaml").replace(['/', ' '], "_");
+        let file = scratch.path().join(format!("{name}.{i}.{kind}.yaml"));
+        std::fs::write(&file, doc).unwrap();
+        by_schema
+            .entry(schema)
+            .or_default()
+            .push(file.to_str().unwrap().to_owned());
+        kinds.insert(kind.to_owned());
+    }
+    for (schema, files) in &by_schema {
+        let mut args = vec!["--schemafile", schema.to_str().unwrap()];
+        args.extend(files.iter().map(String::as_str));
+        check(dir, "check-jsonschema", &args);
+    }
+    kinds
+}
+
+/// Fails unless every kind of `expected` was among the custom resources validated in `source`.
+fn assert_validated(source: &str, validated: &BTreeSet<String>, expected: &[&str]) {
+    let missing: Vec<_> = expected
+        .iter()
+        .filter(|kind| !validated.contains(**kind))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{source}: {missing:?} not validated against a CRD schema (validated: {validated:?})"
+    );
+}
+
+fn validate_common(dir: &Path, canary: bool) {
     let yaml = files_with(dir, &[".yaml", ".yml"]);
     let mut args = vec!["--strict", "-c", ".yamllint.yaml"];
     args.extend(yaml.iter().map(String::as_str));
@@ -90,6 +160,22 @@ fn validate_common(dir: &Path) {
     let mut args = vec!["--strict"];
     args.extend(base.iter().map(String::as_str));
     check(dir, "kubernetes-validate", &args);
+    // Custom resources (and the overlays' below): against their CRDs' schemas.
+    let mut custom = vec!["ServiceMonitor"];
+    if canary {
+        custom.extend(["AnalysisTemplate", "Rollout"]);
+    }
+    let slo_rules = "observability/prometheus/slo-rules.yaml";
+    let mut validated = BTreeSet::new();
+    for file in base.iter().map(String::as_str).chain([slo_rules]) {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        validated.extend(check_custom_resources(dir, file, &text));
+    }
+    assert_validated(
+        "base",
+        &validated,
+        &[custom.as_slice(), &["PrometheusRule"]].concat(),
+    );
     for env in ["dev", "staging", "prod"] {
         let Some(kubectl) = tool("kubectl") else {
             return;
@@ -103,6 +189,18 @@ fn validate_common(dir: &Path) {
             out.status.success(),
             "kubectl kustomize {env}: {}",
             String::from_utf8_lossy(&out.stderr)
+        );
+        let source = format!("kubectl kustomize {env}");
+        let validated = check_custom_resources(dir, &source, &String::from_utf8_lossy(&out.stdout));
+        let prometheus_rule: &[&str] = if env == "prod" {
+            &["PrometheusRule"]
+        } else {
+            &[]
+        };
+        assert_validated(
+            &source,
+            &validated,
+            &[custom.as_slice(), prometheus_rule].concat(),
         );
         let built = dir.join(format!("built-{env}.yaml"));
         std::fs::write(&built, &out.stdout).unwrap();
@@ -167,7 +265,7 @@ fn github_canary_passes_the_validators() {
         "--set",
         "protected_environments=staging,prod",
     ]);
-    validate_common(&dir);
+    validate_common(&dir, true);
     let workflows = files_with(&dir, &[".yml"])
         .into_iter()
         .filter(|p| p.starts_with(".github/workflows/"))
@@ -193,7 +291,7 @@ fn github_canary_passes_the_validators() {
 #[test]
 fn gitlab_plain_deployment_passes_the_validators() {
     let (_tmp, dir) = render(&["--set", "ci_provider=gitlab", "--set", "canary=false"]);
-    validate_common(&dir);
+    validate_common(&dir, false);
     check(
         &dir,
         "check-jsonschema",

@@ -1,0 +1,90 @@
+//! Prompts, at the edge: when a person is at a terminal (and `--no-input` is not given), every
+//! parameter without an answer is asked with dialoguer, showing its help and default.
+
+use std::io::IsTerminal as _;
+
+use crate::answers::{self, AnswerError, Answers, Asker, GivenAnswers, Value};
+use crate::manifest::{Manifest, Parameter, ParameterType};
+
+/// Resolves the answers, prompting only when stdin and stderr are a terminal.
+pub fn resolve(
+    manifest: &Manifest,
+    given: &GivenAnswers,
+    target_name: &str,
+    is_no_input: bool,
+) -> Result<Answers, AnswerError> {
+    let is_interactive =
+        !is_no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let mut prompter = Prompter;
+    let asker: Option<&mut dyn Asker> = if is_interactive {
+        Some(&mut prompter)
+    } else {
+        None
+    };
+    answers::resolve(manifest, given, target_name, asker)
+}
+
+/// Prompts on a terminal with dialoguer, showing each parameter's help and default.
+struct Prompter;
+
+impl Asker for Prompter {
+    fn ask(
+        &mut self,
+        name: &str,
+        param: &Parameter,
+        default: Option<&Value>,
+    ) -> Result<Value, AnswerError> {
+        use dialoguer::{Confirm, Input, Select, theme::ColorfulTheme};
+        let theme = ColorfulTheme::default();
+        let constraint = param.constraint();
+        let mut prompt = name.to_owned();
+        if !param.help.is_empty() {
+            prompt.push_str(&format!(" — {}", param.help));
+        }
+        if !constraint.is_empty() && param.kind != ParameterType::Choice {
+            prompt.push_str(&format!(" [{constraint}]"));
+        }
+        let failed = |e: dialoguer::Error| AnswerError::Prompt(e.to_string());
+        match param.kind {
+            ParameterType::Boolean => {
+                let mut confirm = Confirm::with_theme(&theme).with_prompt(prompt);
+                if let Some(Value::Boolean(b)) = default {
+                    confirm = confirm.default(*b);
+                }
+                confirm.interact().map(Value::Boolean).map_err(failed)
+            }
+            ParameterType::Choice => {
+                let selected = default
+                    .and_then(|d| {
+                        param
+                            .choices
+                            .iter()
+                            .position(|c| Value::String(c.clone()) == *d)
+                    })
+                    .unwrap_or(0);
+                Select::with_theme(&theme)
+                    .with_prompt(prompt)
+                    .items(&param.choices)
+                    .default(selected)
+                    .interact()
+                    .map(|i| Value::String(param.choices[i].clone()))
+                    .map_err(failed)
+            }
+            _ => {
+                let param_for_check = param.clone();
+                let mut input = Input::<String>::with_theme(&theme)
+                    .with_prompt(prompt)
+                    .allow_empty(default.is_some() || !param.required)
+                    .validate_with(move |text: &String| -> Result<(), String> {
+                        Value::from_text(&param_for_check, text)
+                            .and_then(|v| param_for_check.check_value(&v))
+                    });
+                if let Some(d) = default {
+                    input = input.default(d.to_string());
+                }
+                let text = input.interact_text().map_err(failed)?;
+                Value::from_text(param, &text).map_err(AnswerError::Prompt)
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! Renderers of the check report: one typed model ([`crate::check::CheckReport`]), one file per
+//! output format. Every renderer is pure: report in, text out, sorted and stable.
+
+mod github;
+mod json;
+mod junit;
+mod markdown;
+mod sarif;
+mod text;
+
+use clap::ValueEnum;
+
+use crate::check::{CheckReport, GoldenPathReport};
+
+/// Output formats of `pave check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// One screen for a person: what drifted and the command that fixes it.
+    Text,
+    Json,
+    /// SARIF 2.1.0, for code-scanning upload.
+    Sarif,
+    /// JUnit XML: one test case per managed file.
+    Junit,
+    /// GitHub Actions workflow annotations (`::error file=…::`).
+    Github,
+    /// Markdown for `$GITHUB_STEP_SUMMARY` or a merge-request comment.
+    Markdown,
+}
+
+/// Renders `report` in `format`.
+pub fn render(report: &CheckReport, format: CheckFormat) -> String {
+    match format {
+        CheckFormat::Text => text::render(report),
+        CheckFormat::Json => json::render(report),
+        CheckFormat::Sarif => sarif::render(report),
+        CheckFormat::Junit => junit::render(report),
+        CheckFormat::Github => github::render(report),
+        CheckFormat::Markdown => markdown::render(report),
+    }
+}
+
+/// The one command that brings a drifted golden path back: it rewrites managed files that
+/// drifted or were deleted, and leaves merged and seeded files alone.
+pub fn fix_command(gp: &GoldenPathReport) -> String {
+    format!("pave apply {}@{} --force", gp.name, gp.version)
+}

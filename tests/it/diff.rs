@@ -1,0 +1,76 @@
+//! `pave diff`: the repo against a fresh render of its locked version.
+
+use crate::support::*;
+use predicates::prelude::*;
+
+fn adopted() -> (tempfile::TempDir, std::path::PathBuf) {
+    let (tmp, dir) = target();
+    pave_new(
+        "rust-service",
+        &dir,
+        &[
+            "--set",
+            "team=payments",
+            "--set",
+            "service_name=payments-api",
+        ],
+    )
+    .assert()
+    .success();
+    (tmp, dir)
+}
+
+fn pave_diff(dir: &std::path::Path, args: &[&str]) -> assert_cmd::Command {
+    let mut cmd = pave();
+    cmd.args(["diff", "-C"]).arg(dir).args(args);
+    cmd
+}
+
+#[test]
+fn no_difference_exits_zero() {
+    let (_tmp, dir) = adopted();
+    pave_diff(&dir, &[]).assert().success().stdout("");
+}
+
+#[test]
+fn a_unified_diff_per_file_and_exit_one() {
+    let (_tmp, dir) = adopted();
+    let path = dir.join("Dockerfile");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("USER 65532:65532", "USER root");
+    std::fs::write(&path, text).unwrap();
+    std::fs::remove_file(dir.join("deploy/base/pdb.yaml")).unwrap();
+    std::fs::write(dir.join("src/main.rs"), "fn main() {}\n").unwrap();
+    pave_diff(&dir, &[])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "--- a/Dockerfile\n+++ b/Dockerfile\n@@",
+        ))
+        .stdout(predicate::str::contains("-USER root\n+USER 65532:65532\n"))
+        .stdout(predicate::str::contains("+++ b/deploy/base/pdb.yaml"))
+        .stdout(predicate::str::contains("src/main.rs").not());
+    pave_diff(&dir, &["--all"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("+++ b/src/main.rs"));
+    pave_diff(&dir, &["--stat"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            " Dockerfile (managed, rust-service) | +1 -1",
+        ))
+        .stdout(predicate::str::contains("2 file(s) differ"));
+}
+
+#[test]
+fn no_colour_without_a_terminal() {
+    let (_tmp, dir) = adopted();
+    std::fs::write(dir.join("Dockerfile"), "FROM scratch\n").unwrap();
+    pave_diff(&dir, &[])
+        .env_remove("NO_COLOR")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("\x1b[").not());
+}
