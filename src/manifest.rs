@@ -52,6 +52,28 @@ pub struct Manifest {
     /// the default `{{ }}` syntax.
     #[serde(default)]
     pub syntax: Syntax,
+    /// What changed in this version, printed by `pave upgrade` to everyone who crosses it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub release_notes: String,
+    /// Declarative steps run when a repo upgrades to this version from an older one, in order:
+    /// before the files are planned (renames move the repo's file first so its edits survive).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<Migration>")]
+    pub migrations: Vec<Spanned<Migration>>,
+}
+
+/// One declarative migration step. No scripts: pave never runs code from a golden path.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Migration {
+    /// A file moved: the repo's file (with its edits) moves from `from` to `to`.
+    Rename { from: String, to: String },
+    /// A file is no longer part of the golden path: deleted if unmodified, else kept and reported.
+    Delete { path: String },
+    /// A parameter was renamed: the recorded answer moves from `from` to `to`.
+    MoveAnswer { from: String, to: String },
+    /// A new parameter: repos that upgrade get `value` (new repos get the parameter's default).
+    SetAnswer { parameter: String, value: serde_json::Value },
 }
 
 /// The type of a parameter's value.
@@ -312,6 +334,34 @@ impl Manifest {
                 "components".into(),
                 "a golden path needs at least one component".into(),
             ));
+        }
+        for (index, step) in self.migrations.iter().enumerate() {
+            let line = step.referenced.line();
+            let field = format!("migrations[{index}]");
+            let check_path = |p: &str| {
+                crate::repo_path::RepoPath::parse(p)
+                    .map(|_| ())
+                    .map_err(|e| invalid(line, field.clone(), e.to_string()))
+            };
+            match &step.value {
+                Migration::Rename { from, to } => {
+                    check_path(from)?;
+                    check_path(to)?;
+                }
+                Migration::Delete { path } => check_path(path)?,
+                Migration::MoveAnswer { to, .. } if !self.parameters.contains_key(to) => {
+                    return Err(invalid(line, field, format!("`move_answer` to `{to}`, which is not a parameter")));
+                }
+                Migration::SetAnswer { parameter, value } => {
+                    let Some(param) = self.parameters.get(parameter) else {
+                        return Err(invalid(line, field, format!("`set_answer` for `{parameter}`, which is not a parameter")));
+                    };
+                    crate::answers::Value::from_json(&param.value, value)
+                        .and_then(|v| param.value.check_value(&v))
+                        .map_err(|e| invalid(line, field.clone(), format!("`set_answer` value: {e}")))?;
+                }
+                Migration::MoveAnswer { .. } => {}
+            }
         }
         for (index, rule) in self.files.iter().enumerate() {
             let line = rule.referenced.line();
