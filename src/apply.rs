@@ -32,8 +32,14 @@ pub struct Write {
 
 /// Writes every file below `root`, in order, all or nothing.
 pub fn write_all(root: &Path, writes: &[Write]) -> Result<(), ApplyError> {
-    for w in writes {
-        preflight(root, &w.path)?;
+    apply_changes(root, writes, &[])
+}
+
+/// Deletes `deletes` and writes `writes` (in order: put the lock last) below `root`, all or
+/// nothing: deleted files are first moved aside and only removed once every write is done.
+pub fn apply_changes(root: &Path, writes: &[Write], deletes: &[RepoPath]) -> Result<(), ApplyError> {
+    for path in writes.iter().map(|w| &w.path).chain(deletes) {
+        preflight(root, path)?;
     }
     let mut created_dirs = Vec::new();
     let mut staged = Vec::new();
@@ -49,6 +55,22 @@ pub fn write_all(root: &Path, writes: &[Write]) -> Result<(), ApplyError> {
         remove_dirs(&created_dirs);
         return Err(e);
     }
+    // Deletes: move each file aside (same folder, so a rename), restorable until the end.
+    let mut aside: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for path in deletes {
+        let target = path.under(root);
+        let hidden = target.with_file_name(format!(
+            ".pave-del-{}-{}",
+            std::process::id(),
+            target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        ));
+        if let Err(e) = std::fs::rename(&target, &hidden) {
+            restore_aside(&aside);
+            remove_dirs(&created_dirs);
+            return Err(ApplyError::Io { path: target, source: e });
+        }
+        aside.push((target, hidden));
+    }
     // Commit: rename each staged file into place, remembering what it replaced.
     let mut done: Vec<(PathBuf, Option<Vec<u8>>)> = Vec::new();
     for (w, tmp) in writes.iter().zip(staged) {
@@ -56,15 +78,22 @@ pub fn write_all(root: &Path, writes: &[Write]) -> Result<(), ApplyError> {
         let previous = std::fs::read(&target).ok();
         if let Err(e) = tmp.persist(&target) {
             rollback(&done);
+            restore_aside(&aside);
             remove_dirs(&created_dirs);
-            return Err(ApplyError::Io {
-                path: target,
-                source: e.error,
-            });
+            return Err(ApplyError::Io { path: target, source: e.error });
         }
         done.push((target, previous));
     }
+    for (_, hidden) in &aside {
+        let _ = std::fs::remove_file(hidden);
+    }
     Ok(())
+}
+
+fn restore_aside(aside: &[(PathBuf, PathBuf)]) {
+    for (target, hidden) in aside.iter().rev() {
+        let _ = std::fs::rename(hidden, target);
+    }
 }
 
 /// Refuses a path with a symbolic link or a file in the way, before anything is written.
@@ -235,6 +264,15 @@ mod tests {
             write_all(root.path(), &[write("ok.txt"), write("deploy/base/x.yaml")]).unwrap_err();
         assert!(matches!(err, ApplyError::NotAFolder { .. }), "{err}");
         assert!(!root.path().join("ok.txt").exists());
+    }
+
+    #[test]
+    fn deletes_and_writes_together() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join("gone.txt"), "old").unwrap();
+        apply_changes(root.path(), &[write("new.txt")], &[RepoPath::parse("gone.txt").unwrap()]).unwrap();
+        assert!(!root.path().join("gone.txt").exists());
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 1, "no temporaries left");
     }
 
     #[test]

@@ -37,6 +37,8 @@ pub enum Command {
     Show(ShowArgs),
     /// Render a golden path (or more of its components) into an existing repo.
     Apply(ApplyArgs),
+    /// Take a newer version of the repo's golden path, keeping local changes (3-way merge).
+    Upgrade(UpgradeArgs),
     /// Show how the repo differs from a fresh render of its locked golden paths.
     Diff(DiffArgs),
     /// Check that the repo still conforms to its golden paths (the CI gate).
@@ -55,6 +57,9 @@ pub struct NewArgs {
     pub dir: PathBuf,
     #[command(flatten)]
     pub answering: AnsweringArgs,
+    /// Render only these components (comma separated); default: the golden path's defaults.
+    #[arg(long, value_delimiter = ',', value_name = "COMPONENTS")]
+    pub only: Vec<String>,
     /// Print the plan and stop; nothing is written.
     #[arg(long)]
     pub dry_run: bool,
@@ -63,7 +68,7 @@ pub struct NewArgs {
     pub no_git: bool,
 }
 
-/// How answers are given, and which components are rendered (`new`, `apply`).
+/// How answers are given (`new`, `apply`, `upgrade`).
 #[derive(Debug, Args)]
 pub struct AnsweringArgs {
     /// Answer a parameter: `--set name=value` (lists: `a,b,c`). Repeatable; wins over --answers.
@@ -75,9 +80,6 @@ pub struct AnsweringArgs {
     /// Never prompt; a missing required answer is an error.
     #[arg(long)]
     pub no_input: bool,
-    /// Render only these components (comma separated); default: the golden path's defaults.
-    #[arg(long, value_delimiter = ',', value_name = "COMPONENTS")]
-    pub only: Vec<String>,
 }
 
 impl AnsweringArgs {
@@ -168,6 +170,10 @@ pub struct ApplyArgs {
     pub dir: PathBuf,
     #[command(flatten)]
     pub answering: AnsweringArgs,
+    /// Apply only these components (comma separated); default: the ones already applied, or
+    /// the golden path's defaults on a first apply.
+    #[arg(long, value_delimiter = ',', value_name = "COMPONENTS")]
+    pub only: Vec<String>,
     /// What to do with an existing file pave does not own.
     #[arg(long, value_enum, default_value_t = crate::plan::ConflictMode::Fail)]
     pub conflict: crate::plan::ConflictMode,
@@ -193,4 +199,27 @@ pub struct DiffArgs {
     /// Include seeded files (the repo's own after creation; left out by default).
     #[arg(long)]
     pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// The golden path to upgrade; needed only when the repo has several.
+    pub golden_path: Option<String>,
+    /// The version to go to: exact (`1.2.0`) or a requirement (`^1`); default the newest.
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+    /// The repo to upgrade.
+    #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub answering: AnsweringArgs,
+    /// Overwrite managed files that were edited locally.
+    #[arg(long)]
+    pub force: bool,
+    /// Write even when the git work tree has uncommitted changes.
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// Print the release notes and the plan and stop; nothing is written.
+    #[arg(long)]
+    pub dry_run: bool,
 }

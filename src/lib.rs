@@ -21,6 +21,7 @@ pub mod render;
 pub mod repo_path;
 pub mod report;
 pub mod settings;
+pub mod upgrade;
 pub mod yaml;
 
 use clap::Parser as _;
@@ -71,6 +72,7 @@ fn dispatch(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
         Command::Check(args) => return commands::check::run(args, explicit.as_ref(), printer),
         Command::Apply(args) => return commands::apply::run(args, explicit.as_ref(), printer),
         Command::Diff(args) => return commands::diff::run(args, explicit.as_ref(), printer),
+        Command::Upgrade(args) => return commands::upgrade::run(args, explicit.as_ref(), printer),
         _ => {}
     }
     let catalog = CatalogChoice::from_arg(cli.global.catalog.as_deref())?;
@@ -82,7 +84,8 @@ fn dispatch(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
         | Command::Completions(_)
         | Command::Check(_)
         | Command::Apply(_)
-        | Command::Diff(_) => {
+        | Command::Diff(_)
+        | Command::Upgrade(_) => {
             unreachable!("handled above")
         }
     }

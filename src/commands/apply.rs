@@ -75,10 +75,10 @@ pub fn run(
         crate::prompt::resolve(manifest, &given, &dir_name(root), args.answering.no_input)?;
 
     let previous_components = prior.map(|e| e.components.clone()).unwrap_or_default();
-    let components = if args.answering.only.is_empty() && prior.is_some() {
+    let components = if args.only.is_empty() && prior.is_some() {
         manifest.select_components(&previous_components, &[])?
     } else {
-        manifest.select_components(&args.answering.only, &[])?
+        manifest.select_components(&args.only, &[])?
     };
     let rendered = render::render(&golden_path, &answers, &components)?;
 

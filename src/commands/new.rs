@@ -25,7 +25,7 @@ pub fn run(args: &NewArgs, catalog: &CatalogChoice, printer: &Printer) -> Result
     let target_name = target_name(&args.dir);
     let answers = crate::prompt::resolve(manifest, &given, &target_name, args.answering.no_input)?;
 
-    let components = manifest.select_components(&args.answering.only, &[])?;
+    let components = manifest.select_components(&args.only, &[])?;
 
     let rendered = render::render(&golden_path, &answers, &components)?;
     let entry = LockEntry::new(

@@ -13,4 +13,5 @@ mod schemas;
 mod show_list;
 mod snapshots;
 mod support;
+mod upgrade;
 mod validators;

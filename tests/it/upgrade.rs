@@ -1,0 +1,247 @@
+//! `pave upgrade`: per-ownership upgrades with a real 3-way merge, migrations across versions,
+//! release notes, and the refusals that keep a repo whole.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::*;
+use predicates::prelude::*;
+
+const README_1: &str = "# {{ name }}\n\nline a\nline b\nline c\nline d\nline e\n";
+const README_2: &str = "# {{ name }}\n\nline a\nline b\nline c\nline d\nline e (1.1)\n";
+
+/// A directory catalog with `svc` 1.0.0, 1.1.0 and 1.2.0.
+fn catalog() -> tempfile::TempDir {
+    let cat = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let p = cat.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    let files_rules = "files:\n  - {glob: \"README.md\", ownership: merged}\n  - {glob: \"**/guide.md\", ownership: merged}\n  - {glob: \"src/**\", ownership: seeded}\n";
+    write(
+        "svc/1.0.0/golden-path.yaml",
+        &format!("apiVersion: pave.dev/v1\nname: svc\nversion: 1.0.0\nrelease_notes: First release.\nparameters:\n  name: {{type: string, default: demo}}\ncomponents:\n  app: {{}}\n{files_rules}"),
+    );
+    write("svc/1.0.0/components/app/README.md.jinja", README_1);
+    write("svc/1.0.0/components/app/config.yaml.jinja", "name: {{ name }}\nversion: 1\n");
+    write("svc/1.0.0/components/app/legacy.txt", "old stuff\n");
+    write("svc/1.0.0/components/app/docs/guide.md", "# Guide\n\nstep 1\nstep 2\nstep 3\nstep 4\n");
+    write("svc/1.0.0/components/app/src/main.rs", "fn main() {}\n");
+    for (version, config, extra) in [
+        ("1.1.0", "name: {{ name }}\nversion: 2\nport: {{ port }}\n", "  - rename: {from: docs/guide.md, to: handbook/guide.md}\n  - set_answer: {parameter: port, value: 9000}\n"),
+        ("1.2.0", "name: {{ name }}\nversion: 3\nport: {{ port }}\n", ""),
+    ] {
+        let notes = format!("Release {version}: config version bump.");
+        write(
+            &format!("svc/{version}/golden-path.yaml"),
+            &format!("apiVersion: pave.dev/v1\nname: svc\nversion: {version}\nrelease_notes: \"{notes}\"\nparameters:\n  name: {{type: string, default: demo}}\n  port: {{type: integer, default: 8080}}\ncomponents:\n  app: {{}}\n{files_rules}migrations:\n{}", if extra.is_empty() { "  []\n" } else { extra }),
+        );
+        write(&format!("svc/{version}/components/app/README.md.jinja"), README_2);
+        write(&format!("svc/{version}/components/app/config.yaml.jinja"), config);
+        write(&format!("svc/{version}/components/app/new.yaml"), "added: true\n");
+        write(&format!("svc/{version}/components/app/handbook/guide.md"), "# Guide\n\nstep 1\nstep 2\nstep 3\nstep 4 (1.1)\n");
+        write(&format!("svc/{version}/components/app/src/main.rs"), "fn main() { println!(\"new\"); }\n");
+    }
+    // `migrations: []` on its own line would be an empty list under a key that expects one.
+    for v in ["1.2.0"] {
+        let p = cat.path().join(format!("svc/{v}/golden-path.yaml"));
+        let text = std::fs::read_to_string(&p).unwrap().replace("migrations:\n  []\n", "");
+        std::fs::write(p, text).unwrap();
+    }
+    cat
+}
+
+/// A repo on svc@1.0.0 from `cat`, committed.
+fn repo_on_1_0(cat: &Path) -> (tempfile::TempDir, PathBuf) {
+    let (tmp, dir) = target();
+    pave()
+        .arg("--catalog")
+        .arg(cat)
+        .args(["new", "svc@1.0.0"])
+        .arg(&dir)
+        .assert()
+        .success();
+    (tmp, dir)
+}
+
+fn upgrade(dir: &Path, args: &[&str]) -> assert_cmd::Command {
+    let mut cmd = pave();
+    cmd.args(["upgrade", "-C"]).arg(dir).args(args);
+    cmd
+}
+
+fn read(dir: &Path, rel: &str) -> String {
+    std::fs::read_to_string(dir.join(rel)).unwrap()
+}
+
+#[test]
+fn without_local_edits_the_result_equals_a_fresh_render() {
+    let cat = catalog();
+    let (_tmp, dir) = repo_on_1_0(cat.path());
+    upgrade(&dir, &["--to", "1.1.0"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Release notes of svc@1.1.0:\n  Release 1.1.0: config version bump."))
+        .stderr(predicate::str::contains("move      handbook/guide.md").and(predicate::str::contains("(from docs/guide.md)")))
+        .stderr(predicate::str::contains("delete    legacy.txt"));
+    let (_tmp2, fresh) = target();
+    pave().arg("--catalog").arg(cat.path()).args(["new", "svc@1.1.0", "--set", "port=9000", "--no-git"]).arg(&fresh).assert().success();
+    let mut upgraded = tree(&dir);
+    let mut expected = tree(&fresh);
+    // Seeded files are the repo's own: the upgraded repo keeps 1.0.0's src/main.rs.
+    assert_eq!(upgraded.remove("src/main.rs").unwrap(), b"fn main() {}\n");
+    expected.remove("src/main.rs");
+    let lock_up = pave::lock::Lock::parse(&String::from_utf8(upgraded.remove(".pave/lock.yaml").unwrap()).unwrap()).unwrap();
+    let lock_fresh = pave::lock::Lock::parse(&String::from_utf8(expected.remove(".pave/lock.yaml").unwrap()).unwrap()).unwrap();
+    assert_eq!(upgraded, expected);
+    let (mut a, mut b) = (lock_up.golden_paths[0].clone(), lock_fresh.golden_paths[0].clone());
+    a.catalog.clear();
+    b.catalog.clear();
+    assert_eq!(a, b, "the lock records what a fresh render would");
+    assert_eq!(lock_up.golden_paths[0].version.to_string(), "1.1.0");
+    pave_check(&dir, &[]).assert().success();
+}
+
+#[test]
+fn a_non_overlapping_edit_of_a_merged_file_keeps_both_changes() {
+    let cat = catalog();
+    let (_tmp, dir) = repo_on_1_0(cat.path());
+    std::fs::write(dir.join("README.md"), read(&dir, "README.md").replace("line a", "line a (ours)")).unwrap();
+    commit_all(&dir, "our readme");
+    upgrade(&dir, &["--to", "1.1.0"]).assert().success().stderr(predicate::str::contains("merge     README.md"));
+    assert_eq!(read(&dir, "README.md"), "# demo\n\nline a (ours)\nline b\nline c\nline d\nline e (1.1)\n");
+    pave_check(&dir, &[]).assert().success().stdout(predicate::str::contains("edited (merged: allowed)       README.md"));
+}
+
+#[test]
+fn an_overlapping_edit_gets_conflict_markers_and_exit_one_with_the_rest_done() {
+    let cat = catalog();
+    let (_tmp, dir) = repo_on_1_0(cat.path());
+    std::fs::write(dir.join("README.md"), read(&dir, "README.md").replace("line e", "line e (ours)")).unwrap();
+    commit_all(&dir, "our readme");
+    upgrade(&dir, &["--to", "1.1.0"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("CONFLICT  README.md"))
+        .stderr(predicate::str::contains("1 merged file(s) have conflicting edits"));
+    assert_eq!(
+        read(&dir, "README.md"),
+        "# demo\n\nline a\nline b\nline c\nline d\n<<<<<<< ours\nline e (ours)\n=======\nline e (1.1)\n>>>>>>> theirs\n"
+    );
+    // Everything else of the upgrade is complete and consistent.
+    assert_eq!(read(&dir, "config.yaml"), "name: demo\nversion: 2\nport: 9000\n");
+    let lock = pave::lock::Lock::read(&dir).unwrap();
+    assert_eq!(lock.golden_paths[0].version.to_string(), "1.1.0");
+}
+
+#[test]
+fn an_edited_managed_file_refuses_the_upgrade_with_the_diff() {
+    let cat = catalog();
+    let (_tmp, dir) = repo_on_1_0(cat.path());
+    std::fs::write(dir.join("config.yaml"), "name: demo\nversion: 1\nours: true\n").unwrap();
+    commit_all(&dir, "edit managed");
+    let before = tree(&dir);
+    upgrade(&dir, &[])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("REFUSED   config.yaml"))
+        .stderr(predicate::str::contains("+ours: true"))
+        .stderr(predicate::str::contains("nothing was written"))
+        .stderr(predicate::str::contains("--force"));
+    assert_eq!(tree(&dir), before);
+    upgrade(&dir, &["--force"]).assert().success();
+    assert_eq!(read(&dir, "config.yaml"), "name: demo\nversion: 3\nport: 9000\n");
+}
+
+#[test]
+fn a_rename_migration_moves_the_edited_file_first_so_its_edits_survive() {
+    let cat = catalog();
+    let (_tmp, dir) = repo_on_1_0(cat.path());
+    std::fs::write(dir.join("docs/guide.md"), read(&dir, "docs/guide.md").replace("step 1", "step 1 (ours)")).unwrap();
+    commit_all(&dir, "our guide");
+    upgrade(&dir, &["--to", "1.1.0"]).assert().success();
+    assert!(!dir.join("docs/guide.md").exists());
+    assert_eq!(read(&dir, "handbook/guide.md"), "# Guide\n\nstep 1 (ours)\nstep 2\nstep 3\nstep 4 (1.1)\n");
+}
+
+#[test]
+fn a_removed_file_that_was_edited_is_kept_and_reported() {
+    let cat = catalog();
+    let (_tmp, dir) = repo_on_1_0(cat.path());
+    std::fs::write(dir.join("legacy.txt"), "still needed\n").unwrap();
+    commit_all(&dir, "keep legacy");
+    upgrade(&dir, &[]).assert().success().stderr(predicate::str::contains("legacy.txt is no longer part of svc; kept"));
+    assert_eq!(read(&dir, "legacy.txt"), "still needed\n");
+    let lock = pave::lock::Lock::read(&dir).unwrap();
+    assert!(!lock.golden_paths[0].files.iter().any(|f| f.path.as_str() == "legacy.txt"));
+}
+
+#[test]
+fn skipping_a_version_runs_every_migration_and_prints_every_release_note() {
+    let cat = catalog();
+    let (_tmp, dir) = repo_on_1_0(cat.path());
+    upgrade(&dir, &[])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Release notes of svc@1.1.0"))
+        .stderr(predicate::str::contains("Release notes of svc@1.2.0"))
+        .stderr(predicate::str::contains("svc 1.0.0 -> 1.2.0"));
+    assert_eq!(read(&dir, "config.yaml"), "name: demo\nversion: 3\nport: 9000\n", "1.1.0's set_answer applied");
+    assert!(dir.join("handbook/guide.md").exists(), "1.1.0's rename applied");
+    let lock = pave::lock::Lock::read(&dir).unwrap();
+    assert_eq!(lock.golden_paths[0].answers.get("port"), Some(&pave::answers::Value::Integer(9000)));
+}
+
+#[test]
+fn the_same_version_is_a_noop() {
+    let cat = catalog();
+    let (_tmp, dir) = repo_on_1_0(cat.path());
+    let before = tree(&dir);
+    upgrade(&dir, &["--to", "1.0.0"]).assert().success().stderr(predicate::str::contains("already at that version"));
+    assert_eq!(tree(&dir), before);
+}
+
+#[test]
+fn dry_run_writes_nothing() {
+    let cat = catalog();
+    let (_tmp, dir) = repo_on_1_0(cat.path());
+    let before = tree(&dir);
+    upgrade(&dir, &["--dry-run"]).assert().success().stderr(predicate::str::contains("Plan: svc@1.0.0 -> 1.2.0"));
+    assert_eq!(tree(&dir), before);
+}
+
+#[test]
+fn an_unknown_version_is_an_error() {
+    let cat = catalog();
+    let (_tmp, dir) = repo_on_1_0(cat.path());
+    upgrade(&dir, &["--to", "9.0.0"]).assert().code(2).stderr(predicate::str::contains("no version of `svc` matches `svc@9.0.0`"));
+}
+
+#[test]
+fn a_dirty_tree_is_refused() {
+    let cat = catalog();
+    let (_tmp, dir) = repo_on_1_0(cat.path());
+    std::fs::write(dir.join("scratch.txt"), "wip\n").unwrap();
+    upgrade(&dir, &[]).assert().code(2).stderr(predicate::str::contains("uncommitted changes (scratch.txt)"));
+}
+
+#[test]
+fn an_unreachable_catalog_is_an_error() {
+    let cat = catalog();
+    let (_tmp, dir) = repo_on_1_0(cat.path());
+    drop(cat);
+    upgrade(&dir, &[]).assert().code(2).stderr(predicate::str::contains("is not reachable"));
+}
+
+#[test]
+fn the_builtin_rust_service_upgrades_out_of_the_box() {
+    let (_tmp, dir) = target();
+    pave_new("rust-service@1.0.0", &dir, &["--set", "team=payments"]).assert().success();
+    let versions = pave().args(["list", "--format", "json"]).output().unwrap().stdout;
+    let json: serde_json::Value = serde_json::from_slice(&versions).unwrap();
+    if json["golden_paths"][0]["versions"].as_array().unwrap().len() < 2 {
+        return; // rust-service 1.1.0 not shipped yet
+    }
+    upgrade(&dir, &[]).assert().success().stderr(predicate::str::contains("Release notes of rust-service@1.1.0"));
+    pave_check(&dir, &[]).assert().success();
+}
