@@ -34,19 +34,13 @@ fn catalog() -> tempfile::TempDir {
         let notes = format!("Release {version}: config version bump.");
         write(
             &format!("svc/{version}/golden-path.yaml"),
-            &format!("apiVersion: pave.dev/v1\nname: svc\nversion: {version}\nrelease_notes: \"{notes}\"\nparameters:\n  name: {{type: string, default: demo}}\n  port: {{type: integer, default: 8080}}\ncomponents:\n  app: {{}}\n{files_rules}migrations:\n{}", if extra.is_empty() { "  []\n" } else { extra }),
+            &format!("apiVersion: pave.dev/v1\nname: svc\nversion: {version}\nrelease_notes: \"{notes}\"\nparameters:\n  name: {{type: string, default: demo}}\n  port: {{type: integer, default: 8080}}\ncomponents:\n  app: {{}}\n{files_rules}{}", if extra.is_empty() { String::new() } else { format!("migrations:\n{extra}") }),
         );
         write(&format!("svc/{version}/components/app/README.md.jinja"), README_2);
         write(&format!("svc/{version}/components/app/config.yaml.jinja"), config);
         write(&format!("svc/{version}/components/app/new.yaml"), "added: true\n");
         write(&format!("svc/{version}/components/app/handbook/guide.md"), "# Guide\n\nstep 1\nstep 2\nstep 3\nstep 4 (1.1)\n");
         write(&format!("svc/{version}/components/app/src/main.rs"), "fn main() { println!(\"new\"); }\n");
-    }
-    // `migrations: []` on its own line would be an empty list under a key that expects one.
-    for v in ["1.2.0"] {
-        let p = cat.path().join(format!("svc/{v}/golden-path.yaml"));
-        let text = std::fs::read_to_string(&p).unwrap().replace("migrations:\n  []\n", "");
-        std::fs::write(p, text).unwrap();
     }
     cat
 }
