@@ -19,9 +19,14 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Where golden paths come from: `builtin` or a directory of `<name>/<version>/` folders.
+    /// Where golden paths come from: `builtin`, a directory of `<name>/<version>/` folders, or a
+    /// git repository by path or URL (versions are tags `<name>@<version>`). Default: the config
+    /// file's `catalog`, else `builtin`.
     #[arg(long, global = true, env = "PAVE_CATALOG", value_name = "CATALOG")]
     pub catalog: Option<String>,
+    /// Fetch a git catalog now, instead of when its cache is over an hour old.
+    #[arg(long, global = true)]
+    pub fetch: bool,
     /// Print only errors and data.
     #[arg(short, long, global = true)]
     pub quiet: bool,
@@ -199,6 +204,12 @@ pub struct DiffArgs {
     /// Include seeded files (the repo's own after creation; left out by default).
     #[arg(long)]
     pub all: bool,
+    /// Compare with what `pave upgrade --to VERSION` would write instead of the locked version.
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+    /// With --to: the golden path, when the repo has several.
+    #[arg(long, value_name = "NAME", requires = "to")]
+    pub golden_path: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -40,6 +40,8 @@ pub enum Error {
     },
     #[error(transparent)]
     Lock(#[from] crate::lock::LockError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     #[error("{path} has uncommitted changes ({}); pave writes only into a clean work tree", examples.join(", "))]
     DirtyWorkTree {
         path: PathBuf,
@@ -81,6 +83,18 @@ impl Error {
             Error::Catalog(CatalogError::UnknownGoldenPath { .. } | CatalogError::UnknownVersion { .. }) => {
                 Some("see what the catalog has with `pave list`".into())
             }
+            Error::Catalog(CatalogError::Unreachable { .. }) => Some(
+                "check the URL and that the repository is reachable from here; once fetched, pave reads it from its cache offline (PAVE_CACHE_DIR)".into(),
+            ),
+            Error::Catalog(CatalogError::TagMismatch { .. }) => Some(
+                "tag each version as <name>@<version> (or <name>/v<version>) on a commit whose golden-path.yaml says that name and version".into(),
+            ),
+            Error::Catalog(CatalogError::Symlink { .. } | CatalogError::Submodule { .. }) => Some(
+                "a golden path holds its own files only: replace the link or submodule with the files themselves".into(),
+            ),
+            Error::Config(crate::config::ConfigError::Syntax { .. }) => Some(
+                "config.toml takes `catalog = \"<builtin|path|url>\"`; fix the file, or point PAVE_CONFIG at another one".into(),
+            ),
             Error::Target { .. } => Some("choose a new folder, or empty this one".into()),
             Error::DirtyWorkTree { .. } => Some(
                 "commit or stash them first, so pave's changes can be reviewed and undone; or pass --allow-dirty".into(),

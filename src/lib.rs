@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod check;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod error;
 pub mod git;
 pub mod lock;
@@ -63,19 +64,24 @@ fn dispatch(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
         }
         _ => {}
     }
-    // Commands on an existing repo use the catalog its lock records unless one is named.
-    let explicit = match cli.global.catalog.as_deref() {
-        Some(arg) => Some(CatalogChoice::from_arg(Some(arg))?),
-        None => None,
+    // Commands on an existing repo use the catalog its lock records unless one is named
+    // (--catalog > PAVE_CATALOG); anything new comes from it, else the config file's, else builtin.
+    let explicit = settings::explicit_catalog(&cli.global, printer)?;
+    let chosen = |explicit: &Option<CatalogChoice>| match explicit {
+        Some(choice) => Ok(choice.clone()),
+        None => settings::default_catalog(&cli.global, printer),
     };
     match &cli.command {
         Command::Check(args) => return commands::check::run(args, explicit.as_ref(), printer),
-        Command::Apply(args) => return commands::apply::run(args, explicit.as_ref(), printer),
+        Command::Apply(args) => {
+            let fresh = chosen(&explicit)?;
+            return commands::apply::run(args, explicit.as_ref(), &fresh, printer);
+        }
         Command::Diff(args) => return commands::diff::run(args, explicit.as_ref(), printer),
         Command::Upgrade(args) => return commands::upgrade::run(args, explicit.as_ref(), printer),
         _ => {}
     }
-    let catalog = CatalogChoice::from_arg(cli.global.catalog.as_deref())?;
+    let catalog = chosen(&explicit)?;
     match &cli.command {
         Command::New(args) => commands::new::run(args, &catalog, printer),
         Command::List(args) => commands::list::run(args, &catalog, printer),

@@ -1,43 +1,103 @@
-//! Settings resolved once at the edge (flag > `PAVE_*` environment > default) into ready types.
+//! Settings resolved once at the edge (flag > `PAVE_*` environment > config file > default) into
+//! ready types. This is where the environment is read: `PAVE_CATALOG` (through clap),
+//! `PAVE_CONFIG`, `PAVE_CACHE_DIR`, and the platform's user config and cache dirs.
 
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use crate::catalog::{
-    BuiltinCatalog, Catalog, CatalogError, DirCatalog, GoldenPath, Reference, SingleGoldenPath,
-    load_golden_path_dir,
+    BuiltinCatalog, Catalog, CatalogError, DirCatalog, FetchPolicy, GitCatalog, GitLocation,
+    GoldenPath, Reference, SingleGoldenPath, SyncOutcome, is_repository_root, load_golden_path_dir,
 };
+use crate::cli::GlobalArgs;
+use crate::config::{CONFIG_FILE, Config};
 use crate::error::Error;
+use crate::printer::Printer;
 
 /// Which catalog to read.
 #[derive(Debug, Clone)]
 pub enum CatalogChoice {
     Builtin,
     Dir(PathBuf),
+    Git(GitCatalog),
 }
 
 impl CatalogChoice {
-    /// From `--catalog` / `PAVE_CATALOG`; absent or `builtin` is the built-in catalog.
+    /// From `--catalog`, `PAVE_CATALOG` or the config file: absent or `builtin` is the built-in
+    /// catalog; `git:<url-or-path>`, a URL, or the root of a git repository is a git catalog
+    /// (unless it has no version tags but `<name>/<version>/` folders); `dir:<path>` or another
+    /// folder is a directory catalog.
     pub fn from_arg(arg: Option<&str>) -> Result<Self, Error> {
-        match arg {
-            None | Some("" | "builtin") => Ok(Self::Builtin),
-            Some(path) => {
-                let path = PathBuf::from(path);
-                if !path.is_dir() {
-                    return Err(Error::Usage(format!(
-                        "catalog `{}` is not a directory (use `builtin` or a folder of <name>/<version>/ golden paths)",
-                        path.display()
-                    )));
-                }
-                Ok(Self::Dir(std::path::absolute(&path).unwrap_or(path)))
+        let arg = match arg {
+            None | Some("" | "builtin") => return Ok(Self::Builtin),
+            Some(arg) => arg,
+        };
+        if GitLocation::is_url(arg) {
+            return git_choice(GitLocation::Remote(arg.to_owned()));
+        }
+        if let Some(rest) = arg.strip_prefix("git:") {
+            if rest.is_empty() {
+                return Err(Error::Usage(
+                    "catalog `git:` names no repository: use `git:<url>` or `git:<path>`".into(),
+                ));
+            }
+            return git_choice(GitLocation::parse(rest));
+        }
+        let (path, may_be_git) = match arg.strip_prefix("dir:") {
+            Some(rest) => (PathBuf::from(rest), false),
+            None => (PathBuf::from(arg), true),
+        };
+        if !path.is_dir() {
+            return Err(Error::Usage(format!(
+                "catalog `{}` is not a directory (use `builtin`, a folder of <name>/<version>/ golden paths, or a git repository by path or URL)",
+                path.display()
+            )));
+        }
+        let path = std::path::absolute(&path).unwrap_or(path);
+        if may_be_git && is_repository_root(&path) {
+            // A directory catalog kept in git, not tagged by version, stays what it was before
+            // git catalogs existed.
+            let git = GitCatalog::local(path.clone());
+            let is_dir_catalog = !git.has_versions()
+                && DirCatalog::new(path.clone())
+                    .list()
+                    .is_ok_and(|found| !found.is_empty());
+            if !is_dir_catalog {
+                return Ok(Self::Git(git));
             }
         }
+        Ok(Self::Dir(path))
     }
 
     pub fn open(&self) -> Box<dyn Catalog> {
         match self {
             Self::Builtin => Box::new(BuiltinCatalog),
             Self::Dir(path) => Box::new(DirCatalog::new(path.clone())),
+            Self::Git(git) => Box::new(git.clone()),
         }
+    }
+
+    /// Makes a git catalog from a URL ready to read: cloned when not cached yet, fetched with
+    /// `--fetch` or when the cache is stale. A failed fetch with a cache warns and goes on.
+    pub fn sync(&self, fetch: bool, printer: &Printer) -> Result<(), Error> {
+        let Self::Git(git) = self else {
+            return Ok(());
+        };
+        let policy = if fetch {
+            FetchPolicy::Always
+        } else {
+            FetchPolicy::IfStale
+        };
+        let what = git.describe();
+        match git.sync(policy, SystemTime::now())? {
+            SyncOutcome::UpToDate => {}
+            SyncOutcome::Cloned => printer.status("Cloned", &format!("catalog {what}")),
+            SyncOutcome::Fetched => printer.status("Fetched", &format!("catalog {what}")),
+            SyncOutcome::UsedCache { why } => printer.warn(&format!(
+                "could not fetch catalog {what} ({why}); using its cached clone"
+            )),
+        }
+        Ok(())
     }
 
     /// Loads what `reference` names: a golden-path folder when it is a path to one, else a
@@ -60,11 +120,107 @@ impl CatalogChoice {
     }
 }
 
-/// The catalog a lock entry says it came from (`builtin`, `dir:/path`), when it is reachable
-/// from here; `None` for a folder that is gone or a kind this pave cannot read.
+/// The catalog named by `--catalog` or `PAVE_CATALOG` (clap gives the flag precedence), ready to
+/// read; `None` when neither names one.
+pub fn explicit_catalog(
+    global: &GlobalArgs,
+    printer: &Printer,
+) -> Result<Option<CatalogChoice>, Error> {
+    let Some(arg) = global.catalog.as_deref() else {
+        return Ok(None);
+    };
+    let choice = CatalogChoice::from_arg(Some(arg))?;
+    choice.sync(global.fetch, printer)?;
+    Ok(Some(choice))
+}
+
+/// The catalog when no flag or variable names one: the config file's, else the built-in one.
+pub fn default_catalog(global: &GlobalArgs, printer: &Printer) -> Result<CatalogChoice, Error> {
+    let Some((path, must_exist)) = config_path() else {
+        return Ok(CatalogChoice::Builtin);
+    };
+    let Some(config) = Config::read(&path, must_exist)? else {
+        return Ok(CatalogChoice::Builtin);
+    };
+    let Some(arg) = config.catalog.as_deref() else {
+        return Ok(CatalogChoice::Builtin);
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    let choice = CatalogChoice::from_arg(Some(&relative_to(base, arg))).map_err(|e| match e {
+        Error::Usage(message) => Error::Usage(format!("{message} (set in {})", path.display())),
+        other => other,
+    })?;
+    choice.sync(global.fetch, printer)?;
+    Ok(choice)
+}
+
+/// `PAVE_CONFIG` (which must exist), else `<user config dir>/pave/config.toml` (which may not).
+fn config_path() -> Option<(PathBuf, bool)> {
+    match std::env::var_os("PAVE_CONFIG").filter(|v| !v.is_empty()) {
+        Some(path) => Some((PathBuf::from(path), true)),
+        None => Some((dirs::config_dir()?.join("pave").join(CONFIG_FILE), false)),
+    }
+}
+
+/// A catalog path in the config file is relative to the file's folder, not to wherever pave
+/// runs; URLs and absolute paths stay as they are.
+fn relative_to(base: &Path, arg: &str) -> String {
+    if matches!(arg, "" | "builtin") || GitLocation::is_url(arg) {
+        return arg.to_owned();
+    }
+    let (prefix, rest) = ["git:", "dir:"]
+        .into_iter()
+        .find_map(|prefix| arg.strip_prefix(prefix).map(|rest| (prefix, rest)))
+        .unwrap_or(("", arg));
+    if GitLocation::is_url(rest) || Path::new(rest).is_absolute() {
+        return arg.to_owned();
+    }
+    format!("{prefix}{}", base.join(rest).display())
+}
+
+/// Where clones of git catalogs are cached: `$PAVE_CACHE_DIR/pave/catalogs`, else the same below
+/// the platform's user cache dir.
+fn catalogs_cache_dir() -> Option<PathBuf> {
+    let root = match std::env::var_os("PAVE_CACHE_DIR").filter(|v| !v.is_empty()) {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            std::path::absolute(&dir).unwrap_or(dir)
+        }
+        None => dirs::cache_dir()?,
+    };
+    Some(root.join("pave").join("catalogs"))
+}
+
+fn git_choice(location: GitLocation) -> Result<CatalogChoice, Error> {
+    let git = match location {
+        GitLocation::Local(path) => GitCatalog::local(path),
+        GitLocation::Remote(url) => {
+            let cache = catalogs_cache_dir().ok_or_else(|| {
+                Error::Usage(format!(
+                    "no user cache dir to clone the git catalog {url} into; set PAVE_CACHE_DIR"
+                ))
+            })?;
+            GitCatalog::cached(url, &cache)
+        }
+    };
+    Ok(CatalogChoice::Git(git))
+}
+
+/// The catalog a lock entry says it came from (`builtin`, `dir:/path`, `git:<url-or-path>`), when
+/// it is reachable from here; `None` for a folder or repository that is gone, a URL that can be
+/// neither fetched nor read from the cache, or a kind this pave cannot read.
 pub fn catalog_of_source(source: &str) -> Option<Box<dyn Catalog>> {
     if source == "builtin" {
         return Some(Box::new(BuiltinCatalog));
+    }
+    if let Some(rest) = source.strip_prefix("git:") {
+        let git = match GitLocation::parse(rest) {
+            GitLocation::Local(path) if is_repository_root(&path) => GitCatalog::local(path),
+            GitLocation::Local(_) => return None,
+            GitLocation::Remote(url) => GitCatalog::cached(url, &catalogs_cache_dir()?),
+        };
+        git.sync(FetchPolicy::IfStale, SystemTime::now()).ok()?;
+        return Some(Box::new(git));
     }
     let path = Path::new(source.strip_prefix("dir:")?);
     if path.join(crate::catalog::MANIFEST_FILE).is_file() {
@@ -73,5 +229,27 @@ pub fn catalog_of_source(source: &str) -> Option<Box<dyn Catalog>> {
         Some(Box::new(DirCatalog::new(path.to_owned())))
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_paths_are_relative_to_the_config_file() {
+        let base = Path::new("/home/me/.config/pave");
+        assert_eq!(relative_to(base, "builtin"), "builtin");
+        assert_eq!(relative_to(base, "gp"), "/home/me/.config/pave/gp");
+        assert_eq!(relative_to(base, "git:gp"), "git:/home/me/.config/pave/gp");
+        assert_eq!(relative_to(base, "dir:/srv/gp"), "dir:/srv/gp");
+        assert_eq!(
+            relative_to(base, "git@example.com:org/gp.git"),
+            "git@example.com:org/gp.git"
+        );
+        assert_eq!(
+            relative_to(base, "git:https://example.com/gp.git"),
+            "git:https://example.com/gp.git"
+        );
     }
 }

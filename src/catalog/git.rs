@@ -136,6 +136,13 @@ impl GitCatalog {
         &self.location
     }
 
+    /// True when some tag names a golden-path version (an unreadable repository has none).
+    pub fn has_versions(&self) -> bool {
+        self.open()
+            .and_then(|repo| self.versions(&repo))
+            .is_ok_and(|found| !found.is_empty())
+    }
+
     /// Makes the cache of a remote catalog ready: cloned when missing, fetched when `policy`
     /// says so. A failed fetch with a cache is an outcome (the cache is used), without one an
     /// error. Does nothing for a local repository.
@@ -196,6 +203,7 @@ impl GitCatalog {
             let reference = reference.map_err(|e| self.git_error(&e))?;
             let Some(tag) = reference
                 .name()
+                .ok()
                 .and_then(|n| n.strip_prefix("refs/tags/"))
             else {
                 continue;
@@ -258,7 +266,12 @@ impl GitCatalog {
     }
 
     /// The manifest of a tagged version, without reading the rest of its files.
-    fn manifest(&self, repo: &git2::Repository, tag: &str, name: &str) -> Result<Manifest, CatalogError> {
+    fn manifest(
+        &self,
+        repo: &git2::Repository,
+        tag: &str,
+        name: &str,
+    ) -> Result<Manifest, CatalogError> {
         let (tree, folder) = self.golden_path_tree(repo, tag, name)?;
         let display = display_root(tag, &folder);
         let manifest_name = format!("{display}/{MANIFEST_FILE}");
@@ -399,7 +412,7 @@ impl TreeWalk<'_> {
         files: &mut BTreeMap<String, TemplateFile>,
     ) -> Result<(), CatalogError> {
         for entry in tree.iter() {
-            let Some(name) = entry.name() else {
+            let Ok(name) = entry.name() else {
                 return Err(self.error(format!(
                     "{}: a file name in {}/{prefix} is not UTF-8",
                     self.tag, folder
@@ -492,9 +505,10 @@ fn clone_bare(url: &str, dest: &Path) -> Result<(), String> {
 fn fetch_tags(repo: &git2::Repository, url: &str) -> Result<(), String> {
     let describe = |e: git2::Error| {
         let message = e.message().to_owned();
-        if message.contains("unsupported URL protocol") {
+        // pave is built without libgit2's TLS and SSH transports (see Cargo.toml).
+        if message.contains("unsupported URL protocol") || message.contains("no TLS stream") {
             format!(
-                "{message}: this pave reads git catalogs by path and file:// URL; for https or ssh, use a local clone"
+                "{message} (this pave reads git catalogs by path, file:// and http:// URL; for https or ssh, clone the repository and give its path)"
             )
         } else {
             message
@@ -540,7 +554,14 @@ mod tests {
             parse_tag("demo/v1.2.0-rc.1"),
             Some(("demo", v("1.2.0-rc.1"), TagStyle::Slash))
         );
-        for ignored in ["v1.2.0", "demo@1.2", "demo/1.2.0", "@1.0.0", "a/b@1.0.0", "release-3"] {
+        for ignored in [
+            "v1.2.0",
+            "demo@1.2",
+            "demo/1.2.0",
+            "@1.0.0",
+            "a/b@1.0.0",
+            "release-3",
+        ] {
             assert_eq!(parse_tag(ignored), None, "{ignored}");
         }
     }
@@ -569,6 +590,9 @@ mod tests {
         let name = dir.file_name().unwrap().to_str().unwrap();
         assert_eq!(name.len(), 16);
         assert!(name.chars().all(|c| c.is_ascii_hexdigit()));
-        assert_ne!(dir, cache_dir(Path::new("/cache"), "https://example.com/y.git"));
+        assert_ne!(
+            dir,
+            cache_dir(Path::new("/cache"), "https://example.com/y.git")
+        );
     }
 }

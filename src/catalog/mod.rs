@@ -1,9 +1,11 @@
 //! Catalogs: where golden paths come from. One interface ([`Catalog`]) over the built-in catalog
-//! compiled into the binary and a directory on disk (same `<name>/<version>/` layout), plus a
-//! single golden-path folder given by path (for authors trying their own).
+//! compiled into the binary, a directory on disk (same `<name>/<version>/` layout) and a git
+//! repository (versions are tags), plus a single golden-path folder given by path (for authors
+//! trying their own).
 
 mod builtin;
 mod dir;
+mod git;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -12,6 +14,9 @@ use std::sync::Arc;
 
 pub use builtin::BuiltinCatalog;
 pub use dir::{DirCatalog, SingleGoldenPath, load_golden_path_dir};
+pub use git::{
+    FetchPolicy, GitCatalog, GitLocation, STALE_AFTER, SyncOutcome, cache_dir, is_repository_root,
+};
 
 use crate::manifest::{Manifest, ManifestError};
 
@@ -29,7 +34,7 @@ pub struct TemplateFile {
 #[derive(Debug, Clone)]
 pub struct GoldenPath {
     pub manifest: Manifest,
-    /// Where it came from, as recorded in the lock (`builtin`, `dir:/abs/path`).
+    /// Where it came from, as recorded in the lock (`builtin`, `dir:/abs/path`, `git:<url>`).
     pub source: String,
     /// Every file below the golden path's folder, by `/`-separated relative path.
     pub files: Arc<BTreeMap<String, TemplateFile>>,
@@ -181,6 +186,21 @@ pub enum CatalogError {
     },
     #[error("{path}: symbolic links are not allowed in a golden path")]
     Symlink { path: PathBuf },
+    #[error("{location}: submodules are not allowed in a golden path")]
+    Submodule { location: String },
+    #[error(
+        "tag `{tag}` of the {catalog} catalog holds {manifest}; the manifest's name and version must match the tag ({expected})"
+    )]
+    TagMismatch {
+        catalog: String,
+        tag: String,
+        manifest: String,
+        expected: String,
+    },
+    #[error("cannot read the {catalog} catalog: {message}")]
+    Git { catalog: String, message: String },
+    #[error("the git catalog {url} is not reachable and has no cached clone: {why}")]
+    Unreachable { url: String, why: String },
     #[error("cannot read {path}: {source}")]
     Io {
         path: PathBuf,

@@ -18,9 +18,12 @@ use crate::render;
 use crate::repo_path::RepoPath;
 use crate::settings::{CatalogChoice, catalog_of_source};
 
+/// `explicit_catalog` (`--catalog`, `PAVE_CATALOG`) overrides the catalog the lock records;
+/// `fresh_catalog` is where a golden path the lock does not have yet comes from.
 pub fn run(
     args: &ApplyArgs,
     explicit_catalog: Option<&CatalogChoice>,
+    fresh_catalog: &CatalogChoice,
     printer: &Printer,
 ) -> Result<u8, Error> {
     let root = &args.dir;
@@ -46,7 +49,7 @@ pub fn run(
         Err(e) => return Err(e.into()),
     };
 
-    let golden_path = load(args, lock.as_ref(), explicit_catalog)?;
+    let golden_path = load(args, lock.as_ref(), explicit_catalog, fresh_catalog)?;
     let manifest = &golden_path.manifest;
     let prior = lock.as_ref().and_then(|l| l.entry(&manifest.name));
 
@@ -215,9 +218,8 @@ fn load(
     args: &ApplyArgs,
     lock: Option<&Lock>,
     explicit: Option<&CatalogChoice>,
+    choice: &CatalogChoice,
 ) -> Result<GoldenPath, Error> {
-    let default_choice = CatalogChoice::Builtin;
-    let choice = explicit.unwrap_or(&default_choice);
     let looks_like_path = args.reference.starts_with('.') || args.reference.contains('/');
     if looks_like_path {
         return choice.load(&args.reference);

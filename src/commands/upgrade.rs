@@ -30,84 +30,12 @@ pub fn run(args: &UpgradeArgs, explicit: Option<&CatalogChoice>, printer: &Print
         )),
         _ => {}
     }
-    let catalog = match explicit {
-        Some(choice) => choice.open(),
-        None => catalog_of_source(&entry.catalog).ok_or_else(|| {
-            Error::Usage(format!(
-                "the catalog {} that {} came from is not reachable; name one with --catalog",
-                entry.catalog, entry.name
-            ))
-        })?,
-    };
-
-    // The target version: --to (exact or a requirement), else the newest release.
-    let reference = Reference {
-        name: entry.name.clone(),
-        version: match &args.to {
-            None => VersionSpec::Newest,
-            Some(to) => format!("{}@{to}", entry.name).parse::<Reference>()?.version,
-        },
-    };
-    let listing = catalog.list()?.into_iter().find(|l| l.name == entry.name);
-    let versions = listing.map(|l| l.versions).unwrap_or_default();
-    let target = reference.pick(&versions).ok_or_else(|| crate::catalog::CatalogError::UnknownVersion {
-        name: entry.name.clone(),
-        reference: reference.to_string(),
-        catalog: catalog.describe(),
-        known: versions.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
-    })?;
-    if target == entry.version {
+    let Some(Prepared { target, crossed, plan }) =
+        prepare(root, entry, explicit, args.to.as_deref(), Some(&args.answering), args.force)?
+    else {
         printer.status("Up to date", &format!("{}@{} is already at that version; nothing to do", entry.name, entry.version));
         return Ok(0);
-    }
-    if target < entry.version {
-        return Err(Error::Usage(format!(
-            "{}@{} is newer than {target}; pave upgrade does not go back (restore the older lock and files from git)",
-            entry.name, entry.version
-        )));
-    }
-
-    let load = |v: &semver::Version| {
-        catalog.load(&Reference { name: entry.name.clone(), version: VersionSpec::Exact(v.clone()) })
     };
-    let old = load(&entry.version)?;
-    let mut crossed = Vec::new();
-    for v in versions.iter().filter(|v| **v > entry.version && **v <= target && v.pre.is_empty()) {
-        crossed.push(load(v)?);
-    }
-    if crossed.last().map(|g| &g.manifest.version) != Some(&target) {
-        crossed.push(load(&target)?);
-    }
-    let new = crossed.last().expect("the target is crossed").clone();
-    let manifest = &new.manifest;
-
-    let migrated = upgrade::migrate(entry, crossed.iter().flat_map(|g| g.manifest.migrations.iter().map(|m| &m.value)));
-    let recorded: GivenAnswers = migrated
-        .answers
-        .0
-        .iter()
-        .filter(|(name, _)| manifest.parameters.contains_key(*name))
-        .map(|(name, value)| {
-            let json = serde_json::to_value(value).expect("answers serialise to JSON");
-            (name.clone(), Given { value: RawValue::Json(json), origin: Origin::Lock })
-        })
-        .collect();
-    let given = args.answering.given(recorded)?;
-    let answers = crate::prompt::resolve(manifest, &given, "", args.answering.no_input)?;
-    let components: Vec<String> =
-        manifest.components.keys().filter(|c| entry.components.contains(c)).cloned().collect();
-
-    let base = render_entry(&old, entry)?;
-    let rendered = render::render(&new, &answers, &components)?;
-    let new_entry = LockEntry {
-        name: entry.name.clone(),
-        version: target.clone(),
-        catalog: new.source.clone(),
-        answers,
-        components,
-        files: Vec::new(),
-    };
-    let plan = upgrade::plan(root, entry, &base, &rendered, &migrated, new_entry, args.force);
 
     for gp in &crossed {
         let notes = gp.manifest.release_notes.trim();
@@ -218,7 +146,108 @@ pub fn run(args: &UpgradeArgs, explicit: Option<&CatalogChoice>, printer: &Print
     Ok(0)
 }
 
-fn pick_entry<'a>(lock: &'a Lock, name: Option<&str>) -> Result<&'a LockEntry, Error> {
+/// What an upgrade would do: the target version, the versions crossed, and the plan.
+pub(crate) struct Prepared {
+    pub target: semver::Version,
+    pub crossed: Vec<crate::catalog::GoldenPath>,
+    pub plan: upgrade::UpgradePlan,
+}
+
+/// Plans the upgrade of `entry` to `to` (default the newest); `None` when it is already there.
+/// Without `answering`, new parameters take their defaults (or a migration's value).
+pub(crate) fn prepare(
+    root: &std::path::Path,
+    entry: &LockEntry,
+    explicit: Option<&CatalogChoice>,
+    to: Option<&str>,
+    answering: Option<&crate::cli::AnsweringArgs>,
+    is_forced: bool,
+) -> Result<Option<Prepared>, Error> {
+    let catalog = match explicit {
+        Some(choice) => choice.open(),
+        None => catalog_of_source(&entry.catalog).ok_or_else(|| {
+            Error::Usage(format!(
+                "the catalog {} that {} came from is not reachable; name one with --catalog",
+                entry.catalog, entry.name
+            ))
+        })?,
+    };
+
+    // The target version: --to (exact or a requirement), else the newest release.
+    let reference = Reference {
+        name: entry.name.clone(),
+        version: match &to {
+            None => VersionSpec::Newest,
+            Some(to) => format!("{}@{to}", entry.name).parse::<Reference>()?.version,
+        },
+    };
+    let listing = catalog.list()?.into_iter().find(|l| l.name == entry.name);
+    let versions = listing.map(|l| l.versions).unwrap_or_default();
+    let target = reference.pick(&versions).ok_or_else(|| crate::catalog::CatalogError::UnknownVersion {
+        name: entry.name.clone(),
+        reference: reference.to_string(),
+        catalog: catalog.describe(),
+        known: versions.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+    })?;
+    if target == entry.version {
+        return Ok(None);
+    }
+    if target < entry.version {
+        return Err(Error::Usage(format!(
+            "{}@{} is newer than {target}; pave upgrade does not go back (restore the older lock and files from git)",
+            entry.name, entry.version
+        )));
+    }
+
+    let load = |v: &semver::Version| {
+        catalog.load(&Reference { name: entry.name.clone(), version: VersionSpec::Exact(v.clone()) })
+    };
+    let old = load(&entry.version)?;
+    let mut crossed = Vec::new();
+    for v in versions.iter().filter(|v| **v > entry.version && **v <= target && v.pre.is_empty()) {
+        crossed.push(load(v)?);
+    }
+    if crossed.last().map(|g| &g.manifest.version) != Some(&target) {
+        crossed.push(load(&target)?);
+    }
+    let new = crossed.last().expect("the target is crossed").clone();
+    let manifest = &new.manifest;
+
+    let migrated = upgrade::migrate(entry, crossed.iter().flat_map(|g| g.manifest.migrations.iter().map(|m| &m.value)));
+    let recorded: GivenAnswers = migrated
+        .answers
+        .0
+        .iter()
+        .filter(|(name, _)| manifest.parameters.contains_key(*name))
+        .map(|(name, value)| {
+            let json = serde_json::to_value(value).expect("answers serialise to JSON");
+            (name.clone(), Given { value: RawValue::Json(json), origin: Origin::Lock })
+        })
+        .collect();
+    let given = match answering {
+        Some(answering) => answering.given(recorded)?,
+        None => recorded,
+    };
+    let answers = crate::prompt::resolve(manifest, &given, "", answering.is_none_or(|a| a.no_input))?;
+    let components: Vec<String> =
+        manifest.components.keys().filter(|c| entry.components.contains(c)).cloned().collect();
+
+    let base = render_entry(&old, entry)?;
+    let rendered = render::render(&new, &answers, &components)?;
+    let new_entry = LockEntry {
+        name: entry.name.clone(),
+        version: target.clone(),
+        catalog: new.source.clone(),
+        answers,
+        components,
+        files: Vec::new(),
+    };
+    let plan = upgrade::plan(root, entry, &base, &rendered, &migrated, new_entry, is_forced);
+    Ok(Some(Prepared { target, crossed, plan }))
+
+}
+
+pub(crate) fn pick_entry<'a>(lock: &'a Lock, name: Option<&str>) -> Result<&'a LockEntry, Error> {
     let names = || lock.golden_paths.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ");
     match name {
         Some(name) => lock

@@ -2,6 +2,7 @@
 
 mod apply;
 mod bad_input;
+mod catalogs;
 mod check;
 mod check_formats;
 mod diff;

@@ -9,7 +9,13 @@ use predicates::prelude::*;
 /// The pave binary with a clean, deterministic environment.
 pub fn pave() -> Command {
     let mut cmd = Command::cargo_bin("pave").expect("pave binary is built");
+    // No config file or cache of the person running the tests: a folder nobody creates.
+    let nowhere = std::env::temp_dir().join("pave-tests-nowhere");
     cmd.env_remove("PAVE_CATALOG")
+        .env_remove("PAVE_CONFIG")
+        .env_remove("PAVE_CACHE_DIR")
+        .env("XDG_CONFIG_HOME", nowhere.join("config"))
+        .env("XDG_CACHE_HOME", nowhere.join("cache"))
         .env("NO_COLOR", "1")
         .env("GIT_AUTHOR_NAME", "Test Author")
         .env("GIT_AUTHOR_EMAIL", "test@example.com")

@@ -231,11 +231,36 @@ fn an_unreachable_catalog_is_an_error() {
 fn the_builtin_rust_service_upgrades_out_of_the_box() {
     let (_tmp, dir) = target();
     pave_new("rust-service@1.0.0", &dir, &["--set", "team=payments"]).assert().success();
-    let versions = pave().args(["list", "--format", "json"]).output().unwrap().stdout;
-    let json: serde_json::Value = serde_json::from_slice(&versions).unwrap();
-    if json["golden_paths"][0]["versions"].as_array().unwrap().len() < 2 {
-        return; // rust-service 1.1.0 not shipped yet
-    }
-    upgrade(&dir, &[]).assert().success().stderr(predicate::str::contains("Release notes of rust-service@1.1.0"));
-    pave_check(&dir, &[]).assert().success();
+    // Two local edits: a merged file and a seeded one (the runbook 1.1.0 moves to docs/).
+    let readme = dir.join("README.md");
+    std::fs::write(&readme, read(&dir, "README.md") + "\n## On call\n\n#payments-oncall\n").unwrap();
+    let runbook = dir.join("observability/runbook.md");
+    std::fs::write(&runbook, read(&dir, "observability/runbook.md") + "\nOur own step.\n").unwrap();
+    commit_all(&dir, "local edits");
+    upgrade(&dir, &["--to", "1.1.0"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Release notes of rust-service@1.1.0"))
+        .stderr(predicate::str::contains("create    deny.toml"));
+    assert!(read(&dir, "README.md").ends_with("## On call\n\n#payments-oncall\n"));
+    assert!(read(&dir, "docs/runbook.md").ends_with("Our own step.\n"));
+    assert!(!runbook.exists());
+    let lock = pave::lock::Lock::read(&dir).unwrap();
+    assert_eq!(lock.golden_paths[0].answers.get("latency_objective_ms"), Some(&pave::answers::Value::Integer(500)));
+    pave_check(&dir, &[]).assert().success().stdout(predicate::str::contains("rust-service@1.1.0: conforms"));
+}
+
+#[test]
+fn diff_to_shows_what_the_upgrade_would_write() {
+    let cat = catalog();
+    let (_tmp, dir) = repo_on_1_0(cat.path());
+    let mut cmd = pave();
+    cmd.args(["diff", "-C"]).arg(&dir).args(["--to", "1.1.0"]);
+    cmd.assert()
+        .code(1)
+        .stdout(predicate::str::contains("diff config.yaml svc@1.0.0 -> 1.1.0 (replace)"))
+        .stdout(predicate::str::contains("-version: 1\n+version: 2\n+port: 9000\n"))
+        .stdout(predicate::str::contains("diff legacy.txt svc@1.0.0 -> 1.1.0 (delete)"));
+    let before = tree(&dir);
+    assert_eq!(tree(&dir), before, "diff writes nothing");
 }
