@@ -63,7 +63,7 @@ pub struct FileReport {
 }
 
 /// How far a golden path's version is behind the catalog's newest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lag {
     None,
@@ -182,16 +182,21 @@ pub fn check(
     })
 }
 
-fn file_report(root: &Path, locked: &crate::lock::LockedFile) -> FileReport {
-    let actual = read_regular(&locked.path.under(root)).map(|bytes| sha256_hex(&bytes));
-    let state = match (locked.ownership, &actual) {
+/// The state of a locked file given the SHA-256 of what the repo has (`None`: missing).
+pub fn file_state(locked: &crate::lock::LockedFile, actual: Option<&str>) -> FileState {
+    match (locked.ownership, actual) {
         (Ownership::Seeded, _) => FileState::Seeded,
         (_, None) => FileState::Deleted,
         _ if locked.diverged => FileState::Diverged,
-        (_, Some(sha)) if *sha == locked.sha256 => FileState::Unchanged,
+        (_, Some(sha)) if sha == locked.sha256 => FileState::Unchanged,
         (Ownership::Managed, Some(_)) => FileState::Drifted,
         (Ownership::Merged, Some(_)) => FileState::Edited,
-    };
+    }
+}
+
+fn file_report(root: &Path, locked: &crate::lock::LockedFile) -> FileReport {
+    let actual = read_regular(&locked.path.under(root)).map(|bytes| sha256_hex(&bytes));
+    let state = file_state(locked, actual.as_deref());
     FileReport {
         path: locked.path.to_string(),
         ownership: locked.ownership,

@@ -46,6 +46,8 @@ pub enum Command {
     Upgrade(UpgradeArgs),
     /// Show how the repo differs from a fresh render of its locked golden paths.
     Diff(DiffArgs),
+    /// Audit a fleet: adoption, version lag and drift of every repo below folders or in a list.
+    Audit(AuditArgs),
     /// Check that the repo still conforms to its golden paths (the CI gate).
     Check(CheckArgs),
     /// Print the JSON Schema of a pave file.
@@ -233,4 +235,76 @@ pub struct UpgradeArgs {
     /// Print the release notes and the plan and stop; nothing is written.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: Option<AuditCommand>,
+    /// Folders to search for repos (work trees and bare clones; a repo's own tree is not searched).
+    pub dirs: Vec<PathBuf>,
+    /// A file of repo paths or git URLs, one per line (URLs are cloned bare into the cache).
+    #[arg(long, value_name = "FILE")]
+    pub repos_file: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = crate::audit::format::AuditFormat::Text)]
+    pub format: crate::audit::format::AuditFormat,
+    /// Write the report here instead of stdout.
+    #[arg(long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Audit a deterministic slice `i/n` of the fleet (for CI runners in parallel).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Exit 1 when a repo is: `drift`, `unadopted`, `error`, or `lag=patch|minor|major` behind.
+    #[arg(long, value_name = "RULE", value_parser = FailOn::parse)]
+    pub fail_on: Vec<FailOn>,
+    /// From the locks alone: no catalog, so no version lag.
+    #[arg(long)]
+    pub offline: bool,
+    /// Fetch repos listed by URL again instead of using their cached clones.
+    #[arg(long)]
+    pub fetch: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Combine the JSON reports of `--shard` runs into one report.
+    Merge(AuditMergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditMergeArgs {
+    /// JSON reports written by `pave audit --format json`.
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = crate::audit::format::AuditFormat::Text)]
+    pub format: crate::audit::format::AuditFormat,
+    #[arg(long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    #[arg(long, value_name = "RULE", value_parser = FailOn::parse)]
+    pub fail_on: Vec<FailOn>,
+}
+
+/// A `--fail-on` rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Drift,
+    Unadopted,
+    Error,
+    Lag(crate::check::Lag),
+}
+
+impl FailOn {
+    fn parse(text: &str) -> Result<Self, String> {
+        use crate::check::Lag;
+        match text {
+            "drift" => Ok(Self::Drift),
+            "unadopted" => Ok(Self::Unadopted),
+            "error" => Ok(Self::Error),
+            "lag=patch" => Ok(Self::Lag(Lag::Patch)),
+            "lag=minor" => Ok(Self::Lag(Lag::Minor)),
+            "lag=major" => Ok(Self::Lag(Lag::Major)),
+            _ => Err("expected drift, unadopted, error, lag=patch, lag=minor or lag=major".into()),
+        }
+    }
 }

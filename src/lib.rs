@@ -5,6 +5,7 @@
 //! are the edge.
 
 pub mod answers;
+pub mod audit;
 pub mod apply;
 pub mod catalog;
 pub mod check;
@@ -55,6 +56,7 @@ pub fn run() -> u8 {
 fn dispatch(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
     match &cli.command {
         Command::Schema(args) => return commands::schema::run(args, printer),
+        Command::Audit(args) => return commands::audit::run(args, printer),
         Command::Completions(args) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();
@@ -91,7 +93,8 @@ fn dispatch(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
         | Command::Check(_)
         | Command::Apply(_)
         | Command::Diff(_)
-        | Command::Upgrade(_) => {
+        | Command::Upgrade(_)
+        | Command::Audit(_) => {
             unreachable!("handled above")
         }
     }

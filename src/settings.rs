@@ -180,7 +180,7 @@ fn relative_to(base: &Path, arg: &str) -> String {
 
 /// Where clones of git catalogs are cached: `$PAVE_CACHE_DIR/pave/catalogs`, else the same below
 /// the platform's user cache dir.
-fn catalogs_cache_dir() -> Option<PathBuf> {
+pub(crate) fn catalogs_cache_dir() -> Option<PathBuf> {
     let root = match std::env::var_os("PAVE_CACHE_DIR").filter(|v| !v.is_empty()) {
         Some(dir) => {
             let dir = PathBuf::from(dir);

@@ -476,7 +476,7 @@ impl TreeWalk<'_> {
 
 /// Clones `url` bare into `dest` with every tag: into a temp folder beside it, renamed into
 /// place when complete, so a failed or interrupted clone leaves no half cache behind.
-fn clone_bare(url: &str, dest: &Path) -> Result<(), String> {
+pub(crate) fn clone_bare(url: &str, dest: &Path) -> Result<(), String> {
     let parent = dest
         .parent()
         .ok_or_else(|| format!("{} has no parent folder", dest.display()))?;

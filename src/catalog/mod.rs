@@ -5,7 +5,7 @@
 
 mod builtin;
 mod dir;
-mod git;
+pub(crate) mod git;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,6 +1,7 @@
 //! One thin file per subcommand: read arguments, call the engine, print the outcome.
 
 pub mod apply;
+pub mod audit;
 pub mod check;
 pub mod diff;
 pub mod list;

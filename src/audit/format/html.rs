@@ -1,0 +1,7 @@
+//! `--format html` (being written).
+
+use crate::audit::AuditReport;
+
+pub fn render(report: &AuditReport) -> String {
+    super::json::render(report)
+}

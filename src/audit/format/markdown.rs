@@ -1,0 +1,7 @@
+//! `--format markdown` (being written).
+
+use crate::audit::AuditReport;
+
+pub fn render(report: &AuditReport) -> String {
+    super::json::render(report)
+}

@@ -1,0 +1,303 @@
+//! `pave audit`: drift and adoption across a fleet. Repos are found below folders (a `.git`
+//! or a bare repository marks one; the walk does not descend into a repo) or listed in a file;
+//! a producer thread streams them through a bounded channel into a rayon pool; each worker
+//! reads one repo (work trees from disk, bare repos from HEAD's tree with git2, never checked
+//! out) and hands back a small [`RepoAudit`]. Memory holds those summaries, not repos.
+//!
+//! Untrusted repos: nothing follows a symbolic link, locks and files over a size limit are not
+//! read, a panic in one repo's audit is caught and reported for that repo.
+
+pub mod format;
+pub mod model;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+use sha2::Digest as _;
+
+use crate::catalog::{Catalog, Listing};
+use crate::check::{FileState, Lag, file_state};
+use crate::lock::{Lock, LockEntry, MAX_LOCK_BYTES, sha256_hex};
+use crate::repo_path::RepoPath;
+pub use model::{AuditReport, RepoAudit, RepoGoldenPath, RepoKind, RepoStatus};
+
+/// A rendered file larger than this is not read: it is drift whatever it holds.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A repo to audit.
+#[derive(Debug, Clone)]
+pub struct RepoRef {
+    /// How the repo is named in the report.
+    pub name: String,
+    pub path: PathBuf,
+    pub kind: RepoKind,
+}
+
+/// Which slice of the fleet this run audits (`--shard i/n`, 1-based `index`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// Parses `i/n` with 1 ≤ i ≤ n.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let bad = || format!("--shard `{text}` must be i/n with 1 <= i <= n, e.g. 2/8");
+        let (i, n) = text.split_once('/').ok_or_else(bad)?;
+        let (index, count): (u64, u64) = (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        if index == 0 || count == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Self { index, count })
+    }
+
+    /// A stable slice: by a hash of the repo's name, the same on every machine and run.
+    pub fn contains(&self, name: &str) -> bool {
+        let digest = sha2::Sha256::digest(name.as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        u64::from_be_bytes(first) % self.count == self.index - 1
+    }
+}
+
+/// Finds repos below `root`, calling `found` for each in a deterministic (sorted) walk.
+pub fn discover(root: &Path, found: &mut dyn FnMut(RepoRef)) {
+    let mut walk = walkdir::WalkDir::new(root).follow_links(false).sort_by_file_name().into_iter();
+    while let Some(entry) = walk.next() {
+        let Ok(entry) = entry else { continue };
+        if !entry.file_type().is_dir() {
+            continue;
+        }
+        let path = entry.path();
+        let kind = if path.join(".git").exists() {
+            Some(RepoKind::Worktree)
+        } else if path.join("HEAD").is_file() && path.join("objects").is_dir() && path.join("refs").is_dir() {
+            Some(RepoKind::Bare)
+        } else {
+            None
+        };
+        if let Some(kind) = kind {
+            let rel = path.strip_prefix(root).unwrap_or(path);
+            let name = if rel.as_os_str().is_empty() {
+                root.display().to_string()
+            } else {
+                format!("{}/{}", root.display().to_string().trim_end_matches('/'), rel.display())
+            };
+            found(RepoRef { name, path: path.to_owned(), kind });
+            walk.skip_current_dir();
+        }
+    }
+}
+
+/// Catalog listings, looked up once per catalog source and shared by the workers.
+#[derive(Default)]
+pub struct CatalogIndex {
+    listings: Mutex<HashMap<String, Option<Vec<Listing>>>>,
+    open: Option<Box<dyn Fn(&str) -> Option<Box<dyn Catalog>> + Send + Sync>>,
+}
+
+impl CatalogIndex {
+    /// Looks catalogs up with `open` (source → catalog); `None` audits from the locks alone.
+    pub fn new(open: Option<Box<dyn Fn(&str) -> Option<Box<dyn Catalog>> + Send + Sync>>) -> Self {
+        Self { listings: Mutex::default(), open }
+    }
+
+    fn versions(&self, source: &str, name: &str) -> Option<Option<Vec<semver::Version>>> {
+        let open = self.open.as_ref()?;
+        let mut cache = self.listings.lock().unwrap_or_else(|e| e.into_inner());
+        let listing = cache
+            .entry(source.to_owned())
+            .or_insert_with(|| open(source).and_then(|c| c.list().ok()));
+        Some(listing.as_ref().and_then(|ls| ls.iter().find(|l| l.name == name).map(|l| l.versions.clone())))
+    }
+}
+
+/// Audits `repos` in parallel; `on_done` is called once per repo (for a progress bar).
+pub fn audit_all(
+    repos: impl Iterator<Item = RepoRef> + Send,
+    catalogs: &CatalogIndex,
+    on_done: &(dyn Fn() + Sync),
+) -> Vec<RepoAudit> {
+    repos
+        .par_bridge()
+        .map(|repo| {
+            let audit = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| audit_repo(&repo, catalogs)))
+                .unwrap_or_else(|_| failed(&repo, "internal error while reading this repo (please report it)".into()));
+            on_done();
+            audit
+        })
+        .collect()
+}
+
+/// Reads what a repo holds: from disk for a work tree, from HEAD's tree for a bare repo.
+enum Reader {
+    Worktree(PathBuf),
+    /// The repository and HEAD's tree (`None`: an empty repository).
+    Bare(git2::Repository, Option<git2::Oid>),
+}
+
+impl Reader {
+    /// A regular file's bytes, `Ok(None)` when missing, a link or a folder; `Err` when too large.
+    fn read(&self, path: &RepoPath) -> Result<Option<Vec<u8>>, String> {
+        match self {
+            Reader::Worktree(root) => {
+                let full = path.under(root);
+                let Ok(meta) = std::fs::symlink_metadata(&full) else { return Ok(None) };
+                if !meta.is_file() {
+                    return Ok(None);
+                }
+                if meta.len() > MAX_FILE_BYTES {
+                    return Err(format!("{path} is {} bytes; not read", meta.len()));
+                }
+                Ok(std::fs::read(&full).ok())
+            }
+            Reader::Bare(repo, tree) => {
+                let Some(tree) = tree.and_then(|id| repo.find_tree(id).ok()) else { return Ok(None) };
+                let Ok(entry) = tree.get_path(Path::new(path.as_str())) else { return Ok(None) };
+                // Blobs only: 0o120000 is a symbolic link, 0o160000 a submodule.
+                if entry.kind() != Some(git2::ObjectType::Blob) || entry.filemode() == 0o120000 {
+                    return Ok(None);
+                }
+                let odb = repo.odb().map_err(|e| e.message().to_owned())?;
+                let (size, _) = odb.read_header(entry.id()).map_err(|e| e.message().to_owned())?;
+                if size as u64 > MAX_FILE_BYTES {
+                    return Err(format!("{path} is {size} bytes; not read"));
+                }
+                Ok(repo.find_blob(entry.id()).ok().map(|b| b.content().to_vec()))
+            }
+        }
+    }
+}
+
+fn failed(repo: &RepoRef, why: String) -> RepoAudit {
+    RepoAudit {
+        path: repo.name.clone(),
+        kind: repo.kind,
+        status: RepoStatus::Error,
+        golden_paths: Vec::new(),
+        drifted_files: Vec::new(),
+        missing_files: Vec::new(),
+        edited_merged_files: Vec::new(),
+        lock_problems: Vec::new(),
+        error: Some(why),
+        team: None,
+        train: None,
+    }
+}
+
+fn open_reader(repo: &RepoRef) -> Result<Reader, String> {
+    match repo.kind {
+        RepoKind::Worktree => Ok(Reader::Worktree(repo.path.clone())),
+        RepoKind::Bare => {
+            let git = git2::Repository::open_ext(&repo.path, git2::RepositoryOpenFlags::NO_SEARCH | git2::RepositoryOpenFlags::BARE, std::iter::empty::<&std::ffi::OsStr>())
+                .map_err(|e| format!("not a readable git repository: {}", e.message()))?;
+            let tree = match git.head() {
+                Ok(head) => Some(head.peel_to_tree().map_err(|e| format!("HEAD has no tree: {}", e.message()))?.id()),
+                // An empty repository (unborn HEAD) has nothing: not on a paved path.
+                Err(e) if e.code() == git2::ErrorCode::UnbornBranch => None,
+                Err(e) => return Err(format!("HEAD cannot be read: {}", e.message())),
+            };
+            Ok(Reader::Bare(git, tree))
+        }
+    }
+}
+
+/// Audits one repo. Never panics on what the repo holds; problems become its `error`.
+pub fn audit_repo(repo: &RepoRef, catalogs: &CatalogIndex) -> RepoAudit {
+    let reader = match open_reader(repo) {
+        Ok(reader) => reader,
+        Err(why) => return failed(repo, why),
+    };
+    let lock_path = RepoPath::parse(crate::lock::LOCK_PATH).expect("constant path");
+    let lock_bytes = match reader.read(&lock_path) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            let mut audit = failed(repo, String::new());
+            audit.status = RepoStatus::Unadopted;
+            audit.error = None;
+            return audit;
+        }
+        Err(why) => return failed(repo, format!("lock not read: {why}")),
+    };
+    if lock_bytes.len() as u64 > MAX_LOCK_BYTES {
+        return failed(repo, format!("the lock is {} bytes; over the {MAX_LOCK_BYTES}-byte limit", lock_bytes.len()));
+    }
+    let Ok(text) = std::str::from_utf8(&lock_bytes) else {
+        return failed(repo, "the lock is not UTF-8 text".into());
+    };
+    let lock = match Lock::parse(text) {
+        Ok(lock) => lock,
+        Err(e) => return failed(repo, format!(".pave/lock.yaml:{}: {}", e.line, e.message)),
+    };
+    audit_lock(repo, &reader, &lock, catalogs)
+}
+
+fn audit_lock(repo: &RepoRef, reader: &Reader, lock: &Lock, catalogs: &CatalogIndex) -> RepoAudit {
+    let mut audit = failed(repo, String::new());
+    audit.error = None;
+    for entry in &lock.golden_paths {
+        for locked in &entry.files {
+            let actual = match reader.read(&locked.path) {
+                Ok(bytes) => bytes.map(|b| sha256_hex(&b)),
+                Err(why) => Some(format!("unreadable: {why}")),
+            };
+            match file_state(locked, actual.as_deref()) {
+                FileState::Drifted => audit.drifted_files.push(locked.path.to_string()),
+                FileState::Deleted => audit.missing_files.push(locked.path.to_string()),
+                FileState::Edited => audit.edited_merged_files.push(locked.path.to_string()),
+                FileState::Unchanged | FileState::Diverged | FileState::Seeded => {}
+            }
+        }
+        audit.golden_paths.push(golden_path_view(entry, catalogs, &mut audit.lock_problems));
+    }
+    let answer = |key: &str| {
+        lock.golden_paths.iter().find_map(|e| match e.answers.get(key) {
+            Some(crate::answers::Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            _ => None,
+        })
+    };
+    audit.team = answer("team");
+    audit.train = answer("train");
+    audit.status = if !audit.drifted_files.is_empty() || !audit.missing_files.is_empty() || !audit.lock_problems.is_empty() {
+        RepoStatus::Drifted
+    } else if audit.golden_paths.iter().any(|g| matches!(g.lag, Some(lag) if lag != Lag::None)) {
+        RepoStatus::Outdated
+    } else {
+        RepoStatus::Conforming
+    };
+    for list in [&mut audit.drifted_files, &mut audit.missing_files, &mut audit.edited_merged_files] {
+        list.sort();
+    }
+    audit
+}
+
+fn golden_path_view(entry: &LockEntry, catalogs: &CatalogIndex, problems: &mut Vec<String>) -> RepoGoldenPath {
+    let mut view = RepoGoldenPath {
+        name: entry.name.clone(),
+        version: entry.version.to_string(),
+        latest: None,
+        lag: None,
+        versions_behind: None,
+        days_since_release: None,
+    };
+    match catalogs.versions(&entry.catalog, &entry.name) {
+        None | Some(None) if catalogs.open.is_none() => {}
+        None => {}
+        Some(None) => problems.push(format!("{} is not in catalog {} (or the catalog is unreachable)", entry.name, entry.catalog)),
+        Some(Some(versions)) => {
+            let released: Vec<&semver::Version> = versions.iter().filter(|v| v.pre.is_empty()).collect();
+            if let Some(latest) = released.iter().copied().max() {
+                view.lag = Some(Lag::between(&entry.version, latest));
+                view.latest = Some(latest.to_string());
+                view.versions_behind = Some(released.iter().filter(|v| ***v > entry.version).count());
+            }
+            if !versions.contains(&entry.version) {
+                problems.push(format!("{}@{} is not a version of catalog {}", entry.name, entry.version, entry.catalog));
+            }
+        }
+    }
+    view
+}
