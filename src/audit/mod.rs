@@ -92,16 +92,19 @@ pub fn discover(root: &Path, found: &mut dyn FnMut(RepoRef)) {
     }
 }
 
+/// Opens the catalog a lock names by its source (`builtin`, `dir:…`, `git:…`).
+pub type OpenCatalog = Box<dyn Fn(&str) -> Option<Box<dyn Catalog>> + Send + Sync>;
+
 /// Catalog listings, looked up once per catalog source and shared by the workers.
 #[derive(Default)]
 pub struct CatalogIndex {
     listings: Mutex<HashMap<String, Option<Vec<Listing>>>>,
-    open: Option<Box<dyn Fn(&str) -> Option<Box<dyn Catalog>> + Send + Sync>>,
+    open: Option<OpenCatalog>,
 }
 
 impl CatalogIndex {
     /// Looks catalogs up with `open` (source → catalog); `None` audits from the locks alone.
-    pub fn new(open: Option<Box<dyn Fn(&str) -> Option<Box<dyn Catalog>> + Send + Sync>>) -> Self {
+    pub fn new(open: Option<OpenCatalog>) -> Self {
         Self { listings: Mutex::default(), open }
     }
 
