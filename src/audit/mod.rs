@@ -100,21 +100,31 @@ pub type OpenCatalog = Box<dyn Fn(&str) -> Option<Box<dyn Catalog>> + Send + Syn
 pub struct CatalogIndex {
     listings: Mutex<HashMap<String, Option<Vec<Listing>>>>,
     open: Option<OpenCatalog>,
+    /// "Now" in Unix seconds, for the days since a version was released.
+    now: Option<i64>,
 }
 
 impl CatalogIndex {
     /// Looks catalogs up with `open` (source → catalog); `None` audits from the locks alone.
     pub fn new(open: Option<OpenCatalog>) -> Self {
-        Self { listings: Mutex::default(), open }
+        Self { listings: Mutex::default(), open, now: None }
     }
 
-    fn versions(&self, source: &str, name: &str) -> Option<Option<Vec<semver::Version>>> {
+    /// Sets "now" (Unix seconds) so the audit can say how old a locked version is.
+    pub fn at(mut self, now: i64) -> Self {
+        self.now = Some(now);
+        self
+    }
+
+    /// The catalog's listing of golden path `name`: `None` without catalogs, `Some(None)` when
+    /// the catalog is unreachable or does not have it.
+    fn listing(&self, source: &str, name: &str) -> Option<Option<Listing>> {
         let open = self.open.as_ref()?;
         let mut cache = self.listings.lock().unwrap_or_else(|e| e.into_inner());
         let listing = cache
             .entry(source.to_owned())
             .or_insert_with(|| open(source).and_then(|c| c.list().ok()));
-        Some(listing.as_ref().and_then(|ls| ls.iter().find(|l| l.name == name).map(|l| l.versions.clone())))
+        Some(listing.as_ref().and_then(|ls| ls.iter().find(|l| l.name == name).cloned()))
     }
 }
 
@@ -286,11 +296,14 @@ fn golden_path_view(entry: &LockEntry, catalogs: &CatalogIndex, problems: &mut V
         versions_behind: None,
         days_since_release: None,
     };
-    match catalogs.versions(&entry.catalog, &entry.name) {
-        None | Some(None) if catalogs.open.is_none() => {}
+    match catalogs.listing(&entry.catalog, &entry.name) {
         None => {}
         Some(None) => problems.push(format!("{} is not in catalog {} (or the catalog is unreachable)", entry.name, entry.catalog)),
-        Some(Some(versions)) => {
+        Some(Some(listing)) => {
+            let versions = &listing.versions;
+            if let (Some(now), Some(at)) = (catalogs.now, listing.released.get(&entry.version)) {
+                view.days_since_release = Some((now - at).max(0) / 86_400);
+            }
             let released: Vec<&semver::Version> = versions.iter().filter(|v| v.pre.is_empty()).collect();
             if let Some(latest) = released.iter().copied().max() {
                 view.lag = Some(Lag::between(&entry.version, latest));

@@ -85,6 +85,7 @@ impl Catalog for BuiltinCatalog {
                     name,
                     versions: versions.into_keys().collect(),
                     summary,
+                    released: BTreeMap::new(),
                 })
             })
             .collect()

@@ -79,6 +79,7 @@ impl Catalog for DirCatalog {
                     name,
                     versions: versions.into_keys().collect(),
                     summary,
+                    released: BTreeMap::new(),
                 })
             })
             .collect()
@@ -185,6 +186,7 @@ impl Catalog for SingleGoldenPath {
             name: gp.manifest.name.clone(),
             versions: vec![gp.manifest.version.clone()],
             summary: gp.manifest.summary.clone(),
+            released: BTreeMap::new(),
         }])
     }
 

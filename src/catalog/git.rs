@@ -338,10 +338,21 @@ impl Catalog for GitCatalog {
                     Some((_, tag)) => self.manifest(&repo, &tag.name, &name)?.summary,
                     None => String::new(),
                 };
+                let released = versions
+                    .iter()
+                    .filter_map(|(version, tag)| {
+                        let commit = repo
+                            .revparse_single(&format!("refs/tags/{}", tag.name))
+                            .and_then(|o| o.peel_to_commit())
+                            .ok()?;
+                        Some((version.clone(), commit.time().seconds()))
+                    })
+                    .collect();
                 Ok(Listing {
                     name,
                     versions: versions.into_keys().collect(),
                     summary,
+                    released,
                 })
             })
             .collect()

@@ -75,6 +75,9 @@ pub struct Listing {
     pub name: String,
     pub versions: Vec<semver::Version>,
     pub summary: String,
+    /// When each version was released (Unix seconds), where the catalog knows (git: the
+    /// tagged commit's time).
+    pub released: BTreeMap<semver::Version, i64>,
 }
 
 /// `name`, `name@1.2.0` or `name@^1.2`.

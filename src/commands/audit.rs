@@ -44,7 +44,10 @@ pub fn run(args: &AuditArgs, printer: &Printer) -> Result<u8, Error> {
     let catalogs = if args.offline {
         CatalogIndex::new(None)
     } else {
-        CatalogIndex::new(Some(Box::new(|source: &str| catalog_of_source(source))))
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        CatalogIndex::new(Some(Box::new(|source: &str| catalog_of_source(source)))).at(now)
     };
     let bar = progress_bar(printer);
     let on_done = || {
