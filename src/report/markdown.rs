@@ -133,7 +133,7 @@ fn golden_path(out: &mut String, gp: &GoldenPathReport) {
 }
 
 /// A code span that holds `value` whatever backticks it contains.
-fn code(value: &str) -> String {
+pub(crate) fn code(value: &str) -> String {
     let value = value.replace(['\r', '\n'], " ");
     let mut longest = 0;
     let mut run = 0;
@@ -150,7 +150,7 @@ fn code(value: &str) -> String {
 }
 
 /// Free text with the characters Markdown (or HTML in it) would act on backslash-escaped.
-fn text(value: &str) -> String {
+pub(crate) fn text(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 1);
     if value.starts_with(['-', '+']) {
         out.push('\\'); // a list marker at the start of a list item would nest a list
@@ -169,7 +169,7 @@ fn text(value: &str) -> String {
 }
 
 /// A table cell: a `|` ends the cell unless escaped, even inside a code span.
-fn cell(value: &str) -> String {
+pub(crate) fn cell(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     let mut escaped = false;
     for c in value.chars() {

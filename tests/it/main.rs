@@ -1,6 +1,7 @@
 //! pave's integration tests: one binary, one shared `support` module.
 
 mod apply;
+mod audit_formats;
 mod bad_input;
 mod catalogs;
 mod check;
