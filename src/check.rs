@@ -63,7 +63,9 @@ pub struct FileReport {
 }
 
 /// How far a golden path's version is behind the catalog's newest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Lag {
     None,
@@ -195,7 +197,7 @@ pub fn file_state(locked: &crate::lock::LockedFile, actual: Option<&str>) -> Fil
 }
 
 fn file_report(root: &Path, locked: &crate::lock::LockedFile) -> FileReport {
-    let actual = read_regular(&locked.path.under(root)).map(|bytes| sha256_hex(&bytes));
+    let actual = locked.path.read_regular_under(root).map(|bytes| sha256_hex(&bytes));
     let state = file_state(locked, actual.as_deref());
     FileReport {
         path: locked.path.to_string(),
@@ -209,14 +211,6 @@ fn file_report(root: &Path, locked: &crate::lock::LockedFile) -> FileReport {
 
 /// A regular file's bytes; `None` when missing, or when it is a symlink or folder (a file
 /// replaced by a link is not the file pave wrote, and links are never followed).
-fn read_regular(path: &Path) -> Option<Vec<u8>> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    if !meta.is_file() {
-        return None;
-    }
-    std::fs::read(path).ok()
-}
-
 fn catalog_view(catalog: &dyn Catalog, entry: &LockEntry) -> Result<CatalogView, CatalogError> {
     let listings = catalog.list()?;
     let Some(listing) = listings.iter().find(|l| l.name == entry.name) else {

@@ -82,6 +82,23 @@ impl RepoPath {
         self.0.split('/').fold(root.to_owned(), |p, s| p.join(s))
     }
 
+    /// The bytes of this regular file below `root`; `None` when it is missing, not a regular
+    /// file, or reached through a symbolic link anywhere on the way (a repo cannot make pave
+    /// read outside it, or pass off a linked copy as its own file).
+    pub fn read_regular_under(&self, root: &Path) -> Option<Vec<u8>> {
+        let mut current = root.to_owned();
+        let segments: Vec<&str> = self.segments().collect();
+        for (i, segment) in segments.iter().enumerate() {
+            current.push(segment);
+            let meta = std::fs::symlink_metadata(&current).ok()?;
+            let is_last = i + 1 == segments.len();
+            if (is_last && !meta.is_file()) || (!is_last && !meta.is_dir()) {
+                return None;
+            }
+        }
+        std::fs::read(&current).ok()
+    }
+
     /// The path's segments, outermost first.
     pub fn segments(&self) -> impl Iterator<Item = &str> {
         self.0.split('/')
@@ -128,6 +145,18 @@ mod tests {
         ] {
             assert_eq!(RepoPath::parse(good).unwrap().as_str(), good);
         }
+    }
+
+    #[test]
+    fn reading_never_goes_through_a_link() {
+        let root = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(outside.path().join("base")).unwrap();
+        std::fs::write(outside.path().join("base/x.yaml"), "same").unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.path().join("deploy")).unwrap();
+        std::fs::write(root.path().join("real.txt"), "mine").unwrap();
+        assert_eq!(RepoPath::parse("deploy/base/x.yaml").unwrap().read_regular_under(root.path()), None);
+        assert_eq!(RepoPath::parse("real.txt").unwrap().read_regular_under(root.path()), Some(b"mine".to_vec()));
     }
 
     #[test]

@@ -167,7 +167,7 @@ pub fn plan(
             .unwrap_or_else(|| path.clone());
         handled_old.insert(old_path.clone());
         let moved_from = (old_path != *path).then(|| old_path.clone());
-        let working = read_regular(&old_path.under(root));
+        let working = old_path.read_regular_under(root);
         let prior = locked.get(&old_path).copied();
         let base_bytes = base.files.get(&old_path).map(|f| f.bytes.as_slice());
         let is_edited = match (prior, &working) {
@@ -230,7 +230,7 @@ pub fn plan(
         if handled_old.contains(&prior.path) {
             continue;
         }
-        let working = read_regular(&prior.path.under(root));
+        let working = prior.path.read_regular_under(root);
         let step = match (&working, prior.ownership) {
             (None, _) => continue,
             (Some(_), Ownership::Seeded) => continue,
@@ -290,13 +290,6 @@ fn unified(old: &[u8], new: &[u8], path: &str) -> String {
         .to_string()
 }
 
-fn read_regular(path: &Path) -> Option<Vec<u8>> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    if !meta.is_file() {
-        return None;
-    }
-    std::fs::read(path).ok()
-}
 
 #[cfg(test)]
 mod tests {

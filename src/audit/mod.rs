@@ -10,7 +10,8 @@
 pub mod format;
 pub mod model;
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -147,22 +148,24 @@ pub fn audit_all(
 
 /// Reads what a repo holds: from disk for a work tree, from HEAD's tree for a bare repo.
 enum Reader {
-    Worktree(PathBuf),
+    /// The root, and the folders below it already seen to be real folders (not links).
+    Worktree(PathBuf, RefCell<HashSet<String>>),
     /// The repository and HEAD's tree (`None`: an empty repository).
     Bare(git2::Repository, Option<git2::Oid>),
 }
 
 impl Reader {
-    /// A regular file's bytes, `Ok(None)` when missing, a link or a folder; `Err` when too large.
-    fn read(&self, path: &RepoPath) -> Result<Option<Vec<u8>>, String> {
+    /// A regular file's bytes, `Ok(None)` when missing, a link or a folder; `Err` when over
+    /// `limit` bytes (then it is not read).
+    fn read(&self, path: &RepoPath, limit: u64) -> Result<Option<Vec<u8>>, String> {
         match self {
-            Reader::Worktree(root) => {
+            Reader::Worktree(root, real_folders) => {
                 let full = path.under(root);
                 let Ok(meta) = std::fs::symlink_metadata(&full) else { return Ok(None) };
-                if !meta.is_file() {
+                if !meta.is_file() || is_behind_link(root, path, real_folders) {
                     return Ok(None);
                 }
-                if meta.len() > MAX_FILE_BYTES {
+                if meta.len() > limit {
                     return Err(format!("{path} is {} bytes; not read", meta.len()));
                 }
                 Ok(std::fs::read(&full).ok())
@@ -176,13 +179,31 @@ impl Reader {
                 }
                 let odb = repo.odb().map_err(|e| e.message().to_owned())?;
                 let (size, _) = odb.read_header(entry.id()).map_err(|e| e.message().to_owned())?;
-                if size as u64 > MAX_FILE_BYTES {
+                if size as u64 > limit {
                     return Err(format!("{path} is {size} bytes; not read"));
                 }
                 Ok(repo.find_blob(entry.id()).ok().map(|b| b.content().to_vec()))
             }
         }
     }
+}
+
+/// True when a folder on the way to `path` is a symbolic link (or not a folder): what lies
+/// behind it is not the repo's, however it looks, and links are not followed.
+fn is_behind_link(root: &Path, path: &RepoPath, real_folders: &RefCell<HashSet<String>>) -> bool {
+    let mut real_folders = real_folders.borrow_mut();
+    let text = path.as_str();
+    for (end, _) in text.match_indices('/') {
+        let folder = &text[..end];
+        if real_folders.contains(folder) {
+            continue;
+        }
+        match std::fs::symlink_metadata(root.join(folder)) {
+            Ok(meta) if meta.is_dir() => real_folders.insert(folder.to_owned()),
+            _ => return true,
+        };
+    }
+    false
 }
 
 fn failed(repo: &RepoRef, why: String) -> RepoAudit {
@@ -203,7 +224,7 @@ fn failed(repo: &RepoRef, why: String) -> RepoAudit {
 
 fn open_reader(repo: &RepoRef) -> Result<Reader, String> {
     match repo.kind {
-        RepoKind::Worktree => Ok(Reader::Worktree(repo.path.clone())),
+        RepoKind::Worktree => Ok(Reader::Worktree(repo.path.clone(), RefCell::default())),
         RepoKind::Bare => {
             let git = git2::Repository::open_ext(&repo.path, git2::RepositoryOpenFlags::NO_SEARCH | git2::RepositoryOpenFlags::BARE, std::iter::empty::<&std::ffi::OsStr>())
                 .map_err(|e| format!("not a readable git repository: {}", e.message()))?;
@@ -225,7 +246,7 @@ pub fn audit_repo(repo: &RepoRef, catalogs: &CatalogIndex) -> RepoAudit {
         Err(why) => return failed(repo, why),
     };
     let lock_path = RepoPath::parse(crate::lock::LOCK_PATH).expect("constant path");
-    let lock_bytes = match reader.read(&lock_path) {
+    let lock_bytes = match reader.read(&lock_path, MAX_LOCK_BYTES) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => {
             let mut audit = failed(repo, String::new());
@@ -253,7 +274,7 @@ fn audit_lock(repo: &RepoRef, reader: &Reader, lock: &Lock, catalogs: &CatalogIn
     audit.error = None;
     for entry in &lock.golden_paths {
         for locked in &entry.files {
-            let actual = match reader.read(&locked.path) {
+            let actual = match reader.read(&locked.path, MAX_FILE_BYTES) {
                 Ok(bytes) => bytes.map(|b| sha256_hex(&b)),
                 Err(why) => Some(format!("unreadable: {why}")),
             };

@@ -157,7 +157,7 @@ fn read_repos_file(file: &PathBuf, fetch: bool, printer: &Printer) -> Result<Vec
                     let _ = std::fs::remove_dir_all(&dest);
                 }
                 std::fs::create_dir_all(&cache).map_err(|source| Error::Write { path: cache.clone(), source })?;
-                if let Err(why) = crate::catalog::git::clone_bare(line, &dest) {
+                if let Err(why) = clone_repo(line, &dest) {
                     printer.warn(&format!("{}:{}: cannot clone {line}: {why}", file.display(), index + 1));
                 }
             }
@@ -169,6 +169,19 @@ fn read_repos_file(file: &PathBuf, fetch: bool, printer: &Printer) -> Result<Vec
         }
     }
     Ok(repos)
+}
+
+/// A bare clone of `url` with its branches and HEAD (a catalog's clone fetches tags only, which
+/// would leave HEAD unborn and the repo unadopted), made beside `dest` and renamed into place.
+fn clone_repo(url: &str, dest: &std::path::Path) -> Result<(), String> {
+    let parent = dest.parent().ok_or_else(|| format!("{} has no parent folder", dest.display()))?;
+    let staging = tempfile::Builder::new().prefix(".clone-").tempdir_in(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    git2::build::RepoBuilder::new().bare(true).clone(url, staging.path()).map_err(|e| e.message().to_owned())?;
+    let staged = staging.keep();
+    std::fs::rename(&staged, dest).map_err(|e| {
+        let _ = std::fs::remove_dir_all(&staged);
+        format!("{}: {e}", dest.display())
+    })
 }
 
 fn progress_bar(printer: &Printer) -> Option<indicatif::ProgressBar> {

@@ -36,7 +36,7 @@ pub fn run(args: &DiffArgs, explicit: Option<&CatalogChoice>, printer: &Printer)
             if f.ownership == Some(Ownership::Seeded) && !args.all {
                 continue;
             }
-            let before = read_regular(&f.moved_from.as_ref().unwrap_or(&f.path).under(&args.dir)).unwrap_or_default();
+            let before = f.moved_from.as_ref().unwrap_or(&f.path).read_regular_under(&args.dir).unwrap_or_default();
             let after: &[u8] = match (f.step, &f.bytes) {
                 (Step::Delete, _) => &[],
                 (_, Some(bytes)) => bytes,
@@ -67,7 +67,7 @@ pub fn run(args: &DiffArgs, explicit: Option<&CatalogChoice>, printer: &Printer)
                 if file.ownership == Ownership::Seeded && !args.all {
                     continue;
                 }
-                let on_disk = read_regular(&file.path.under(&args.dir));
+                let on_disk = file.path.read_regular_under(&args.dir);
                 if on_disk.as_deref() == Some(file.bytes.as_slice()) {
                     continue;
                 }
@@ -87,10 +87,6 @@ pub fn run(args: &DiffArgs, explicit: Option<&CatalogChoice>, printer: &Printer)
         printer.info("the repo matches a fresh render of its golden paths");
     }
     Ok(if changed == 0 { 0 } else { EXIT_FINDING })
-}
-
-fn read_regular(path: &std::path::Path) -> Option<Vec<u8>> {
-    std::fs::symlink_metadata(path).ok().filter(|m| m.is_file()).and_then(|_| std::fs::read(path).ok())
 }
 
 /// One file's unified diff (`-` the repo, `+` the golden path), or its `--stat` line.

@@ -211,3 +211,16 @@ fn several_formats_in_one_run() {
         .code(2)
         .stderr(predicate::str::contains("only one format can go to stdout"));
 }
+
+#[test]
+fn a_folder_replaced_by_a_link_to_an_identical_copy_is_not_conforming() {
+    let (_tmp, dir) = adopted();
+    let outside = tempfile::tempdir().unwrap();
+    let copy = outside.path().join("overlays");
+    std::fs::rename(dir.join("deploy/overlays"), &copy).unwrap();
+    std::os::unix::fs::symlink(&copy, dir.join("deploy/overlays")).unwrap();
+    pave_check(&dir, &["--offline"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("deploy/overlays/prod/kustomization.yaml"));
+}

@@ -1,6 +1,7 @@
 //! pave's integration tests: one binary, one shared `support` module.
 
 mod apply;
+mod audit;
 mod audit_formats;
 mod bad_input;
 mod catalogs;
@@ -9,6 +10,7 @@ mod check_formats;
 mod diff;
 mod new;
 mod prompts;
+mod registry_store;
 mod rendered_app;
 mod safety;
 mod schemas;
