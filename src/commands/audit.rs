@@ -153,12 +153,12 @@ fn read_repos_file(file: &PathBuf, fetch: bool, printer: &Printer) -> Result<Vec
             let dest = crate::catalog::git::cache_dir(&cache, line);
             let is_cached = git2::Repository::open_bare(&dest).is_ok();
             if !is_cached || fetch {
-                if is_cached {
-                    let _ = std::fs::remove_dir_all(&dest);
-                }
                 std::fs::create_dir_all(&cache).map_err(|source| Error::Write { path: cache.clone(), source })?;
+                // A fresh clone replaces the cached one only once it is complete, so a failed
+                // fetch keeps the last good copy.
                 if let Err(why) = clone_repo(line, &dest) {
-                    printer.warn(&format!("{}:{}: cannot clone {line}: {why}", file.display(), index + 1));
+                    let note = if is_cached { "; using the cached clone" } else { "" };
+                    printer.warn(&format!("{}:{}: cannot clone {line}: {why}{note}", file.display(), index + 1));
                 }
             }
             repos.push(RepoRef { name: line.to_owned(), path: dest, kind: RepoKind::Bare });
@@ -178,6 +178,13 @@ fn clone_repo(url: &str, dest: &std::path::Path) -> Result<(), String> {
     let staging = tempfile::Builder::new().prefix(".clone-").tempdir_in(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
     git2::build::RepoBuilder::new().bare(true).clone(url, staging.path()).map_err(|e| e.message().to_owned())?;
     let staged = staging.keep();
+    // Swap the old clone out only now that the new one is complete.
+    if dest.exists() {
+        let old = dest.with_extension("old");
+        let _ = std::fs::remove_dir_all(&old);
+        std::fs::rename(dest, &old).map_err(|e| format!("{}: {e}", dest.display()))?;
+        let _ = std::fs::remove_dir_all(&old);
+    }
     std::fs::rename(&staged, dest).map_err(|e| {
         let _ = std::fs::remove_dir_all(&staged);
         format!("{}: {e}", dest.display())
