@@ -10,7 +10,6 @@ mod check_formats;
 mod diff;
 mod new;
 mod prompts;
-mod registry_store;
 mod rendered_app;
 mod safety;
 mod schemas;
