@@ -20,6 +20,7 @@ pub mod manifest;
 pub mod plan;
 pub mod printer;
 pub mod prompt;
+pub mod registry;
 pub mod render;
 pub mod repo_path;
 pub mod report;

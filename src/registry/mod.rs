@@ -1,0 +1,6 @@
+//! The registry: adoption recorded, measured and shown (issue 7). This is its foundation: the
+//! events clients send and what reads return ([`model`]), and the storage both the server and
+//! the local embedded registry use ([`store`]: one trait, SQLite and PostgreSQL).
+
+pub mod model;
+pub mod store;

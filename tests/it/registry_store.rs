@@ -1,0 +1,874 @@
+//! The registry's storage through its one `Store` trait. Every case is written once and runs on
+//! both backends: SQLite in a fresh file in a temp dir, and PostgreSQL from
+//! `PAVE_TEST_DATABASE_URL` in a fresh schema that is dropped afterwards. Outside CI a missing
+//! `PAVE_TEST_DATABASE_URL` skips the PostgreSQL half with a message; in CI it fails.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use jiff::civil::{Date, date};
+use pave::registry::model::{
+    Adoption, AdoptionCommand, Audit, AuditStatus, AuditedGoldenPath, Batch, Conformance,
+    DailyAdoption, Event, EventKind, GroupBy, Lag, RepoRecord, RepoRef, Scope, TokenInfo, lag_str,
+};
+use pave::registry::store::postgres::PostgresStore;
+use pave::registry::store::sqlite::SqliteStore;
+use pave::registry::store::{Store, StoreError, token_hash};
+use semver::Version;
+use uuid::Uuid;
+
+use AdoptionCommand::{Apply, New, Upgrade};
+use AuditStatus::{Drifted, Outdated, Unadopted};
+
+/// Runs every case on SQLite and on PostgreSQL: `registry_store::sqlite::<case>` and
+/// `registry_store::postgresql::<case>`.
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $case() { super::on_sqlite(super::$case) } )*
+        }
+        mod postgresql {
+            $( #[test] fn $case() { super::on_postgres(super::$case) } )*
+        }
+    };
+}
+
+on_both_backends!(
+    migrating_twice_is_a_no_op,
+    a_batch_reads_back_as_repos_golden_paths_and_stats,
+    a_retried_batch_is_counted_once,
+    a_batch_with_an_invalid_event_stores_nothing,
+    daily_adoption_counts_first_adoptions_per_day,
+    late_events_do_not_override_newer_state,
+    team_and_train_come_from_the_newest_adoption_or_audit,
+    the_wire_form_ingests,
+    tokens_are_created_verified_listed_and_revoked,
+);
+
+// ---------------------------------------------------------------------------------------------
+// Backends
+
+/// A way into the store's database beside the trait, to check what it really holds.
+enum Raw {
+    Sqlite(PathBuf),
+    Postgres { url: String, schema: String },
+}
+
+impl Raw {
+    /// Every row of the tokens table, every column as text.
+    fn token_rows(&self) -> Vec<String> {
+        match self {
+            Raw::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).unwrap();
+                let mut statement = conn
+                    .prepare(
+                        "SELECT id || '|' || name || '|' || secret_sha256 || '|' || scopes
+                                || '|' || created_at || '|' || coalesce(revoked_at, '')
+                         FROM tokens",
+                    )
+                    .unwrap();
+                statement
+                    .query_map([], |row| row.get(0))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect()
+            }
+            Raw::Postgres { url, schema } => {
+                let mut client = ::postgres::Client::connect(url, ::postgres::NoTls).unwrap();
+                client
+                    .query(&format!("SELECT t::text FROM {schema}.tokens t"), &[])
+                    .unwrap()
+                    .iter()
+                    .map(|row| row.get(0))
+                    .collect()
+            }
+        }
+    }
+}
+
+type Case = fn(&dyn Store, &Raw);
+
+/// Migrates a fresh store; the first migration must do something.
+fn migrated(store: &dyn Store) {
+    assert!(store.migrate().unwrap() > 0, "a fresh database is migrated");
+}
+
+fn on_sqlite(case: Case) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("registry.db");
+    let store = SqliteStore::open(&path).unwrap();
+    migrated(&store);
+    case(&store, &Raw::Sqlite(path.clone()));
+    drop(store);
+    assert_secret_free(&path);
+}
+
+/// The test database's URL; `None` when it is not set outside CI, said once on stderr (written
+/// directly, so the test harness does not capture it and it shows in a plain `cargo test`).
+fn database_url() -> Option<String> {
+    static SKIPPING: std::sync::Once = std::sync::Once::new();
+    let url = std::env::var("PAVE_TEST_DATABASE_URL").ok();
+    if url.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "PAVE_TEST_DATABASE_URL is not set; CI runs the store tests on PostgreSQL too"
+        );
+        SKIPPING.call_once(|| {
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipping the PostgreSQL half of registry_store: set PAVE_TEST_DATABASE_URL \
+                 (e.g. postgres://postgres@127.0.0.1:5432/test)"
+            );
+        });
+    }
+    url
+}
+
+/// A schema made for one test and dropped after it, pass or fail.
+struct Schema {
+    admin: ::postgres::Client,
+    name: String,
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        let _ = self
+            .admin
+            .batch_execute(&format!("DROP SCHEMA {} CASCADE", self.name));
+    }
+}
+
+fn on_postgres(case: Case) {
+    let Some(url) = database_url() else { return };
+    let connect = || {
+        ::postgres::Client::connect(&url, ::postgres::NoTls)
+            .unwrap_or_else(|e| panic!("cannot connect to PAVE_TEST_DATABASE_URL={url}: {e}"))
+    };
+    let mut admin = connect();
+    let name = format!("pave_test_{}", Uuid::now_v7().simple());
+    admin
+        .batch_execute(&format!("CREATE SCHEMA {name}"))
+        .unwrap();
+    let schema = Schema { admin, name };
+    let mut client = connect();
+    client
+        .batch_execute(&format!("SET search_path TO {}", schema.name))
+        .unwrap();
+    let store = PostgresStore::from_client(client);
+    migrated(&store);
+    let raw = Raw::Postgres {
+        url: url.clone(),
+        schema: schema.name.clone(),
+    };
+    case(&store, &raw);
+    // The store's connection closes before the schema is dropped.
+    drop(store);
+    drop(schema);
+}
+
+/// No secret made by `tokens_…` may be anywhere in the SQLite files, WAL included.
+fn assert_secret_free(db: &Path) {
+    for path in [db.to_path_buf(), db.with_extension("db-wal")] {
+        if let Ok(bytes) = std::fs::read(&path) {
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(
+                !SECRET_SHAPE.is_match(&text),
+                "{} holds a token secret",
+                path.display()
+            );
+        }
+    }
+}
+
+static SECRET_SHAPE: std::sync::LazyLock<regex_lite::Regex> =
+    std::sync::LazyLock::new(|| regex_lite::Regex::new("pave_[0-9a-f]{64}").unwrap());
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+fn at(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+/// A time in March 2025, UTC: `"03-04 10:00"`.
+fn march(when: &str) -> String {
+    let (day, time) = when.split_once(' ').unwrap();
+    format!("2025-{day}T{time}:00Z")
+}
+
+fn v(s: &str) -> Version {
+    Version::parse(s).unwrap()
+}
+
+/// `rust-service@1.0.0` as its parts.
+fn golden_path(at_version: &str) -> (String, Version) {
+    let (name, version) = at_version.split_once('@').unwrap();
+    (name.to_owned(), v(version))
+}
+
+fn event(repo: &str, when: &str, kind: EventKind) -> Event {
+    Event {
+        id: Uuid::now_v7(),
+        occurred_at: at(&march(when)),
+        repo_id: format!("acme/{repo}"),
+        repo: RepoRef {
+            name: repo.to_owned(),
+            url: None,
+            path: None,
+        },
+        kind,
+    }
+}
+
+/// An adoption by a team and train: `"payments/checkout"`, `"platform/-"` for no train.
+fn adopt(
+    repo: &str,
+    when: &str,
+    command: AdoptionCommand,
+    at_version: &str,
+    team_train: &str,
+) -> Event {
+    let (name, version) = golden_path(at_version);
+    let (team, train) = team_train.split_once('/').unwrap();
+    event(
+        repo,
+        when,
+        EventKind::Adoption(Adoption {
+            command,
+            golden_path: name,
+            version,
+            components: vec!["ci".to_owned(), "deploy".to_owned()],
+            team: Some(team.to_owned()),
+            train: (train != "-").then(|| train.to_owned()),
+            catalog: "builtin".to_owned(),
+        }),
+    )
+}
+
+/// What `pave check --report` found.
+struct Outcome {
+    conforming: bool,
+    drifted: u32,
+    missing: u32,
+    lag: Option<Lag>,
+    latest: Option<Version>,
+}
+
+fn passing() -> Outcome {
+    Outcome {
+        conforming: true,
+        drifted: 0,
+        missing: 0,
+        lag: Some(Lag::None),
+        latest: None,
+    }
+}
+
+fn failing(drifted: u32, missing: u32) -> Outcome {
+    Outcome {
+        conforming: false,
+        drifted,
+        missing,
+        ..passing()
+    }
+}
+
+impl Outcome {
+    fn lag(self, lag: Lag, latest: &str) -> Self {
+        Self {
+            lag: Some(lag),
+            latest: Some(v(latest)),
+            ..self
+        }
+    }
+}
+
+fn check(repo: &str, when: &str, at_version: &str, outcome: Outcome) -> Event {
+    let (name, version) = golden_path(at_version);
+    event(
+        repo,
+        when,
+        EventKind::Conformance(Conformance {
+            golden_path: name,
+            version,
+            conforming: outcome.conforming,
+            drifted_files: outcome.drifted,
+            missing_files: outcome.missing,
+            edited_files: 0,
+            lag: outcome.lag,
+            latest: outcome.latest,
+        }),
+    )
+}
+
+/// An audit of a repo without golden paths; `.on(…)` adds them.
+fn audit(repo: &str, when: &str, status: AuditStatus, team: Option<&str>) -> Event {
+    event(
+        repo,
+        when,
+        EventKind::Audit(Audit {
+            status,
+            golden_paths: vec![],
+            drifted_files: 0,
+            missing_files: 0,
+            edited_files: 1,
+            team: team.map(str::to_owned),
+            train: None,
+        }),
+    )
+}
+
+/// Changes to an event built above.
+trait Adjust {
+    fn on(self, at_version: &str, lag: Option<Lag>, latest: Option<&str>) -> Self;
+    fn with_repo_id(self, repo_id: &str) -> Self;
+    fn with_url(self, url: &str) -> Self;
+}
+
+impl Adjust for Event {
+    fn on(mut self, at_version: &str, lag: Option<Lag>, latest: Option<&str>) -> Self {
+        let EventKind::Audit(audit) = &mut self.kind else {
+            panic!("only an audit lists golden paths")
+        };
+        let (name, version) = golden_path(at_version);
+        audit.golden_paths.push(AuditedGoldenPath {
+            name,
+            version,
+            latest: latest.map(v),
+            lag,
+        });
+        self
+    }
+
+    fn with_repo_id(mut self, repo_id: &str) -> Self {
+        self.repo_id = repo_id.to_owned();
+        self
+    }
+
+    fn with_url(mut self, url: &str) -> Self {
+        self.repo.url = Some(url.to_owned());
+        self
+    }
+}
+
+/// A small fleet's history: 17 events about repos a–g, in time order but for the last three.
+///
+/// | repo | golden path now        | team     | train    | last conformance (of now)        |
+/// |------|------------------------|----------|----------|----------------------------------|
+/// | a    | rust-service 1.1.0     | payments | checkout | passing, no lag                  |
+/// | b    | rust-service 1.1.0     | payments | search   | failing: 2 drifted, 1 missing    |
+/// | c    | python-service 2.0.0   | search   | –        | audit: outdated (minor), 2.1.0   |
+/// | d    | – (audited unadopted)  |          |          |                                  |
+/// | e    | rust-service 1.0.0     | platform | checkout | none                             |
+/// | f    | rust-service 1.0.0     | platform | –        | passing, minor lag               |
+/// | g    | rust-service 1.1.0     | platform | search   | of 1.0.0 only: unchecked now     |
+#[rustfmt::skip] // a table reads better one event a line
+fn fleet() -> Vec<Event> {
+    vec![
+        adopt("a", "03-01 10:00", New, "rust-service@1.0.0", "payments/checkout"),
+        adopt("b", "03-02 09:00", New, "rust-service@1.1.0", "payments/search"),
+        adopt("c", "03-02 11:00", New, "python-service@2.0.0", "search/-"),
+        adopt("a", "03-03 08:00", Upgrade, "rust-service@1.1.0", "payments/checkout"),
+        adopt("e", "03-03 12:00", Apply, "rust-service@1.0.0", "platform/checkout"),
+        check("a", "03-04 00:00", "rust-service@1.1.0", passing().lag(Lag::None, "1.1.0")),
+        check("b", "03-04 01:00", "rust-service@1.1.0", failing(2, 1))
+            .with_url("https://git.example.com/acme/b.git"),
+        adopt("f", "03-04 09:00", New, "rust-service@1.0.0", "platform/-"),
+        check("f", "03-04 10:00", "rust-service@1.0.0", passing().lag(Lag::Minor, "1.1.0")),
+        audit("c", "03-05 00:00", Outdated, Some("search"))
+            .on("python-service@2.0.0", Some(Lag::Minor), Some("2.1.0")),
+        audit("d", "03-05 00:00", Unadopted, None),
+        adopt("g", "03-05 00:30", New, "rust-service@1.0.0", "platform/search"),
+        check("g", "03-05 01:00", "rust-service@1.0.0", passing()),
+        adopt("g", "03-05 02:00", Upgrade, "rust-service@1.1.0", "platform/search"),
+        // Late: a newer check of a and a newer audit of c are stored already.
+        check("a", "03-03 09:00", "rust-service@1.1.0", failing(5, 0)),
+        audit("c", "03-04 00:00", Drifted, Some("search")).on("python-service@2.0.0", None, None),
+        // Late, and under an older name: the newest event names the repo.
+        audit("f-old", "03-04 08:00", Unadopted, None).with_repo_id("acme/f"),
+    ]
+}
+
+fn batch(events: Vec<Event>) -> Batch {
+    Batch { events }
+}
+
+/// One line per repo and golden path: everything `repos()` says, in a diffable form.
+fn describe(record: &RepoRecord) -> String {
+    let mut line = format!(
+        "{} ({}{}) {}@{} team={} train={} adopted={} updated={}",
+        record.repo_id,
+        record.repo.name,
+        record
+            .repo
+            .url
+            .as_deref()
+            .map(|u| format!(" {u}"))
+            .unwrap_or_default(),
+        record.golden_path,
+        record.version,
+        record.team.as_deref().unwrap_or("-"),
+        record.train.as_deref().unwrap_or("-"),
+        record.adopted_at,
+        record.updated_at,
+    );
+    if let Some(c) = &record.conformance {
+        line += &format!(
+            " | {} {} {}: {} drifted={} missing={} edited={} lag={} latest={}",
+            c.source.as_str(),
+            c.checked_at,
+            c.version,
+            if c.conforming {
+                "conforming"
+            } else {
+                "failing"
+            },
+            c.drifted_files,
+            c.missing_files,
+            c.edited_files,
+            c.lag.map_or("-", lag_str),
+            c.latest
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_else(|| "-".into()),
+        );
+    }
+    if let Some(status) = record.audit_status {
+        line += &format!(" | audit: {}", status.as_str());
+    }
+    line
+}
+
+fn expected_repos() -> Vec<&'static str> {
+    vec![
+        "acme/a (a) rust-service@1.1.0 team=payments train=checkout adopted=2025-03-01T10:00:00Z updated=2025-03-04T00:00:00Z | check 2025-03-04T00:00:00Z 1.1.0: conforming drifted=0 missing=0 edited=0 lag=none latest=1.1.0",
+        "acme/b (b https://git.example.com/acme/b.git) rust-service@1.1.0 team=payments train=search adopted=2025-03-02T09:00:00Z updated=2025-03-04T01:00:00Z | check 2025-03-04T01:00:00Z 1.1.0: failing drifted=2 missing=1 edited=0 lag=none latest=-",
+        "acme/c (c) python-service@2.0.0 team=search train=- adopted=2025-03-02T11:00:00Z updated=2025-03-05T00:00:00Z | audit 2025-03-05T00:00:00Z 2.0.0: conforming drifted=0 missing=0 edited=1 lag=minor latest=2.1.0 | audit: outdated",
+        "acme/e (e) rust-service@1.0.0 team=platform train=checkout adopted=2025-03-03T12:00:00Z updated=2025-03-03T12:00:00Z",
+        "acme/f (f) rust-service@1.0.0 team=platform train=- adopted=2025-03-04T09:00:00Z updated=2025-03-04T10:00:00Z | check 2025-03-04T10:00:00Z 1.0.0: conforming drifted=0 missing=0 edited=0 lag=minor latest=1.1.0 | audit: unadopted",
+        "acme/g (g) rust-service@1.1.0 team=platform train=search adopted=2025-03-05T00:30:00Z updated=2025-03-05T02:00:00Z | check 2025-03-05T01:00:00Z 1.0.0: conforming drifted=0 missing=0 edited=0 lag=none latest=-",
+    ]
+}
+
+fn repos(store: &dyn Store) -> Vec<String> {
+    store.repos().unwrap().iter().map(describe).collect()
+}
+
+/// `stats(group_by)` as `key [golden path]: repos/adoptions conforming drifted unchecked lagging`.
+fn stats(store: &dyn Store, group_by: GroupBy) -> Vec<String> {
+    let stats = store.stats(group_by).unwrap();
+    assert_eq!(stats.group_by, group_by);
+    stats
+        .groups
+        .iter()
+        .map(|g| {
+            format!(
+                "{}{}: repos={} adoptions={} conforming={} drifted={} unchecked={} lagging={}",
+                g.golden_path
+                    .as_deref()
+                    .map(|gp| format!("{gp} "))
+                    .unwrap_or_default(),
+                g.key.as_deref().unwrap_or("(none)"),
+                g.repos,
+                g.adoptions,
+                g.conforming,
+                g.drifted,
+                g.unchecked,
+                g.lagging,
+            )
+        })
+        .collect()
+}
+
+fn daily(store: &dyn Store, days: u32, until: Date) -> Vec<(Date, u64, u64)> {
+    store
+        .daily(days, until)
+        .unwrap()
+        .iter()
+        .map(
+            |DailyAdoption {
+                 day,
+                 adopted,
+                 cumulative,
+             }| (*day, *adopted, *cumulative),
+        )
+        .collect()
+}
+
+/// Everything the store can say about the fleet, read back in full.
+fn assert_reads_back_the_fleet(store: &dyn Store) {
+    assert_eq!(repos(store), expected_repos());
+
+    let golden_paths: Vec<String> = store
+        .golden_paths()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            let versions: Vec<String> = g
+                .versions
+                .iter()
+                .map(|v| format!("{}={}", v.version, v.repos))
+                .collect();
+            format!(
+                "{}: repos={} latest={} versions={}",
+                g.name,
+                g.repos,
+                g.latest
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                versions.join(",")
+            )
+        })
+        .collect();
+    assert_eq!(
+        golden_paths,
+        [
+            "python-service: repos=1 latest=2.1.0 versions=2.0.0=1",
+            "rust-service: repos=5 latest=1.1.0 versions=1.1.0=3,1.0.0=2",
+        ]
+    );
+
+    assert_eq!(
+        stats(store, GroupBy::GoldenPath),
+        [
+            "python-service: repos=1 adoptions=1 conforming=1 drifted=0 unchecked=0 lagging=1",
+            "rust-service: repos=5 adoptions=5 conforming=2 drifted=1 unchecked=2 lagging=1",
+        ]
+    );
+    assert_eq!(
+        stats(store, GroupBy::Version),
+        [
+            "python-service 2.0.0: repos=1 adoptions=1 conforming=1 drifted=0 unchecked=0 lagging=1",
+            "rust-service 1.1.0: repos=3 adoptions=3 conforming=1 drifted=1 unchecked=1 lagging=0",
+            "rust-service 1.0.0: repos=2 adoptions=2 conforming=1 drifted=0 unchecked=1 lagging=1",
+        ]
+    );
+    assert_eq!(
+        stats(store, GroupBy::Team),
+        [
+            "payments: repos=2 adoptions=2 conforming=1 drifted=1 unchecked=0 lagging=0",
+            "platform: repos=3 adoptions=3 conforming=1 drifted=0 unchecked=2 lagging=1",
+            "search: repos=1 adoptions=1 conforming=1 drifted=0 unchecked=0 lagging=1",
+        ]
+    );
+    assert_eq!(
+        stats(store, GroupBy::Train),
+        [
+            "checkout: repos=2 adoptions=2 conforming=1 drifted=0 unchecked=1 lagging=0",
+            "search: repos=2 adoptions=2 conforming=0 drifted=1 unchecked=1 lagging=0",
+            "(none): repos=2 adoptions=2 conforming=2 drifted=0 unchecked=0 lagging=2",
+        ]
+    );
+
+    assert_eq!(
+        daily(store, 5, date(2025, 3, 5)),
+        [
+            (date(2025, 3, 1), 1, 1),
+            (date(2025, 3, 2), 2, 3),
+            (date(2025, 3, 3), 1, 4),
+            (date(2025, 3, 4), 1, 5),
+            (date(2025, 3, 5), 1, 6),
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cases
+
+fn migrating_twice_is_a_no_op(store: &dyn Store, _: &Raw) {
+    store.ingest(&batch(fleet())).unwrap();
+    assert_eq!(store.migrate().unwrap(), 0);
+    assert_eq!(store.migrate().unwrap(), 0);
+    assert_reads_back_the_fleet(store);
+}
+
+fn a_batch_reads_back_as_repos_golden_paths_and_stats(store: &dyn Store, _: &Raw) {
+    let outcome = store.ingest(&batch(fleet())).unwrap();
+    assert_eq!((outcome.accepted, outcome.duplicates), (17, 0));
+    assert_reads_back_the_fleet(store);
+
+    let a = &store.repos().unwrap()[0];
+    assert_eq!(a.repo_id, "acme/a");
+    assert_eq!(a.version, v("1.1.0"));
+    assert_eq!(a.conformance.as_ref().unwrap().version, v("1.1.0"));
+}
+
+fn a_retried_batch_is_counted_once(store: &dyn Store, _: &Raw) {
+    let events = fleet();
+    let first = store.ingest(&batch(events.clone())).unwrap();
+    assert_eq!((first.accepted, first.duplicates), (17, 0));
+    let retry = store.ingest(&batch(events.clone())).unwrap();
+    assert_eq!((retry.accepted, retry.duplicates), (0, 17));
+    assert_reads_back_the_fleet(store);
+
+    // A new event, an old one and the new one again in one batch: one accepted.
+    let new = adopt("h", "03-06 00:00", New, "rust-service@1.1.0", "payments/-");
+    let mixed = store
+        .ingest(&batch(vec![new.clone(), events[3].clone(), new]))
+        .unwrap();
+    assert_eq!((mixed.accepted, mixed.duplicates), (1, 2));
+    assert_eq!(store.repos().unwrap().len(), 7);
+    assert_eq!(
+        daily(store, 1, date(2025, 3, 6)),
+        [(date(2025, 3, 6), 1, 7)]
+    );
+}
+
+fn a_batch_with_an_invalid_event_stores_nothing(store: &dyn Store, _: &Raw) {
+    let mut events = fleet();
+    events[5].repo_id = String::new();
+    let err = store.ingest(&batch(events.clone())).unwrap_err();
+    // The five events before it were written, then rolled back with the transaction.
+    let StoreError::Invalid(invalid) = &err else {
+        panic!("expected an invalid event, got {err:?}")
+    };
+    assert_eq!(invalid.field, "events[5].repo_id");
+    assert_eq!(err.to_string(), "events[5].repo_id: must not be empty");
+    assert_eq!(store.repos().unwrap(), []);
+    assert_eq!(store.golden_paths().unwrap(), []);
+    assert_eq!(store.stats(GroupBy::Team).unwrap().groups, []);
+    assert_eq!(
+        daily(store, 1, date(2025, 3, 5)),
+        [(date(2025, 3, 5), 0, 0)]
+    );
+
+    // None of them was stored: once fixed, every event is new.
+    events[5].repo_id = "acme/a".to_owned();
+    let outcome = store.ingest(&batch(events)).unwrap();
+    assert_eq!((outcome.accepted, outcome.duplicates), (17, 0));
+    assert_reads_back_the_fleet(store);
+
+    // Too many events for one batch.
+    let many = vec![fleet()[0].clone(); Batch::MAX_EVENTS + 1];
+    let err = store.ingest(&batch(many)).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("events: at most 1000 events per batch"),
+        "{err}"
+    );
+}
+
+fn daily_adoption_counts_first_adoptions_per_day(store: &dyn Store, _: &Raw) {
+    assert_eq!(daily(store, 3, date(2025, 3, 5)).len(), 3);
+    store.ingest(&batch(fleet())).unwrap();
+    // a's upgrade (3 March) and g's second event are no new adoptions; d was never adopted.
+    assert_eq!(
+        daily(store, 2, date(2025, 3, 3)),
+        [(date(2025, 3, 2), 2, 3), (date(2025, 3, 3), 1, 4)],
+        "the total counts the days before the window"
+    );
+    assert_eq!(
+        daily(store, 3, date(2025, 3, 7)),
+        [
+            (date(2025, 3, 5), 1, 6),
+            (date(2025, 3, 6), 0, 6),
+            (date(2025, 3, 7), 0, 6),
+        ]
+    );
+    assert_eq!(
+        daily(store, 2, date(2025, 2, 28)),
+        [(date(2025, 2, 27), 0, 0), (date(2025, 2, 28), 0, 0)]
+    );
+    assert_eq!(daily(store, 0, date(2025, 3, 5)), []);
+    assert!(matches!(
+        store.daily(100_000, date(2025, 3, 5)),
+        Err(StoreError::Invalid(_))
+    ));
+
+    // Day boundaries are UTC: 23:30 at -02:00 is the next day.
+    let mut late = adopt("h", "03-06 23:30", New, "rust-service@1.1.0", "payments/-");
+    late.occurred_at = at("2025-03-06T23:30:00-02:00");
+    store.ingest(&batch(vec![late])).unwrap();
+    assert_eq!(
+        daily(store, 2, date(2025, 3, 7)),
+        [(date(2025, 3, 6), 0, 6), (date(2025, 3, 7), 1, 7)]
+    );
+}
+
+fn late_events_do_not_override_newer_state(store: &dyn Store, _: &Raw) {
+    // Newest first, one event per batch (a spool flushed out of order): the same state.
+    for event in fleet().into_iter().rev() {
+        let outcome = store.ingest(&batch(vec![event])).unwrap();
+        assert_eq!(outcome.accepted, 1);
+    }
+    assert_reads_back_the_fleet(store);
+}
+
+fn team_and_train_come_from_the_newest_adoption_or_audit(store: &dyn Store, _: &Raw) {
+    // The team moved on 2 March, reported late; a newer check (which knows no team) is no
+    // reason to keep the old one.
+    let history = |repo: &str| {
+        [
+            adopt(repo, "03-01 00:00", New, "rust-service@1.0.0", "old/blue"),
+            check(repo, "03-03 00:00", "rust-service@1.0.0", passing()),
+            adopt(repo, "03-02 00:00", Apply, "rust-service@1.0.0", "new/-"),
+        ]
+    };
+    // Whatever the order and batching, the same.
+    let [first, checked, moved] = history("x");
+    store.ingest(&batch(vec![first, checked])).unwrap();
+    store.ingest(&batch(vec![moved])).unwrap();
+    let [first, checked, moved] = history("y");
+    store.ingest(&batch(vec![checked, moved, first])).unwrap();
+    for event in history("z").into_iter().rev() {
+        store.ingest(&batch(vec![event])).unwrap();
+    }
+
+    let labels: Vec<String> = store
+        .repos()
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {:?} {:?} {}", r.repo_id, r.team, r.train, r.updated_at))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "acme/x Some(\"new\") None 2025-03-03T00:00:00Z",
+            "acme/y Some(\"new\") None 2025-03-03T00:00:00Z",
+            "acme/z Some(\"new\") None 2025-03-03T00:00:00Z",
+        ]
+    );
+}
+
+fn the_wire_form_ingests(store: &dyn Store, _: &Raw) {
+    let json = serde_json::json!({"events": [
+        {
+            "id": Uuid::now_v7(),
+            "occurred_at": "2025-03-01T11:00:00+01:00",
+            "repo_id": "acme/a",
+            "repo": {"name": "a", "path": "/src/a"},
+            "kind": "adoption",
+            "command": "new",
+            "golden_path": "rust-service",
+            "version": "1.0.0",
+            "components": ["app"],
+            "team": "payments",
+            "catalog": "builtin"
+        },
+        {
+            "id": Uuid::now_v7(),
+            "occurred_at": "2025-03-01T10:30:00.123456789Z",
+            "repo_id": "acme/a",
+            "repo": {"name": "a", "path": "/src/a"},
+            "kind": "conformance",
+            "golden_path": "rust-service",
+            "version": "1.0.0",
+            "conforming": true,
+            "drifted_files": 0,
+            "missing_files": 0,
+            "edited_files": 3
+        }
+    ]});
+    let batch: Batch = serde_json::from_value(json).unwrap();
+    assert_eq!(store.ingest(&batch).unwrap().accepted, 2);
+    assert_eq!(
+        repos(store),
+        [
+            "acme/a (a) rust-service@1.0.0 team=payments train=- adopted=2025-03-01T10:00:00Z updated=2025-03-01T10:30:00.123456Z | check 2025-03-01T10:30:00.123456Z 1.0.0: conforming drifted=0 missing=0 edited=3 lag=- latest=-"
+        ]
+    );
+    assert_eq!(
+        store.repos().unwrap()[0].repo.path.as_deref(),
+        Some("/src/a")
+    );
+}
+
+fn tokens_are_created_verified_listed_and_revoked(store: &dyn Store, raw: &Raw) {
+    assert_eq!(store.list_tokens().unwrap(), []);
+    let ci = store.create_token("ci", &[Scope::Write]).unwrap();
+    let admin = store
+        .create_token("platform lead", &[Scope::Admin, Scope::Read, Scope::Admin])
+        .unwrap();
+    assert!(
+        ci.secret.starts_with("pave_") && ci.secret.len() == 69,
+        "{}",
+        ci.secret
+    );
+    assert_ne!(ci.secret, admin.secret);
+
+    let verified = store.verify_token(&ci.secret).unwrap().unwrap();
+    assert_eq!(
+        verified,
+        TokenInfo {
+            id: ci.id.clone(),
+            name: "ci".into(),
+            scopes: vec![Scope::Write],
+        }
+    );
+    assert!(verified.allows(Scope::Write));
+    assert!(!verified.allows(Scope::Read), "write does not imply read");
+    let lead = store.verify_token(&admin.secret).unwrap().unwrap();
+    assert_eq!(lead.scopes, [Scope::Read, Scope::Admin]);
+    assert!(lead.allows(Scope::Write), "admin may do everything");
+
+    // Wrong, malformed and empty secrets: no token.
+    let mut wrong = ci.secret.clone();
+    wrong.replace_range(10..11, if &wrong[10..11] == "0" { "1" } else { "0" });
+    for secret in [wrong.as_str(), "", "pave_", "Bearer x", &ci.secret[5..]] {
+        assert_eq!(store.verify_token(secret).unwrap(), None, "{secret:?}");
+    }
+
+    // Only the hash is stored.
+    let rows = raw.token_rows();
+    assert_eq!(rows.len(), 2);
+    let table = rows.join("\n");
+    for secret in [&ci.secret, &admin.secret] {
+        assert!(
+            !table.contains(secret.as_str()),
+            "the secret is stored:\n{table}"
+        );
+        assert!(
+            !table.contains(&secret[5..]),
+            "the secret is stored:\n{table}"
+        );
+        assert!(
+            table.contains(&token_hash(secret)),
+            "the hash is missing:\n{table}"
+        );
+    }
+
+    let listed = store.list_tokens().unwrap();
+    let names: Vec<(&str, &str, bool)> = listed
+        .iter()
+        .map(|t| (t.id.as_str(), t.name.as_str(), t.revoked_at.is_some()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (ci.id.as_str(), "ci", false),
+            (admin.id.as_str(), "platform lead", false)
+        ]
+    );
+    assert_eq!(listed[1].scopes, [Scope::Read, Scope::Admin]);
+    let age = Timestamp::now().duration_since(listed[0].created_at);
+    assert!(age.as_secs() < 60, "created just now: {age:?}");
+
+    assert!(store.revoke_token(&ci.id).unwrap());
+    assert_eq!(store.verify_token(&ci.secret).unwrap(), None, "revoked");
+    assert!(store.verify_token(&admin.secret).unwrap().is_some());
+    let revoked_at = store.list_tokens().unwrap()[0].revoked_at.unwrap();
+    assert!(
+        store.revoke_token(&ci.id).unwrap(),
+        "revoking again is fine"
+    );
+    assert_eq!(
+        store.list_tokens().unwrap()[0].revoked_at,
+        Some(revoked_at),
+        "and keeps the first time"
+    );
+    assert!(!store.revoke_token("no-such-token").unwrap());
+
+    for (name, scopes, field) in [
+        ("", &[Scope::Read][..], "name"),
+        ("  ", &[Scope::Read][..], "name"),
+        ("ci", &[][..], "scopes"),
+    ] {
+        match store.create_token(name, scopes) {
+            Err(StoreError::Invalid(invalid)) => assert_eq!(invalid.field, field),
+            other => panic!("{name:?} {scopes:?}: {other:?}"),
+        }
+    }
+    assert_eq!(store.list_tokens().unwrap().len(), 2);
+}
