@@ -37,7 +37,11 @@ pub fn write_all(root: &Path, writes: &[Write]) -> Result<(), ApplyError> {
 
 /// Deletes `deletes` and writes `writes` (in order: put the lock last) below `root`, all or
 /// nothing: deleted files are first moved aside and only removed once every write is done.
-pub fn apply_changes(root: &Path, writes: &[Write], deletes: &[RepoPath]) -> Result<(), ApplyError> {
+pub fn apply_changes(
+    root: &Path,
+    writes: &[Write],
+    deletes: &[RepoPath],
+) -> Result<(), ApplyError> {
     for path in writes.iter().map(|w| &w.path).chain(deletes) {
         preflight(root, path)?;
     }
@@ -62,12 +66,18 @@ pub fn apply_changes(root: &Path, writes: &[Write], deletes: &[RepoPath]) -> Res
         let hidden = target.with_file_name(format!(
             ".pave-del-{}-{}",
             std::process::id(),
-            target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+            target
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
         ));
         if let Err(e) = std::fs::rename(&target, &hidden) {
             restore_aside(&aside);
             remove_dirs(&created_dirs);
-            return Err(ApplyError::Io { path: target, source: e });
+            return Err(ApplyError::Io {
+                path: target,
+                source: e,
+            });
         }
         aside.push((target, hidden));
     }
@@ -80,7 +90,10 @@ pub fn apply_changes(root: &Path, writes: &[Write], deletes: &[RepoPath]) -> Res
             rollback(&done);
             restore_aside(&aside);
             remove_dirs(&created_dirs);
-            return Err(ApplyError::Io { path: target, source: e.error });
+            return Err(ApplyError::Io {
+                path: target,
+                source: e.error,
+            });
         }
         done.push((target, previous));
     }
@@ -270,9 +283,18 @@ mod tests {
     fn deletes_and_writes_together() {
         let root = tempfile::tempdir().unwrap();
         std::fs::write(root.path().join("gone.txt"), "old").unwrap();
-        apply_changes(root.path(), &[write("new.txt")], &[RepoPath::parse("gone.txt").unwrap()]).unwrap();
+        apply_changes(
+            root.path(),
+            &[write("new.txt")],
+            &[RepoPath::parse("gone.txt").unwrap()],
+        )
+        .unwrap();
         assert!(!root.path().join("gone.txt").exists());
-        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 1, "no temporaries left");
+        assert_eq!(
+            std::fs::read_dir(root.path()).unwrap().count(),
+            1,
+            "no temporaries left"
+        );
     }
 
     #[test]

@@ -197,7 +197,10 @@ pub fn file_state(locked: &crate::lock::LockedFile, actual: Option<&str>) -> Fil
 }
 
 fn file_report(root: &Path, locked: &crate::lock::LockedFile) -> FileReport {
-    let actual = locked.path.read_regular_under(root).map(|bytes| sha256_hex(&bytes));
+    let actual = locked
+        .path
+        .read_regular_under(root)
+        .map(|bytes| sha256_hex(&bytes));
     let state = file_state(locked, actual.as_deref());
     FileReport {
         path: locked.path.to_string(),

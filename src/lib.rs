@@ -5,8 +5,8 @@
 //! are the edge.
 
 pub mod answers;
-pub mod audit;
 pub mod apply;
+pub mod audit;
 pub mod catalog;
 pub mod check;
 pub mod cli;

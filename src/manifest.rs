@@ -73,7 +73,10 @@ pub enum Migration {
     /// A parameter was renamed: the recorded answer moves from `from` to `to`.
     MoveAnswer { from: String, to: String },
     /// A new parameter: repos that upgrade get `value` (new repos get the parameter's default).
-    SetAnswer { parameter: String, value: serde_json::Value },
+    SetAnswer {
+        parameter: String,
+        value: serde_json::Value,
+    },
 }
 
 /// The type of a parameter's value.
@@ -350,15 +353,25 @@ impl Manifest {
                 }
                 Migration::Delete { path } => check_path(path)?,
                 Migration::MoveAnswer { to, .. } if !self.parameters.contains_key(to) => {
-                    return Err(invalid(line, field, format!("`move_answer` to `{to}`, which is not a parameter")));
+                    return Err(invalid(
+                        line,
+                        field,
+                        format!("`move_answer` to `{to}`, which is not a parameter"),
+                    ));
                 }
                 Migration::SetAnswer { parameter, value } => {
                     let Some(param) = self.parameters.get(parameter) else {
-                        return Err(invalid(line, field, format!("`set_answer` for `{parameter}`, which is not a parameter")));
+                        return Err(invalid(
+                            line,
+                            field,
+                            format!("`set_answer` for `{parameter}`, which is not a parameter"),
+                        ));
                     };
                     crate::answers::Value::from_json(&param.value, value)
                         .and_then(|v| param.value.check_value(&v))
-                        .map_err(|e| invalid(line, field.clone(), format!("`set_answer` value: {e}")))?;
+                        .map_err(|e| {
+                            invalid(line, field.clone(), format!("`set_answer` value: {e}"))
+                        })?;
                 }
                 Migration::MoveAnswer { .. } => {}
             }

@@ -155,8 +155,18 @@ mod tests {
         std::fs::write(outside.path().join("base/x.yaml"), "same").unwrap();
         std::os::unix::fs::symlink(outside.path(), root.path().join("deploy")).unwrap();
         std::fs::write(root.path().join("real.txt"), "mine").unwrap();
-        assert_eq!(RepoPath::parse("deploy/base/x.yaml").unwrap().read_regular_under(root.path()), None);
-        assert_eq!(RepoPath::parse("real.txt").unwrap().read_regular_under(root.path()), Some(b"mine".to_vec()));
+        assert_eq!(
+            RepoPath::parse("deploy/base/x.yaml")
+                .unwrap()
+                .read_regular_under(root.path()),
+            None
+        );
+        assert_eq!(
+            RepoPath::parse("real.txt")
+                .unwrap()
+                .read_regular_under(root.path()),
+            Some(b"mine".to_vec())
+        );
     }
 
     #[test]

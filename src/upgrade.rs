@@ -101,8 +101,14 @@ pub struct Migrated {
 }
 
 /// Applies `migrations` (already in version order) to the entry's answers and paths.
-pub fn migrate<'a>(entry: &LockEntry, migrations: impl IntoIterator<Item = &'a Migration>) -> Migrated {
-    let mut out = Migrated { answers: entry.answers.clone(), ..Migrated::default() };
+pub fn migrate<'a>(
+    entry: &LockEntry,
+    migrations: impl IntoIterator<Item = &'a Migration>,
+) -> Migrated {
+    let mut out = Migrated {
+        answers: entry.answers.clone(),
+        ..Migrated::default()
+    };
     for m in migrations {
         match m {
             Migration::MoveAnswer { from, to } => {
@@ -152,7 +158,8 @@ pub fn plan(
     mut new_entry: LockEntry,
     is_forced: bool,
 ) -> UpgradePlan {
-    let locked: BTreeMap<&RepoPath, &LockedFile> = entry.files.iter().map(|f| (&f.path, f)).collect();
+    let locked: BTreeMap<&RepoPath, &LockedFile> =
+        entry.files.iter().map(|f| (&f.path, f)).collect();
     let mut files = Vec::new();
     let mut new_locked = Vec::new();
     let mut handled_old: BTreeSet<RepoPath> = BTreeSet::new();
@@ -181,11 +188,25 @@ pub fn plan(
             (_, _, None) => (Step::Create, Some(rendered.bytes.clone()), None),
             (_, Some(p), Some(w)) if p.diverged => {
                 diverged = true;
-                (if moved_from.is_some() { Step::Move } else { Step::Keep }, moved_from.as_ref().map(|_| w), None)
+                (
+                    if moved_from.is_some() {
+                        Step::Move
+                    } else {
+                        Step::Keep
+                    },
+                    moved_from.as_ref().map(|_| w),
+                    None,
+                )
             }
-            (Ownership::Seeded, _, Some(w)) => {
-                (if moved_from.is_some() { Step::Move } else { Step::Keep }, moved_from.as_ref().map(|_| w), None)
-            }
+            (Ownership::Seeded, _, Some(w)) => (
+                if moved_from.is_some() {
+                    Step::Move
+                } else {
+                    Step::Keep
+                },
+                moved_from.as_ref().map(|_| w),
+                None,
+            ),
             (_, None, Some(w)) if w == rendered.bytes => (Step::Keep, None, None),
             (Ownership::Managed, _, Some(w)) if is_edited && !is_forced => {
                 let diff = base_bytes.map(|b| unified(b, &w, old_path.as_str()));
@@ -198,11 +219,21 @@ pub fn plan(
                     Err(conflicted) => (Step::MergeConflict, Some(conflicted), None),
                 },
                 // No base (the lock is from a render we cannot reproduce): keep theirs, report.
-                None => (Step::MergeConflict, Some(conflict_whole(&w, &rendered.bytes)), None),
+                None => (
+                    Step::MergeConflict,
+                    Some(conflict_whole(&w, &rendered.bytes)),
+                    None,
+                ),
             },
-            (_, _, Some(w)) if w == rendered.bytes && moved_from.is_none() => (Step::Keep, None, None),
+            (_, _, Some(w)) if w == rendered.bytes && moved_from.is_none() => {
+                (Step::Keep, None, None)
+            }
             (_, _, Some(_)) => (
-                if moved_from.is_some() { Step::Move } else { Step::Replace },
+                if moved_from.is_some() {
+                    Step::Move
+                } else {
+                    Step::Replace
+                },
                 Some(rendered.bytes.clone()),
                 None,
             ),
@@ -250,16 +281,26 @@ pub fn plan(
     files.sort_by(|a, b| a.path.cmp(&b.path));
     new_locked.sort_by(|a, b| a.path.cmp(&b.path));
     new_entry.files = new_locked;
-    UpgradePlan { files, entry: new_entry }
+    UpgradePlan {
+        files,
+        entry: new_entry,
+    }
 }
 
 /// A 3-way merge of text files; `Err` holds the text with standard conflict markers.
 fn three_way(base: &[u8], ours: &[u8], theirs: &[u8]) -> Result<Vec<u8>, Vec<u8>> {
-    match (std::str::from_utf8(base), std::str::from_utf8(ours), std::str::from_utf8(theirs)) {
+    match (
+        std::str::from_utf8(base),
+        std::str::from_utf8(ours),
+        std::str::from_utf8(theirs),
+    ) {
         (Ok(b), Ok(o), Ok(t)) => {
             let mut options = diffy::MergeOptions::new();
             options.set_conflict_style(diffy::ConflictStyle::Merge);
-            options.merge(b, o, t).map(String::into_bytes).map_err(String::into_bytes)
+            options
+                .merge(b, o, t)
+                .map(String::into_bytes)
+                .map_err(String::into_bytes)
         }
         _ => Err(conflict_whole(ours, theirs)),
     }
@@ -286,10 +327,12 @@ fn unified(old: &[u8], new: &[u8], path: &str) -> String {
     similar::TextDiff::from_lines(a.as_ref(), b.as_ref())
         .unified_diff()
         .context_radius(2)
-        .header(&format!("a/{path} (golden path)"), &format!("b/{path} (repo)"))
+        .header(
+            &format!("a/{path} (golden path)"),
+            &format!("b/{path} (repo)"),
+        )
         .to_string()
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -300,14 +343,20 @@ mod tests {
         let base = b"a\nb\nc\nd\ne\n";
         let ours = b"a\nB (ours)\nc\nd\ne\n";
         let theirs = b"a\nb\nc\nd\nE (theirs)\n";
-        assert_eq!(three_way(base, ours, theirs).unwrap(), b"a\nB (ours)\nc\nd\nE (theirs)\n");
+        assert_eq!(
+            three_way(base, ours, theirs).unwrap(),
+            b"a\nB (ours)\nc\nd\nE (theirs)\n"
+        );
     }
 
     #[test]
     fn overlapping_edits_conflict_with_markers() {
         let err = three_way(b"a\nb\nc\n", b"a\nours\nc\n", b"a\ntheirs\nc\n").unwrap_err();
         let text = String::from_utf8(err).unwrap();
-        assert!(text.contains("<<<<<<< ours\nours\n=======\ntheirs\n>>>>>>> theirs\n"), "{text}");
+        assert!(
+            text.contains("<<<<<<< ours\nours\n=======\ntheirs\n>>>>>>> theirs\n"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -316,22 +365,48 @@ mod tests {
             name: "gp".into(),
             version: "1.0.0".parse().unwrap(),
             catalog: "builtin".into(),
-            answers: Answers([("old".to_owned(), Value::Integer(1))].into_iter().collect()),
+            answers: Answers(
+                [("old".to_owned(), Value::Integer(1))]
+                    .into_iter()
+                    .collect(),
+            ),
             components: vec![],
             files: vec![],
         };
         let steps = [
-            Migration::MoveAnswer { from: "old".into(), to: "new".into() },
-            Migration::SetAnswer { parameter: "added".into(), value: serde_json::json!(true) },
-            Migration::SetAnswer { parameter: "new".into(), value: serde_json::json!(9) },
-            Migration::Rename { from: "a.md".into(), to: "b.md".into() },
-            Migration::Rename { from: "b.md".into(), to: "docs/c.md".into() },
+            Migration::MoveAnswer {
+                from: "old".into(),
+                to: "new".into(),
+            },
+            Migration::SetAnswer {
+                parameter: "added".into(),
+                value: serde_json::json!(true),
+            },
+            Migration::SetAnswer {
+                parameter: "new".into(),
+                value: serde_json::json!(9),
+            },
+            Migration::Rename {
+                from: "a.md".into(),
+                to: "b.md".into(),
+            },
+            Migration::Rename {
+                from: "b.md".into(),
+                to: "docs/c.md".into(),
+            },
         ];
         let m = migrate(&entry, &steps);
-        assert_eq!(m.answers.get("new"), Some(&Value::Integer(1)), "set_answer never overrides");
+        assert_eq!(
+            m.answers.get("new"),
+            Some(&Value::Integer(1)),
+            "set_answer never overrides"
+        );
         assert_eq!(m.answers.get("added"), Some(&Value::Boolean(true)));
         assert!(m.answers.get("old").is_none());
         let a = RepoPath::parse("a.md").unwrap();
-        assert_eq!(m.renames.get(&a), Some(&RepoPath::parse("docs/c.md").unwrap()));
+        assert_eq!(
+            m.renames.get(&a),
+            Some(&RepoPath::parse("docs/c.md").unwrap())
+        );
     }
 }

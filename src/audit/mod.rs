@@ -48,7 +48,10 @@ impl Shard {
     pub fn parse(text: &str) -> Result<Self, String> {
         let bad = || format!("--shard `{text}` must be i/n with 1 <= i <= n, e.g. 2/8");
         let (i, n) = text.split_once('/').ok_or_else(bad)?;
-        let (index, count): (u64, u64) = (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        let (index, count): (u64, u64) = (
+            i.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
         if index == 0 || count == 0 || index > count {
             return Err(bad());
         }
@@ -66,7 +69,10 @@ impl Shard {
 
 /// Finds repos below `root`, calling `found` for each in a deterministic (sorted) walk.
 pub fn discover(root: &Path, found: &mut dyn FnMut(RepoRef)) {
-    let mut walk = walkdir::WalkDir::new(root).follow_links(false).sort_by_file_name().into_iter();
+    let mut walk = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter();
     while let Some(entry) = walk.next() {
         let Ok(entry) = entry else { continue };
         if !entry.file_type().is_dir() {
@@ -75,7 +81,10 @@ pub fn discover(root: &Path, found: &mut dyn FnMut(RepoRef)) {
         let path = entry.path();
         let kind = if path.join(".git").exists() {
             Some(RepoKind::Worktree)
-        } else if path.join("HEAD").is_file() && path.join("objects").is_dir() && path.join("refs").is_dir() {
+        } else if path.join("HEAD").is_file()
+            && path.join("objects").is_dir()
+            && path.join("refs").is_dir()
+        {
             Some(RepoKind::Bare)
         } else {
             None
@@ -85,9 +94,17 @@ pub fn discover(root: &Path, found: &mut dyn FnMut(RepoRef)) {
             let name = if rel.as_os_str().is_empty() {
                 root.display().to_string()
             } else {
-                format!("{}/{}", root.display().to_string().trim_end_matches('/'), rel.display())
+                format!(
+                    "{}/{}",
+                    root.display().to_string().trim_end_matches('/'),
+                    rel.display()
+                )
             };
-            found(RepoRef { name, path: path.to_owned(), kind });
+            found(RepoRef {
+                name,
+                path: path.to_owned(),
+                kind,
+            });
             walk.skip_current_dir();
         }
     }
@@ -108,7 +125,11 @@ pub struct CatalogIndex {
 impl CatalogIndex {
     /// Looks catalogs up with `open` (source → catalog); `None` audits from the locks alone.
     pub fn new(open: Option<OpenCatalog>) -> Self {
-        Self { listings: Mutex::default(), open, now: None }
+        Self {
+            listings: Mutex::default(),
+            open,
+            now: None,
+        }
     }
 
     /// Sets "now" (Unix seconds) so the audit can say how old a locked version is.
@@ -125,7 +146,11 @@ impl CatalogIndex {
         let listing = cache
             .entry(source.to_owned())
             .or_insert_with(|| open(source).and_then(|c| c.list().ok()));
-        Some(listing.as_ref().and_then(|ls| ls.iter().find(|l| l.name == name).cloned()))
+        Some(
+            listing
+                .as_ref()
+                .and_then(|ls| ls.iter().find(|l| l.name == name).cloned()),
+        )
     }
 }
 
@@ -138,8 +163,15 @@ pub fn audit_all(
     repos
         .par_bridge()
         .map(|repo| {
-            let audit = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| audit_repo(&repo, catalogs)))
-                .unwrap_or_else(|_| failed(&repo, "internal error while reading this repo (please report it)".into()));
+            let audit = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                audit_repo(&repo, catalogs)
+            }))
+            .unwrap_or_else(|_| {
+                failed(
+                    &repo,
+                    "internal error while reading this repo (please report it)".into(),
+                )
+            });
             on_done();
             audit
         })
@@ -161,7 +193,9 @@ impl Reader {
         match self {
             Reader::Worktree(root, real_folders) => {
                 let full = path.under(root);
-                let Ok(meta) = std::fs::symlink_metadata(&full) else { return Ok(None) };
+                let Ok(meta) = std::fs::symlink_metadata(&full) else {
+                    return Ok(None);
+                };
                 if !meta.is_file() || is_behind_link(root, path, real_folders) {
                     return Ok(None);
                 }
@@ -171,18 +205,27 @@ impl Reader {
                 Ok(std::fs::read(&full).ok())
             }
             Reader::Bare(repo, tree) => {
-                let Some(tree) = tree.and_then(|id| repo.find_tree(id).ok()) else { return Ok(None) };
-                let Ok(entry) = tree.get_path(Path::new(path.as_str())) else { return Ok(None) };
+                let Some(tree) = tree.and_then(|id| repo.find_tree(id).ok()) else {
+                    return Ok(None);
+                };
+                let Ok(entry) = tree.get_path(Path::new(path.as_str())) else {
+                    return Ok(None);
+                };
                 // Blobs only: 0o120000 is a symbolic link, 0o160000 a submodule.
                 if entry.kind() != Some(git2::ObjectType::Blob) || entry.filemode() == 0o120000 {
                     return Ok(None);
                 }
                 let odb = repo.odb().map_err(|e| e.message().to_owned())?;
-                let (size, _) = odb.read_header(entry.id()).map_err(|e| e.message().to_owned())?;
+                let (size, _) = odb
+                    .read_header(entry.id())
+                    .map_err(|e| e.message().to_owned())?;
                 if size as u64 > limit {
                     return Err(format!("{path} is {size} bytes; not read"));
                 }
-                Ok(repo.find_blob(entry.id()).ok().map(|b| b.content().to_vec()))
+                Ok(repo
+                    .find_blob(entry.id())
+                    .ok()
+                    .map(|b| b.content().to_vec()))
             }
         }
     }
@@ -226,10 +269,18 @@ fn open_reader(repo: &RepoRef) -> Result<Reader, String> {
     match repo.kind {
         RepoKind::Worktree => Ok(Reader::Worktree(repo.path.clone(), RefCell::default())),
         RepoKind::Bare => {
-            let git = git2::Repository::open_ext(&repo.path, git2::RepositoryOpenFlags::NO_SEARCH | git2::RepositoryOpenFlags::BARE, std::iter::empty::<&std::ffi::OsStr>())
-                .map_err(|e| format!("not a readable git repository: {}", e.message()))?;
+            let git = git2::Repository::open_ext(
+                &repo.path,
+                git2::RepositoryOpenFlags::NO_SEARCH | git2::RepositoryOpenFlags::BARE,
+                std::iter::empty::<&std::ffi::OsStr>(),
+            )
+            .map_err(|e| format!("not a readable git repository: {}", e.message()))?;
             let tree = match git.head() {
-                Ok(head) => Some(head.peel_to_tree().map_err(|e| format!("HEAD has no tree: {}", e.message()))?.id()),
+                Ok(head) => Some(
+                    head.peel_to_tree()
+                        .map_err(|e| format!("HEAD has no tree: {}", e.message()))?
+                        .id(),
+                ),
                 // An empty repository (unborn HEAD) has nothing: not on a paved path.
                 Err(e) if e.code() == git2::ErrorCode::UnbornBranch => None,
                 Err(e) => return Err(format!("HEAD cannot be read: {}", e.message())),
@@ -257,7 +308,13 @@ pub fn audit_repo(repo: &RepoRef, catalogs: &CatalogIndex) -> RepoAudit {
         Err(why) => return failed(repo, format!("lock not read: {why}")),
     };
     if lock_bytes.len() as u64 > MAX_LOCK_BYTES {
-        return failed(repo, format!("the lock is {} bytes; over the {MAX_LOCK_BYTES}-byte limit", lock_bytes.len()));
+        return failed(
+            repo,
+            format!(
+                "the lock is {} bytes; over the {MAX_LOCK_BYTES}-byte limit",
+                lock_bytes.len()
+            ),
+        );
     }
     let Ok(text) = std::str::from_utf8(&lock_bytes) else {
         return failed(repo, "the lock is not UTF-8 text".into());
@@ -285,30 +342,49 @@ fn audit_lock(repo: &RepoRef, reader: &Reader, lock: &Lock, catalogs: &CatalogIn
                 FileState::Unchanged | FileState::Diverged | FileState::Seeded => {}
             }
         }
-        audit.golden_paths.push(golden_path_view(entry, catalogs, &mut audit.lock_problems));
+        audit
+            .golden_paths
+            .push(golden_path_view(entry, catalogs, &mut audit.lock_problems));
     }
     let answer = |key: &str| {
-        lock.golden_paths.iter().find_map(|e| match e.answers.get(key) {
-            Some(crate::answers::Value::String(s)) if !s.is_empty() => Some(s.clone()),
-            _ => None,
-        })
+        lock.golden_paths
+            .iter()
+            .find_map(|e| match e.answers.get(key) {
+                Some(crate::answers::Value::String(s)) if !s.is_empty() => Some(s.clone()),
+                _ => None,
+            })
     };
     audit.team = answer("team");
     audit.train = answer("train");
-    audit.status = if !audit.drifted_files.is_empty() || !audit.missing_files.is_empty() || !audit.lock_problems.is_empty() {
+    audit.status = if !audit.drifted_files.is_empty()
+        || !audit.missing_files.is_empty()
+        || !audit.lock_problems.is_empty()
+    {
         RepoStatus::Drifted
-    } else if audit.golden_paths.iter().any(|g| matches!(g.lag, Some(lag) if lag != Lag::None)) {
+    } else if audit
+        .golden_paths
+        .iter()
+        .any(|g| matches!(g.lag, Some(lag) if lag != Lag::None))
+    {
         RepoStatus::Outdated
     } else {
         RepoStatus::Conforming
     };
-    for list in [&mut audit.drifted_files, &mut audit.missing_files, &mut audit.edited_merged_files] {
+    for list in [
+        &mut audit.drifted_files,
+        &mut audit.missing_files,
+        &mut audit.edited_merged_files,
+    ] {
         list.sort();
     }
     audit
 }
 
-fn golden_path_view(entry: &LockEntry, catalogs: &CatalogIndex, problems: &mut Vec<String>) -> RepoGoldenPath {
+fn golden_path_view(
+    entry: &LockEntry,
+    catalogs: &CatalogIndex,
+    problems: &mut Vec<String>,
+) -> RepoGoldenPath {
     let mut view = RepoGoldenPath {
         name: entry.name.clone(),
         version: entry.version.to_string(),
@@ -319,20 +395,28 @@ fn golden_path_view(entry: &LockEntry, catalogs: &CatalogIndex, problems: &mut V
     };
     match catalogs.listing(&entry.catalog, &entry.name) {
         None => {}
-        Some(None) => problems.push(format!("{} is not in catalog {} (or the catalog is unreachable)", entry.name, entry.catalog)),
+        Some(None) => problems.push(format!(
+            "{} is not in catalog {} (or the catalog is unreachable)",
+            entry.name, entry.catalog
+        )),
         Some(Some(listing)) => {
             let versions = &listing.versions;
             if let (Some(now), Some(at)) = (catalogs.now, listing.released.get(&entry.version)) {
                 view.days_since_release = Some((now - at).max(0) / 86_400);
             }
-            let released: Vec<&semver::Version> = versions.iter().filter(|v| v.pre.is_empty()).collect();
+            let released: Vec<&semver::Version> =
+                versions.iter().filter(|v| v.pre.is_empty()).collect();
             if let Some(latest) = released.iter().copied().max() {
                 view.lag = Some(Lag::between(&entry.version, latest));
                 view.latest = Some(latest.to_string());
-                view.versions_behind = Some(released.iter().filter(|v| ***v > entry.version).count());
+                view.versions_behind =
+                    Some(released.iter().filter(|v| ***v > entry.version).count());
             }
             if !versions.contains(&entry.version) {
-                problems.push(format!("{}@{} is not a version of catalog {}", entry.name, entry.version, entry.catalog));
+                problems.push(format!(
+                    "{}@{} is not a version of catalog {}",
+                    entry.name, entry.version, entry.catalog
+                ));
             }
         }
     }

@@ -24,7 +24,13 @@ pub enum RepoStatus {
 }
 
 impl RepoStatus {
-    pub const ALL: [RepoStatus; 5] = [Self::Conforming, Self::Outdated, Self::Drifted, Self::Unadopted, Self::Error];
+    pub const ALL: [RepoStatus; 5] = [
+        Self::Conforming,
+        Self::Outdated,
+        Self::Drifted,
+        Self::Unadopted,
+        Self::Error,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -155,14 +161,19 @@ impl AuditReport {
 
 impl Summary {
     pub fn of(repos: &[RepoAudit]) -> Self {
-        let mut s = Summary { repos: repos.len(), ..Summary::default() };
+        let mut s = Summary {
+            repos: repos.len(),
+            ..Summary::default()
+        };
         for status in RepoStatus::ALL {
             s.by_status.insert(status.as_str().to_owned(), 0);
         }
         let mut drifted_files: BTreeMap<&str, usize> = BTreeMap::new();
         let (mut adopted, mut on_latest, mut drifted) = (0usize, 0usize, 0usize);
         for repo in repos {
-            *s.by_status.entry(repo.status.as_str().to_owned()).or_default() += 1;
+            *s.by_status
+                .entry(repo.status.as_str().to_owned())
+                .or_default() += 1;
             let is_adopted = !repo.golden_paths.is_empty();
             if is_adopted {
                 adopted += 1;
@@ -179,7 +190,11 @@ impl Summary {
             let team = repo.team.clone().unwrap_or_else(|| "(none)".into());
             s.by_team.entry(team).or_default().add(repo.status);
             if is_adopted {
-                let train = repo.train.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| "(none)".into());
+                let train = repo
+                    .train
+                    .clone()
+                    .filter(|t| !t.is_empty())
+                    .unwrap_or_else(|| "(none)".into());
                 s.by_train.entry(train).or_default().add(repo.status);
             }
             for gp in &repo.golden_paths {
@@ -201,7 +216,10 @@ impl Summary {
         s.adoption_rate = rate(adopted, repos.len());
         s.on_latest_rate = rate(on_latest, adopted);
         s.drift_rate = rate(drifted, adopted);
-        let mut top: Vec<(String, usize)> = drifted_files.into_iter().map(|(f, n)| (f.to_owned(), n)).collect();
+        let mut top: Vec<(String, usize)> = drifted_files
+            .into_iter()
+            .map(|(f, n)| (f.to_owned(), n))
+            .collect();
         top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         top.truncate(TOP_FILES);
         s.top_drifted_files = top;

@@ -16,21 +16,41 @@ pub fn run(args: &AuditArgs, printer: &Printer) -> Result<u8, Error> {
     if let Some(AuditCommand::Merge(merge)) = &args.command {
         let mut repos = Vec::new();
         for path in &merge.reports {
-            let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.clone(), source })?;
+            let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?;
             let report: AuditReport = serde_json::from_str(&text).map_err(|e| {
-                Error::Usage(format!("{}:{}: not an audit JSON report: {e}", path.display(), e.line()))
+                Error::Usage(format!(
+                    "{}:{}: not an audit JSON report: {e}",
+                    path.display(),
+                    e.line()
+                ))
             })?;
             repos.extend(report.repos);
         }
         repos.sort_by(|a, b| a.path.cmp(&b.path));
         repos.dedup_by(|a, b| a.path == b.path);
         let report = AuditReport::new(repos);
-        return emit(&report, merge.format, merge.output.as_ref(), &merge.fail_on, printer);
+        return emit(
+            &report,
+            merge.format,
+            merge.output.as_ref(),
+            &merge.fail_on,
+            printer,
+        );
     }
     if args.dirs.is_empty() && args.repos_file.is_none() {
-        return Err(Error::Usage("give folders to search for repos, or --repos-file FILE".into()));
+        return Err(Error::Usage(
+            "give folders to search for repos, or --repos-file FILE".into(),
+        ));
     }
-    let shard = args.shard.as_deref().map(Shard::parse).transpose().map_err(Error::Usage)?;
+    let shard = args
+        .shard
+        .as_deref()
+        .map(Shard::parse)
+        .transpose()
+        .map_err(Error::Usage)?;
     for dir in &args.dirs {
         if !dir.is_dir() {
             return Err(Error::Usage(format!("{} is not a folder", dir.display())));
@@ -79,15 +99,37 @@ pub fn run(args: &AuditArgs, printer: &Printer) -> Result<u8, Error> {
         bar.finish_and_clear();
     }
     let report = AuditReport::new(repos);
-    emit(&report, args.format, args.output.as_ref(), &args.fail_on, printer)
+    emit(
+        &report,
+        args.format,
+        args.output.as_ref(),
+        &args.fail_on,
+        printer,
+    )
 }
 
-fn emit(report: &AuditReport, format: AuditFormat, output: Option<&PathBuf>, fail_on: &[FailOn], printer: &Printer) -> Result<u8, Error> {
+fn emit(
+    report: &AuditReport,
+    format: AuditFormat,
+    output: Option<&PathBuf>,
+    fail_on: &[FailOn],
+    printer: &Printer,
+) -> Result<u8, Error> {
     let text = format::render(report, format);
     match output {
         Some(path) => {
-            std::fs::write(path, text).map_err(|source| Error::Write { path: path.clone(), source })?;
-            printer.status("Wrote", &format!("audit of {} repos to {}", report.repos.len(), path.display()));
+            std::fs::write(path, text).map_err(|source| Error::Write {
+                path: path.clone(),
+                source,
+            })?;
+            printer.status(
+                "Wrote",
+                &format!(
+                    "audit of {} repos to {}",
+                    report.repos.len(),
+                    path.display()
+                ),
+            );
         }
         None => printer.data(&text),
     }
@@ -101,7 +143,10 @@ fn emit(report: &AuditReport, format: AuditFormat, output: Option<&PathBuf>, fai
     if failing.is_empty() {
         Ok(0)
     } else {
-        printer.error(&format!("the fleet fails --fail-on: {}", failing.join("; ")), None);
+        printer.error(
+            &format!("the fleet fails --fail-on: {}", failing.join("; ")),
+            None,
+        );
         Ok(EXIT_FINDING)
     }
 }
@@ -112,7 +157,10 @@ impl FailOn {
             FailOn::Drift => repo.status == RepoStatus::Drifted,
             FailOn::Unadopted => repo.status == RepoStatus::Unadopted,
             FailOn::Error => repo.status == RepoStatus::Error,
-            FailOn::Lag(min) => repo.golden_paths.iter().any(|g| g.lag.is_some_and(|lag| lag_rank(lag) >= lag_rank(*min))),
+            FailOn::Lag(min) => repo
+                .golden_paths
+                .iter()
+                .any(|g| g.lag.is_some_and(|lag| lag_rank(lag) >= lag_rank(*min))),
         }
     }
 
@@ -138,7 +186,10 @@ fn lag_rank(lag: Lag) -> u8 {
 /// One path or git URL per line (`#` comments and blank lines skipped). URLs are cloned bare
 /// into the cache (fetched again with --fetch); `file://` works offline.
 fn read_repos_file(file: &PathBuf, fetch: bool, printer: &Printer) -> Result<Vec<RepoRef>, Error> {
-    let text = std::fs::read_to_string(file).map_err(|source| Error::Read { path: file.clone(), source })?;
+    let text = std::fs::read_to_string(file).map_err(|source| Error::Read {
+        path: file.clone(),
+        source,
+    })?;
     let base = file.parent().map(PathBuf::from).unwrap_or_default();
     let mut repos = Vec::new();
     for (index, line) in text.lines().enumerate() {
@@ -148,24 +199,49 @@ fn read_repos_file(file: &PathBuf, fetch: bool, printer: &Printer) -> Result<Vec
         }
         if crate::catalog::git::GitLocation::is_url(line) {
             let cache = crate::settings::catalogs_cache_dir()
-                .ok_or_else(|| Error::Usage("no user cache dir to clone repos into; set PAVE_CACHE_DIR".into()))?
+                .ok_or_else(|| {
+                    Error::Usage("no user cache dir to clone repos into; set PAVE_CACHE_DIR".into())
+                })?
                 .with_file_name("audit");
             let dest = crate::catalog::git::cache_dir(&cache, line);
             let is_cached = git2::Repository::open_bare(&dest).is_ok();
             if !is_cached || fetch {
-                std::fs::create_dir_all(&cache).map_err(|source| Error::Write { path: cache.clone(), source })?;
+                std::fs::create_dir_all(&cache).map_err(|source| Error::Write {
+                    path: cache.clone(),
+                    source,
+                })?;
                 // A fresh clone replaces the cached one only once it is complete, so a failed
                 // fetch keeps the last good copy.
                 if let Err(why) = clone_repo(line, &dest) {
-                    let note = if is_cached { "; using the cached clone" } else { "" };
-                    printer.warn(&format!("{}:{}: cannot clone {line}: {why}{note}", file.display(), index + 1));
+                    let note = if is_cached {
+                        "; using the cached clone"
+                    } else {
+                        ""
+                    };
+                    printer.warn(&format!(
+                        "{}:{}: cannot clone {line}: {why}{note}",
+                        file.display(),
+                        index + 1
+                    ));
                 }
             }
-            repos.push(RepoRef { name: line.to_owned(), path: dest, kind: RepoKind::Bare });
+            repos.push(RepoRef {
+                name: line.to_owned(),
+                path: dest,
+                kind: RepoKind::Bare,
+            });
         } else {
             let path = base.join(line);
-            let kind = if path.join(".git").exists() { RepoKind::Worktree } else { RepoKind::Bare };
-            repos.push(RepoRef { name: line.to_owned(), path, kind });
+            let kind = if path.join(".git").exists() {
+                RepoKind::Worktree
+            } else {
+                RepoKind::Bare
+            };
+            repos.push(RepoRef {
+                name: line.to_owned(),
+                path,
+                kind,
+            });
         }
     }
     Ok(repos)
@@ -174,9 +250,17 @@ fn read_repos_file(file: &PathBuf, fetch: bool, printer: &Printer) -> Result<Vec
 /// A bare clone of `url` with its branches and HEAD (a catalog's clone fetches tags only, which
 /// would leave HEAD unborn and the repo unadopted), made beside `dest` and renamed into place.
 fn clone_repo(url: &str, dest: &std::path::Path) -> Result<(), String> {
-    let parent = dest.parent().ok_or_else(|| format!("{} has no parent folder", dest.display()))?;
-    let staging = tempfile::Builder::new().prefix(".clone-").tempdir_in(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-    git2::build::RepoBuilder::new().bare(true).clone(url, staging.path()).map_err(|e| e.message().to_owned())?;
+    let parent = dest
+        .parent()
+        .ok_or_else(|| format!("{} has no parent folder", dest.display()))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".clone-")
+        .tempdir_in(parent)
+        .map_err(|e| format!("{}: {e}", parent.display()))?;
+    git2::build::RepoBuilder::new()
+        .bare(true)
+        .clone(url, staging.path())
+        .map_err(|e| e.message().to_owned())?;
     let staged = staging.keep();
     // Swap the old clone out only now that the new one is complete.
     if dest.exists() {
@@ -197,8 +281,10 @@ fn progress_bar(printer: &Printer) -> Option<indicatif::ProgressBar> {
     }
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {pos} repos audited ({per_sec}) {elapsed}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {pos} repos audited ({per_sec}) {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     Some(bar)

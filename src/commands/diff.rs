@@ -22,21 +22,35 @@ const REMOVED: Style = AnsiColor::Red.on_default();
 const HUNK: Style = AnsiColor::Cyan.on_default();
 const HEADER: Style = Style::new().bold();
 
-pub fn run(args: &DiffArgs, explicit: Option<&CatalogChoice>, printer: &Printer) -> Result<u8, Error> {
+pub fn run(
+    args: &DiffArgs,
+    explicit: Option<&CatalogChoice>,
+    printer: &Printer,
+) -> Result<u8, Error> {
     let lock = Lock::read(&args.dir)?;
     let mut out = String::new();
     let mut changed = 0usize;
     if let Some(to) = &args.to {
         let entry = super::upgrade::pick_entry(&lock, args.golden_path.as_deref())?;
-        let Some(prepared) = super::upgrade::prepare(&args.dir, entry, explicit, Some(to), None, true)? else {
-            printer.info(&format!("{}@{} is already at {to}", entry.name, entry.version));
+        let Some(prepared) =
+            super::upgrade::prepare(&args.dir, entry, explicit, Some(to), None, true)?
+        else {
+            printer.info(&format!(
+                "{}@{} is already at {to}",
+                entry.name, entry.version
+            ));
             return Ok(0);
         };
         for f in &prepared.plan.files {
             if f.ownership == Some(Ownership::Seeded) && !args.all {
                 continue;
             }
-            let before = f.moved_from.as_ref().unwrap_or(&f.path).read_regular_under(&args.dir).unwrap_or_default();
+            let before = f
+                .moved_from
+                .as_ref()
+                .unwrap_or(&f.path)
+                .read_regular_under(&args.dir)
+                .unwrap_or_default();
             let after: &[u8] = match (f.step, &f.bytes) {
                 (Step::Delete, _) => &[],
                 (_, Some(bytes)) => bytes,
@@ -46,7 +60,13 @@ pub fn run(args: &DiffArgs, explicit: Option<&CatalogChoice>, printer: &Printer)
                 continue;
             }
             changed += 1;
-            let label = format!("{}@{} -> {} ({})", entry.name, entry.version, prepared.target, f.step.as_str());
+            let label = format!(
+                "{}@{} -> {} ({})",
+                entry.name,
+                entry.version,
+                prepared.target,
+                f.step.as_str()
+            );
             write_file_diff(&mut out, args.stat, &label, f.path.as_str(), &before, after);
         }
     } else {
@@ -60,7 +80,10 @@ pub fn run(args: &DiffArgs, explicit: Option<&CatalogChoice>, printer: &Printer)
                     ))
                 })?,
             };
-            let reference = Reference { name: entry.name.clone(), version: VersionSpec::Exact(entry.version.clone()) };
+            let reference = Reference {
+                name: entry.name.clone(),
+                version: VersionSpec::Exact(entry.version.clone()),
+            };
             let golden_path = catalog.load(&reference)?;
             let rendered = render_entry(&golden_path, entry)?;
             for file in rendered.files.values() {
@@ -73,7 +96,14 @@ pub fn run(args: &DiffArgs, explicit: Option<&CatalogChoice>, printer: &Printer)
                 }
                 changed += 1;
                 let label = format!("{}@{} ({})", entry.name, entry.version, file.ownership);
-                write_file_diff(&mut out, args.stat, &label, file.path.as_str(), &on_disk.unwrap_or_default(), &file.bytes);
+                write_file_diff(
+                    &mut out,
+                    args.stat,
+                    &label,
+                    file.path.as_str(),
+                    &on_disk.unwrap_or_default(),
+                    &file.bytes,
+                );
             }
         }
     }
@@ -90,11 +120,21 @@ pub fn run(args: &DiffArgs, explicit: Option<&CatalogChoice>, printer: &Printer)
 }
 
 /// One file's unified diff (`-` the repo, `+` the golden path), or its `--stat` line.
-fn write_file_diff(out: &mut String, is_stat: bool, label: &str, path: &str, old: &[u8], new: &[u8]) {
+fn write_file_diff(
+    out: &mut String,
+    is_stat: bool,
+    label: &str,
+    path: &str,
+    old: &[u8],
+    new: &[u8],
+) {
     let (old_text, new_text) = match (std::str::from_utf8(old), std::str::from_utf8(new)) {
         (Ok(a), Ok(b)) => (a, b),
         _ => {
-            let _ = writeln!(out, "{HEADER}Binary files a/{path} and b/{path} differ{HEADER:#}");
+            let _ = writeln!(
+                out,
+                "{HEADER}Binary files a/{path} and b/{path} differ{HEADER:#}"
+            );
             return;
         }
     };
@@ -108,11 +148,18 @@ fn write_file_diff(out: &mut String, is_stat: bool, label: &str, path: &str, old
                 similar::ChangeTag::Equal => {}
             }
         }
-        let _ = writeln!(out, " {path} {label} | {ADDED}+{added}{ADDED:#} {REMOVED}-{removed}{REMOVED:#}");
+        let _ = writeln!(
+            out,
+            " {path} {label} | {ADDED}+{added}{ADDED:#} {REMOVED}-{removed}{REMOVED:#}"
+        );
         return;
     }
     let _ = writeln!(out, "{HEADER}diff {path} {label}{HEADER:#}");
-    let unified = diff.unified_diff().context_radius(3).header(&format!("a/{path}"), &format!("b/{path}")).to_string();
+    let unified = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string();
     for line in unified.lines() {
         let style = if line.starts_with("+++") || line.starts_with("---") {
             HEADER

@@ -16,7 +16,11 @@ use crate::repo_path::RepoPath;
 use crate::settings::{CatalogChoice, catalog_of_source};
 use crate::upgrade::{self, Step};
 
-pub fn run(args: &UpgradeArgs, explicit: Option<&CatalogChoice>, printer: &Printer) -> Result<u8, Error> {
+pub fn run(
+    args: &UpgradeArgs,
+    explicit: Option<&CatalogChoice>,
+    printer: &Printer,
+) -> Result<u8, Error> {
     let root = &args.dir;
     let lock = Lock::read(root)?;
     let entry = pick_entry(&lock, args.golden_path.as_deref())?;
@@ -30,31 +34,72 @@ pub fn run(args: &UpgradeArgs, explicit: Option<&CatalogChoice>, printer: &Print
         )),
         _ => {}
     }
-    let Some(Prepared { target, crossed, plan }) =
-        prepare(root, entry, explicit, args.to.as_deref(), Some(&args.answering), args.force)?
+    let Some(Prepared {
+        target,
+        crossed,
+        plan,
+    }) = prepare(
+        root,
+        entry,
+        explicit,
+        args.to.as_deref(),
+        Some(&args.answering),
+        args.force,
+    )?
     else {
-        printer.status("Up to date", &format!("{}@{} is already at that version; nothing to do", entry.name, entry.version));
+        printer.status(
+            "Up to date",
+            &format!(
+                "{}@{} is already at that version; nothing to do",
+                entry.name, entry.version
+            ),
+        );
         return Ok(0);
     };
 
     for gp in &crossed {
         let notes = gp.manifest.release_notes.trim();
         printer.info(&format!("Release notes of {}:", gp.manifest.id()));
-        printer.info(&if notes.is_empty() { "  (none)".to_owned() } else { indent(notes) });
+        printer.info(&if notes.is_empty() {
+            "  (none)".to_owned()
+        } else {
+            indent(notes)
+        });
     }
-    printer.info(&format!("Plan: {}@{} -> {target}", entry.name, entry.version));
-    let width = plan.files.iter().map(|f| f.path.as_str().len()).max().unwrap_or(0);
+    printer.info(&format!(
+        "Plan: {}@{} -> {target}",
+        entry.name, entry.version
+    ));
+    let width = plan
+        .files
+        .iter()
+        .map(|f| f.path.as_str().len())
+        .max()
+        .unwrap_or(0);
     for f in plan.files.iter().filter(|f| f.step != Step::Keep) {
-        let from = f.moved_from.as_ref().map(|p| format!(" (from {p})")).unwrap_or_default();
+        let from = f
+            .moved_from
+            .as_ref()
+            .map(|p| format!(" (from {p})"))
+            .unwrap_or_default();
         let ownership = f.ownership.map(|o| o.to_string()).unwrap_or_default();
-        printer.info(&format!("  {:<9} {:<width$}  {}{from}", f.step.as_str(), f.path.as_str(), printer.dim(&ownership)));
+        printer.info(&format!(
+            "  {:<9} {:<width$}  {}{from}",
+            f.step.as_str(),
+            f.path.as_str(),
+            printer.dim(&ownership)
+        ));
     }
     let kept = plan.count(Step::Keep);
     if kept > 0 {
         printer.info(&format!("  {kept} file(s) kept as they are"));
     }
 
-    let refused: Vec<_> = plan.files.iter().filter(|f| f.step == Step::Refused).collect();
+    let refused: Vec<_> = plan
+        .files
+        .iter()
+        .filter(|f| f.step == Step::Refused)
+        .collect();
     if !refused.is_empty() {
         for f in &refused {
             if let Some(diff) = &f.local_diff {
@@ -99,7 +144,11 @@ pub fn run(args: &UpgradeArgs, explicit: Option<&CatalogChoice>, printer: &Print
         })
         .collect();
     let mut new_lock = lock.clone();
-    if let Some(slot) = new_lock.golden_paths.iter_mut().find(|e| e.name == entry.name) {
+    if let Some(slot) = new_lock
+        .golden_paths
+        .iter_mut()
+        .find(|e| e.name == entry.name)
+    {
         *slot = plan.entry.clone();
     }
     writes.push(crate::apply::Write {
@@ -114,7 +163,11 @@ pub fn run(args: &UpgradeArgs, explicit: Option<&CatalogChoice>, printer: &Print
     });
     crate::apply::apply_changes(root, &writes, &deletes)?;
 
-    let conflicts: Vec<_> = plan.files.iter().filter(|f| f.step == Step::MergeConflict).collect();
+    let conflicts: Vec<_> = plan
+        .files
+        .iter()
+        .filter(|f| f.step == Step::MergeConflict)
+        .collect();
     printer.status(
         "Upgraded",
         &format!(
@@ -130,14 +183,21 @@ pub fn run(args: &UpgradeArgs, explicit: Option<&CatalogChoice>, printer: &Print
         ),
     );
     for orphan in plan.files.iter().filter(|f| f.step == Step::KeepOrphan) {
-        printer.warn(&format!("{} is no longer part of {}; kept because it was edited, and no longer tracked", orphan.path, entry.name));
+        printer.warn(&format!(
+            "{} is no longer part of {}; kept because it was edited, and no longer tracked",
+            orphan.path, entry.name
+        ));
     }
     if !conflicts.is_empty() {
         printer.error(
             &format!(
                 "{} merged file(s) have conflicting edits, marked with <<<<<<< ======= >>>>>>>: {}",
                 conflicts.len(),
-                conflicts.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", ")
+                conflicts
+                    .iter()
+                    .map(|f| f.path.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             Some("resolve the markers, then commit; everything else of the upgrade is done"),
         );
@@ -183,12 +243,19 @@ pub(crate) fn prepare(
     };
     let listing = catalog.list()?.into_iter().find(|l| l.name == entry.name);
     let versions = listing.map(|l| l.versions).unwrap_or_default();
-    let target = reference.pick(&versions).ok_or_else(|| crate::catalog::CatalogError::UnknownVersion {
-        name: entry.name.clone(),
-        reference: reference.to_string(),
-        catalog: catalog.describe(),
-        known: versions.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
-    })?;
+    let target =
+        reference
+            .pick(&versions)
+            .ok_or_else(|| crate::catalog::CatalogError::UnknownVersion {
+                name: entry.name.clone(),
+                reference: reference.to_string(),
+                catalog: catalog.describe(),
+                known: versions
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
     if target == entry.version {
         return Ok(None);
     }
@@ -200,11 +267,17 @@ pub(crate) fn prepare(
     }
 
     let load = |v: &semver::Version| {
-        catalog.load(&Reference { name: entry.name.clone(), version: VersionSpec::Exact(v.clone()) })
+        catalog.load(&Reference {
+            name: entry.name.clone(),
+            version: VersionSpec::Exact(v.clone()),
+        })
     };
     let old = load(&entry.version)?;
     let mut crossed = Vec::new();
-    for v in versions.iter().filter(|v| **v > entry.version && **v <= target && v.pre.is_empty()) {
+    for v in versions
+        .iter()
+        .filter(|v| **v > entry.version && **v <= target && v.pre.is_empty())
+    {
         crossed.push(load(v)?);
     }
     if crossed.last().map(|g| &g.manifest.version) != Some(&target) {
@@ -213,7 +286,12 @@ pub(crate) fn prepare(
     let new = crossed.last().expect("the target is crossed").clone();
     let manifest = &new.manifest;
 
-    let migrated = upgrade::migrate(entry, crossed.iter().flat_map(|g| g.manifest.migrations.iter().map(|m| &m.value)));
+    let migrated = upgrade::migrate(
+        entry,
+        crossed
+            .iter()
+            .flat_map(|g| g.manifest.migrations.iter().map(|m| &m.value)),
+    );
     let recorded: GivenAnswers = migrated
         .answers
         .0
@@ -221,16 +299,27 @@ pub(crate) fn prepare(
         .filter(|(name, _)| manifest.parameters.contains_key(*name))
         .map(|(name, value)| {
             let json = serde_json::to_value(value).expect("answers serialise to JSON");
-            (name.clone(), Given { value: RawValue::Json(json), origin: Origin::Lock })
+            (
+                name.clone(),
+                Given {
+                    value: RawValue::Json(json),
+                    origin: Origin::Lock,
+                },
+            )
         })
         .collect();
     let given = match answering {
         Some(answering) => answering.given(recorded)?,
         None => recorded,
     };
-    let answers = crate::prompt::resolve(manifest, &given, "", answering.is_none_or(|a| a.no_input))?;
-    let components: Vec<String> =
-        manifest.components.keys().filter(|c| entry.components.contains(c)).cloned().collect();
+    let answers =
+        crate::prompt::resolve(manifest, &given, "", answering.is_none_or(|a| a.no_input))?;
+    let components: Vec<String> = manifest
+        .components
+        .keys()
+        .filter(|c| entry.components.contains(c))
+        .cloned()
+        .collect();
 
     let base = render_entry(&old, entry)?;
     let rendered = render::render(&new, &answers, &components)?;
@@ -242,24 +331,44 @@ pub(crate) fn prepare(
         components,
         files: Vec::new(),
     };
-    let plan = upgrade::plan(root, entry, &base, &rendered, &migrated, new_entry, is_forced);
-    Ok(Some(Prepared { target, crossed, plan }))
-
+    let plan = upgrade::plan(
+        root, entry, &base, &rendered, &migrated, new_entry, is_forced,
+    );
+    Ok(Some(Prepared {
+        target,
+        crossed,
+        plan,
+    }))
 }
 
 pub(crate) fn pick_entry<'a>(lock: &'a Lock, name: Option<&str>) -> Result<&'a LockEntry, Error> {
-    let names = || lock.golden_paths.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ");
+    let names = || {
+        lock.golden_paths
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     match name {
-        Some(name) => lock
-            .entry(name)
-            .ok_or_else(|| Error::Usage(format!("this repo has no golden path `{name}`; it has: {}", names()))),
+        Some(name) => lock.entry(name).ok_or_else(|| {
+            Error::Usage(format!(
+                "this repo has no golden path `{name}`; it has: {}",
+                names()
+            ))
+        }),
         None => match lock.golden_paths.as_slice() {
             [one] => Ok(one),
-            _ => Err(Error::Usage(format!("this repo has several golden paths ({}); name the one to upgrade", names()))),
+            _ => Err(Error::Usage(format!(
+                "this repo has several golden paths ({}); name the one to upgrade",
+                names()
+            ))),
         },
     }
 }
 
 fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -567,12 +567,21 @@ fn a_directory_catalog_still_works_in_and_beside_git() {
 fn audit_knows_how_old_a_version_from_a_git_catalog_is() {
     let repo = one(&["1.0.0", "1.1.0"]);
     let (tmp, dir) = target();
-    pave_new("demo@1.0.0", &dir, &["--set", "name=pay", "--catalog", &repo.arg()]).assert().success();
+    pave_new(
+        "demo@1.0.0",
+        &dir,
+        &["--set", "name=pay", "--catalog", &repo.arg()],
+    )
+    .assert()
+    .success();
     let out = stdout_of(pave().args(["audit", "--format", "json"]).arg(tmp.path()));
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     let gp = &report["repos"][0]["golden_paths"][0];
     assert_eq!(gp["latest"], "1.1.0");
     assert_eq!(gp["lag"], "minor");
-    assert_eq!(gp["days_since_release"], 0, "released today, by the tagged commit's time");
+    assert_eq!(
+        gp["days_since_release"], 0,
+        "released today, by the tagged commit's time"
+    );
     assert_eq!(report["repos"][0]["status"], "outdated");
 }

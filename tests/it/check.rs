@@ -222,5 +222,7 @@ fn a_folder_replaced_by_a_link_to_an_identical_copy_is_not_conforming() {
     pave_check(&dir, &["--offline"])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("deploy/overlays/prod/kustomization.yaml"));
+        .stdout(predicate::str::contains(
+            "deploy/overlays/prod/kustomization.yaml",
+        ));
 }

@@ -58,7 +58,10 @@ fn a_unified_diff_per_file_and_exit_one() {
     pave_diff(&dir, &["--stat"])
         .assert()
         .code(1)
-        .stdout(predicate::str::is_match(r" Dockerfile rust-service@[0-9.]+ \(managed\) \| \+1 -1").unwrap())
+        .stdout(
+            predicate::str::is_match(r" Dockerfile rust-service@[0-9.]+ \(managed\) \| \+1 -1")
+                .unwrap(),
+        )
         .stdout(predicate::str::contains("2 file(s) differ"));
 }
 

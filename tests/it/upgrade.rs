@@ -20,27 +20,65 @@ fn catalog() -> tempfile::TempDir {
     let files_rules = "files:\n  - {glob: \"README.md\", ownership: merged}\n  - {glob: \"**/guide.md\", ownership: merged}\n  - {glob: \"src/**\", ownership: seeded}\n";
     write(
         "svc/1.0.0/golden-path.yaml",
-        &format!("apiVersion: pave.dev/v1\nname: svc\nversion: 1.0.0\nrelease_notes: First release.\nparameters:\n  name: {{type: string, default: demo}}\ncomponents:\n  app: {{}}\n{files_rules}"),
+        &format!(
+            "apiVersion: pave.dev/v1\nname: svc\nversion: 1.0.0\nrelease_notes: First release.\nparameters:\n  name: {{type: string, default: demo}}\ncomponents:\n  app: {{}}\n{files_rules}"
+        ),
     );
     write("svc/1.0.0/components/app/README.md.jinja", README_1);
-    write("svc/1.0.0/components/app/config.yaml.jinja", "name: {{ name }}\nversion: 1\n");
+    write(
+        "svc/1.0.0/components/app/config.yaml.jinja",
+        "name: {{ name }}\nversion: 1\n",
+    );
     write("svc/1.0.0/components/app/legacy.txt", "old stuff\n");
-    write("svc/1.0.0/components/app/docs/guide.md", "# Guide\n\nstep 1\nstep 2\nstep 3\nstep 4\n");
+    write(
+        "svc/1.0.0/components/app/docs/guide.md",
+        "# Guide\n\nstep 1\nstep 2\nstep 3\nstep 4\n",
+    );
     write("svc/1.0.0/components/app/src/main.rs", "fn main() {}\n");
     for (version, config, extra) in [
-        ("1.1.0", "name: {{ name }}\nversion: 2\nport: {{ port }}\n", "  - rename: {from: docs/guide.md, to: handbook/guide.md}\n  - set_answer: {parameter: port, value: 9000}\n"),
-        ("1.2.0", "name: {{ name }}\nversion: 3\nport: {{ port }}\n", ""),
+        (
+            "1.1.0",
+            "name: {{ name }}\nversion: 2\nport: {{ port }}\n",
+            "  - rename: {from: docs/guide.md, to: handbook/guide.md}\n  - set_answer: {parameter: port, value: 9000}\n",
+        ),
+        (
+            "1.2.0",
+            "name: {{ name }}\nversion: 3\nport: {{ port }}\n",
+            "",
+        ),
     ] {
         let notes = format!("Release {version}: config version bump.");
         write(
             &format!("svc/{version}/golden-path.yaml"),
-            &format!("apiVersion: pave.dev/v1\nname: svc\nversion: {version}\nrelease_notes: \"{notes}\"\nparameters:\n  name: {{type: string, default: demo}}\n  port: {{type: integer, default: 8080}}\ncomponents:\n  app: {{}}\n{files_rules}{}", if extra.is_empty() { String::new() } else { format!("migrations:\n{extra}") }),
+            &format!(
+                "apiVersion: pave.dev/v1\nname: svc\nversion: {version}\nrelease_notes: \"{notes}\"\nparameters:\n  name: {{type: string, default: demo}}\n  port: {{type: integer, default: 8080}}\ncomponents:\n  app: {{}}\n{files_rules}{}",
+                if extra.is_empty() {
+                    String::new()
+                } else {
+                    format!("migrations:\n{extra}")
+                }
+            ),
         );
-        write(&format!("svc/{version}/components/app/README.md.jinja"), README_2);
-        write(&format!("svc/{version}/components/app/config.yaml.jinja"), config);
-        write(&format!("svc/{version}/components/app/new.yaml"), "added: true\n");
-        write(&format!("svc/{version}/components/app/handbook/guide.md"), "# Guide\n\nstep 1\nstep 2\nstep 3\nstep 4 (1.1)\n");
-        write(&format!("svc/{version}/components/app/src/main.rs"), "fn main() { println!(\"new\"); }\n");
+        write(
+            &format!("svc/{version}/components/app/README.md.jinja"),
+            README_2,
+        );
+        write(
+            &format!("svc/{version}/components/app/config.yaml.jinja"),
+            config,
+        );
+        write(
+            &format!("svc/{version}/components/app/new.yaml"),
+            "added: true\n",
+        );
+        write(
+            &format!("svc/{version}/components/app/handbook/guide.md"),
+            "# Guide\n\nstep 1\nstep 2\nstep 3\nstep 4 (1.1)\n",
+        );
+        write(
+            &format!("svc/{version}/components/app/src/main.rs"),
+            "fn main() { println!(\"new\"); }\n",
+        );
     }
     cat
 }
@@ -75,20 +113,40 @@ fn without_local_edits_the_result_equals_a_fresh_render() {
     upgrade(&dir, &["--to", "1.1.0"])
         .assert()
         .success()
-        .stderr(predicate::str::contains("Release notes of svc@1.1.0:\n  Release 1.1.0: config version bump."))
-        .stderr(predicate::str::contains("move      handbook/guide.md").and(predicate::str::contains("(from docs/guide.md)")))
+        .stderr(predicate::str::contains(
+            "Release notes of svc@1.1.0:\n  Release 1.1.0: config version bump.",
+        ))
+        .stderr(
+            predicate::str::contains("move      handbook/guide.md")
+                .and(predicate::str::contains("(from docs/guide.md)")),
+        )
         .stderr(predicate::str::contains("delete    legacy.txt"));
     let (_tmp2, fresh) = target();
-    pave().arg("--catalog").arg(cat.path()).args(["new", "svc@1.1.0", "--set", "port=9000", "--no-git"]).arg(&fresh).assert().success();
+    pave()
+        .arg("--catalog")
+        .arg(cat.path())
+        .args(["new", "svc@1.1.0", "--set", "port=9000", "--no-git"])
+        .arg(&fresh)
+        .assert()
+        .success();
     let mut upgraded = tree(&dir);
     let mut expected = tree(&fresh);
     // Seeded files are the repo's own: the upgraded repo keeps 1.0.0's src/main.rs.
     assert_eq!(upgraded.remove("src/main.rs").unwrap(), b"fn main() {}\n");
     expected.remove("src/main.rs");
-    let lock_up = pave::lock::Lock::parse(&String::from_utf8(upgraded.remove(".pave/lock.yaml").unwrap()).unwrap()).unwrap();
-    let lock_fresh = pave::lock::Lock::parse(&String::from_utf8(expected.remove(".pave/lock.yaml").unwrap()).unwrap()).unwrap();
+    let lock_up = pave::lock::Lock::parse(
+        &String::from_utf8(upgraded.remove(".pave/lock.yaml").unwrap()).unwrap(),
+    )
+    .unwrap();
+    let lock_fresh = pave::lock::Lock::parse(
+        &String::from_utf8(expected.remove(".pave/lock.yaml").unwrap()).unwrap(),
+    )
+    .unwrap();
     assert_eq!(upgraded, expected);
-    let (mut a, mut b) = (lock_up.golden_paths[0].clone(), lock_fresh.golden_paths[0].clone());
+    let (mut a, mut b) = (
+        lock_up.golden_paths[0].clone(),
+        lock_fresh.golden_paths[0].clone(),
+    );
     a.catalog.clear();
     b.catalog.clear();
     assert_eq!(a, b, "the lock records what a fresh render would");
@@ -100,30 +158,54 @@ fn without_local_edits_the_result_equals_a_fresh_render() {
 fn a_non_overlapping_edit_of_a_merged_file_keeps_both_changes() {
     let cat = catalog();
     let (_tmp, dir) = repo_on_1_0(cat.path());
-    std::fs::write(dir.join("README.md"), read(&dir, "README.md").replace("line a", "line a (ours)")).unwrap();
+    std::fs::write(
+        dir.join("README.md"),
+        read(&dir, "README.md").replace("line a", "line a (ours)"),
+    )
+    .unwrap();
     commit_all(&dir, "our readme");
-    upgrade(&dir, &["--to", "1.1.0"]).assert().success().stderr(predicate::str::contains("merge     README.md"));
-    assert_eq!(read(&dir, "README.md"), "# demo\n\nline a (ours)\nline b\nline c\nline d\nline e (1.1)\n");
-    pave_check(&dir, &[]).assert().success().stdout(predicate::str::contains("edited (merged: allowed)       README.md"));
+    upgrade(&dir, &["--to", "1.1.0"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("merge     README.md"));
+    assert_eq!(
+        read(&dir, "README.md"),
+        "# demo\n\nline a (ours)\nline b\nline c\nline d\nline e (1.1)\n"
+    );
+    pave_check(&dir, &[])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "edited (merged: allowed)       README.md",
+        ));
 }
 
 #[test]
 fn an_overlapping_edit_gets_conflict_markers_and_exit_one_with_the_rest_done() {
     let cat = catalog();
     let (_tmp, dir) = repo_on_1_0(cat.path());
-    std::fs::write(dir.join("README.md"), read(&dir, "README.md").replace("line e", "line e (ours)")).unwrap();
+    std::fs::write(
+        dir.join("README.md"),
+        read(&dir, "README.md").replace("line e", "line e (ours)"),
+    )
+    .unwrap();
     commit_all(&dir, "our readme");
     upgrade(&dir, &["--to", "1.1.0"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("CONFLICT  README.md"))
-        .stderr(predicate::str::contains("1 merged file(s) have conflicting edits"));
+        .stderr(predicate::str::contains(
+            "1 merged file(s) have conflicting edits",
+        ));
     assert_eq!(
         read(&dir, "README.md"),
         "# demo\n\nline a\nline b\nline c\nline d\n<<<<<<< ours\nline e (ours)\n=======\nline e (1.1)\n>>>>>>> theirs\n"
     );
     // Everything else of the upgrade is complete and consistent.
-    assert_eq!(read(&dir, "config.yaml"), "name: demo\nversion: 2\nport: 9000\n");
+    assert_eq!(
+        read(&dir, "config.yaml"),
+        "name: demo\nversion: 2\nport: 9000\n"
+    );
     let lock = pave::lock::Lock::read(&dir).unwrap();
     assert_eq!(lock.golden_paths[0].version.to_string(), "1.1.0");
 }
@@ -132,7 +214,11 @@ fn an_overlapping_edit_gets_conflict_markers_and_exit_one_with_the_rest_done() {
 fn an_edited_managed_file_refuses_the_upgrade_with_the_diff() {
     let cat = catalog();
     let (_tmp, dir) = repo_on_1_0(cat.path());
-    std::fs::write(dir.join("config.yaml"), "name: demo\nversion: 1\nours: true\n").unwrap();
+    std::fs::write(
+        dir.join("config.yaml"),
+        "name: demo\nversion: 1\nours: true\n",
+    )
+    .unwrap();
     commit_all(&dir, "edit managed");
     let before = tree(&dir);
     upgrade(&dir, &[])
@@ -144,18 +230,28 @@ fn an_edited_managed_file_refuses_the_upgrade_with_the_diff() {
         .stderr(predicate::str::contains("--force"));
     assert_eq!(tree(&dir), before);
     upgrade(&dir, &["--force"]).assert().success();
-    assert_eq!(read(&dir, "config.yaml"), "name: demo\nversion: 3\nport: 9000\n");
+    assert_eq!(
+        read(&dir, "config.yaml"),
+        "name: demo\nversion: 3\nport: 9000\n"
+    );
 }
 
 #[test]
 fn a_rename_migration_moves_the_edited_file_first_so_its_edits_survive() {
     let cat = catalog();
     let (_tmp, dir) = repo_on_1_0(cat.path());
-    std::fs::write(dir.join("docs/guide.md"), read(&dir, "docs/guide.md").replace("step 1", "step 1 (ours)")).unwrap();
+    std::fs::write(
+        dir.join("docs/guide.md"),
+        read(&dir, "docs/guide.md").replace("step 1", "step 1 (ours)"),
+    )
+    .unwrap();
     commit_all(&dir, "our guide");
     upgrade(&dir, &["--to", "1.1.0"]).assert().success();
     assert!(!dir.join("docs/guide.md").exists());
-    assert_eq!(read(&dir, "handbook/guide.md"), "# Guide\n\nstep 1 (ours)\nstep 2\nstep 3\nstep 4 (1.1)\n");
+    assert_eq!(
+        read(&dir, "handbook/guide.md"),
+        "# Guide\n\nstep 1 (ours)\nstep 2\nstep 3\nstep 4 (1.1)\n"
+    );
 }
 
 #[test]
@@ -164,10 +260,20 @@ fn a_removed_file_that_was_edited_is_kept_and_reported() {
     let (_tmp, dir) = repo_on_1_0(cat.path());
     std::fs::write(dir.join("legacy.txt"), "still needed\n").unwrap();
     commit_all(&dir, "keep legacy");
-    upgrade(&dir, &[]).assert().success().stderr(predicate::str::contains("legacy.txt is no longer part of svc; kept"));
+    upgrade(&dir, &[])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "legacy.txt is no longer part of svc; kept",
+        ));
     assert_eq!(read(&dir, "legacy.txt"), "still needed\n");
     let lock = pave::lock::Lock::read(&dir).unwrap();
-    assert!(!lock.golden_paths[0].files.iter().any(|f| f.path.as_str() == "legacy.txt"));
+    assert!(
+        !lock.golden_paths[0]
+            .files
+            .iter()
+            .any(|f| f.path.as_str() == "legacy.txt")
+    );
 }
 
 #[test]
@@ -180,10 +286,20 @@ fn skipping_a_version_runs_every_migration_and_prints_every_release_note() {
         .stderr(predicate::str::contains("Release notes of svc@1.1.0"))
         .stderr(predicate::str::contains("Release notes of svc@1.2.0"))
         .stderr(predicate::str::contains("svc 1.0.0 -> 1.2.0"));
-    assert_eq!(read(&dir, "config.yaml"), "name: demo\nversion: 3\nport: 9000\n", "1.1.0's set_answer applied");
-    assert!(dir.join("handbook/guide.md").exists(), "1.1.0's rename applied");
+    assert_eq!(
+        read(&dir, "config.yaml"),
+        "name: demo\nversion: 3\nport: 9000\n",
+        "1.1.0's set_answer applied"
+    );
+    assert!(
+        dir.join("handbook/guide.md").exists(),
+        "1.1.0's rename applied"
+    );
     let lock = pave::lock::Lock::read(&dir).unwrap();
-    assert_eq!(lock.golden_paths[0].answers.get("port"), Some(&pave::answers::Value::Integer(9000)));
+    assert_eq!(
+        lock.golden_paths[0].answers.get("port"),
+        Some(&pave::answers::Value::Integer(9000))
+    );
 }
 
 #[test]
@@ -191,7 +307,10 @@ fn the_same_version_is_a_noop() {
     let cat = catalog();
     let (_tmp, dir) = repo_on_1_0(cat.path());
     let before = tree(&dir);
-    upgrade(&dir, &["--to", "1.0.0"]).assert().success().stderr(predicate::str::contains("already at that version"));
+    upgrade(&dir, &["--to", "1.0.0"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("already at that version"));
     assert_eq!(tree(&dir), before);
 }
 
@@ -200,7 +319,10 @@ fn dry_run_writes_nothing() {
     let cat = catalog();
     let (_tmp, dir) = repo_on_1_0(cat.path());
     let before = tree(&dir);
-    upgrade(&dir, &["--dry-run"]).assert().success().stderr(predicate::str::contains("Plan: svc@1.0.0 -> 1.2.0"));
+    upgrade(&dir, &["--dry-run"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Plan: svc@1.0.0 -> 1.2.0"));
     assert_eq!(tree(&dir), before);
 }
 
@@ -208,7 +330,12 @@ fn dry_run_writes_nothing() {
 fn an_unknown_version_is_an_error() {
     let cat = catalog();
     let (_tmp, dir) = repo_on_1_0(cat.path());
-    upgrade(&dir, &["--to", "9.0.0"]).assert().code(2).stderr(predicate::str::contains("no version of `svc` matches `svc@9.0.0`"));
+    upgrade(&dir, &["--to", "9.0.0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no version of `svc` matches `svc@9.0.0`",
+        ));
 }
 
 #[test]
@@ -216,7 +343,12 @@ fn a_dirty_tree_is_refused() {
     let cat = catalog();
     let (_tmp, dir) = repo_on_1_0(cat.path());
     std::fs::write(dir.join("scratch.txt"), "wip\n").unwrap();
-    upgrade(&dir, &[]).assert().code(2).stderr(predicate::str::contains("uncommitted changes (scratch.txt)"));
+    upgrade(&dir, &[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "uncommitted changes (scratch.txt)",
+        ));
 }
 
 #[test]
@@ -224,30 +356,51 @@ fn an_unreachable_catalog_is_an_error() {
     let cat = catalog();
     let (_tmp, dir) = repo_on_1_0(cat.path());
     drop(cat);
-    upgrade(&dir, &[]).assert().code(2).stderr(predicate::str::contains("is not reachable"));
+    upgrade(&dir, &[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not reachable"));
 }
 
 #[test]
 fn the_builtin_rust_service_upgrades_out_of_the_box() {
     let (_tmp, dir) = target();
-    pave_new("rust-service@1.0.0", &dir, &["--set", "team=payments"]).assert().success();
+    pave_new("rust-service@1.0.0", &dir, &["--set", "team=payments"])
+        .assert()
+        .success();
     // Two local edits: a merged file and a seeded one (the runbook 1.1.0 moves to docs/).
     let readme = dir.join("README.md");
-    std::fs::write(&readme, read(&dir, "README.md") + "\n## On call\n\n#payments-oncall\n").unwrap();
+    std::fs::write(
+        &readme,
+        read(&dir, "README.md") + "\n## On call\n\n#payments-oncall\n",
+    )
+    .unwrap();
     let runbook = dir.join("observability/runbook.md");
-    std::fs::write(&runbook, read(&dir, "observability/runbook.md") + "\nOur own step.\n").unwrap();
+    std::fs::write(
+        &runbook,
+        read(&dir, "observability/runbook.md") + "\nOur own step.\n",
+    )
+    .unwrap();
     commit_all(&dir, "local edits");
     upgrade(&dir, &["--to", "1.1.0"])
         .assert()
         .success()
-        .stderr(predicate::str::contains("Release notes of rust-service@1.1.0"))
+        .stderr(predicate::str::contains(
+            "Release notes of rust-service@1.1.0",
+        ))
         .stderr(predicate::str::contains("create    deny.toml"));
     assert!(read(&dir, "README.md").ends_with("## On call\n\n#payments-oncall\n"));
     assert!(read(&dir, "docs/runbook.md").ends_with("Our own step.\n"));
     assert!(!runbook.exists());
     let lock = pave::lock::Lock::read(&dir).unwrap();
-    assert_eq!(lock.golden_paths[0].answers.get("latency_objective_ms"), Some(&pave::answers::Value::Integer(500)));
-    pave_check(&dir, &[]).assert().success().stdout(predicate::str::contains("rust-service@1.1.0: conforms"));
+    assert_eq!(
+        lock.golden_paths[0].answers.get("latency_objective_ms"),
+        Some(&pave::answers::Value::Integer(500))
+    );
+    pave_check(&dir, &[])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("rust-service@1.1.0: conforms"));
 }
 
 #[test]
@@ -258,9 +411,15 @@ fn diff_to_shows_what_the_upgrade_would_write() {
     cmd.args(["diff", "-C"]).arg(&dir).args(["--to", "1.1.0"]);
     cmd.assert()
         .code(1)
-        .stdout(predicate::str::contains("diff config.yaml svc@1.0.0 -> 1.1.0 (replace)"))
-        .stdout(predicate::str::contains("-version: 1\n+version: 2\n+port: 9000\n"))
-        .stdout(predicate::str::contains("diff legacy.txt svc@1.0.0 -> 1.1.0 (delete)"));
+        .stdout(predicate::str::contains(
+            "diff config.yaml svc@1.0.0 -> 1.1.0 (replace)",
+        ))
+        .stdout(predicate::str::contains(
+            "-version: 1\n+version: 2\n+port: 9000\n",
+        ))
+        .stdout(predicate::str::contains(
+            "diff legacy.txt svc@1.0.0 -> 1.1.0 (delete)",
+        ));
     let before = tree(&dir);
     assert_eq!(tree(&dir), before, "diff writes nothing");
 }

@@ -32,7 +32,12 @@ pub fn render(report: &AuditReport) -> String {
     if !s.by_golden_path.is_empty() {
         let _ = writeln!(out, "\nGolden paths:");
         for (name, gp) in &s.by_golden_path {
-            let versions: Vec<String> = gp.versions.iter().rev().map(|(v, n)| format!("{v}: {n}")).collect();
+            let versions: Vec<String> = gp
+                .versions
+                .iter()
+                .rev()
+                .map(|(v, n)| format!("{v}: {n}"))
+                .collect();
             let _ = writeln!(
                 out,
                 "  {name:<20} {:>6} repos, newest {} on it {}, drifted {}   [{}]",
@@ -48,7 +53,10 @@ pub fn render(report: &AuditReport) -> String {
         if map.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "\n{title} (repos / conforming / outdated / drifted / unadopted / error):");
+        let _ = writeln!(
+            out,
+            "\n{title} (repos / conforming / outdated / drifted / unadopted / error):"
+        );
         let mut rows: Vec<_> = map.iter().collect();
         rows.sort_by(|a, b| b.1.drifted.cmp(&a.1.drifted).then_with(|| a.0.cmp(b.0)));
         for (name, b) in rows.iter().take(MAX_ROWS) {
@@ -93,7 +101,11 @@ pub fn render(report: &AuditReport) -> String {
             let _ = writeln!(out, "  {:<9} {}  {why}", r.status.as_str(), r.path);
         }
         if attention.len() > MAX_ROWS {
-            let _ = writeln!(out, "  … and {} more (--format json lists every repo)", attention.len() - MAX_ROWS);
+            let _ = writeln!(
+                out,
+                "  … and {} more (--format json lists every repo)",
+                attention.len() - MAX_ROWS
+            );
         }
     }
     out

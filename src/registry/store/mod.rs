@@ -110,15 +110,22 @@ impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
-            Self::Postgres(url) => f.debug_tuple("Postgres").field(&redact_password(url)).finish(),
+            Self::Postgres(url) => f
+                .debug_tuple("Postgres")
+                .field(&redact_password(url))
+                .finish(),
         }
     }
 }
 
 /// `scheme://user:password@host…` with the password replaced by `***`.
 pub fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let Some((userinfo, host)) = rest.split_once('@') else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
     match userinfo.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_owned(),
@@ -388,7 +395,10 @@ mod tests {
         let db = Database::Postgres("postgres://pave:s3cret@db:5432/pave".into());
         let shown = format!("{db:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
-        assert!(shown.contains("postgres://pave:***@db:5432/pave"), "{shown}");
+        assert!(
+            shown.contains("postgres://pave:***@db:5432/pave"),
+            "{shown}"
+        );
     }
     use jiff::civil::date;
 
