@@ -287,6 +287,27 @@ impl Answers {
     }
 }
 
+/// Answers recorded in a lock, as given answers. With `manifest`, names it does not know are
+/// left out (a parameter the golden path no longer has); without, all are kept, so resolving
+/// them reports an unknown one.
+pub fn recorded(answers: &Answers, manifest: Option<&Manifest>) -> GivenAnswers {
+    answers
+        .0
+        .iter()
+        .filter(|(name, _)| manifest.is_none_or(|m| m.parameters.contains_key(*name)))
+        .map(|(name, value)| {
+            let json = serde_json::to_value(value).expect("answers serialise to JSON");
+            (
+                name.clone(),
+                Given {
+                    value: RawValue::Json(json),
+                    origin: Origin::Lock,
+                },
+            )
+        })
+        .collect()
+}
+
 /// Reads an answers file: a YAML (or JSON) mapping of parameter names to values.
 pub fn read_file(path: &std::path::Path, text: &str) -> Result<GivenAnswers, AnswerError> {
     let map: IndexMap<String, serde_saphyr::Spanned<serde_json::Value>> =

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::answers::{self, GivenAnswers, Origin, RawValue};
+use crate::answers;
 use crate::catalog::{Catalog, CatalogError, GoldenPath, Reference, VersionSpec};
 use crate::lock::{Lock, LockEntry, sha256_hex};
 use crate::manifest::Ownership;
@@ -261,21 +261,8 @@ pub fn render_entry(
     golden_path: &GoldenPath,
     entry: &LockEntry,
 ) -> Result<Rendered, crate::error::Error> {
-    let given: GivenAnswers = entry
-        .answers
-        .0
-        .iter()
-        .map(|(name, value)| {
-            let json = serde_json::to_value(value).expect("answers serialise to JSON");
-            (
-                name.clone(),
-                answers::Given {
-                    value: RawValue::Json(json),
-                    origin: Origin::Lock,
-                },
-            )
-        })
-        .collect();
+    // Every recorded answer counts: one the golden path does not know is a lock mismatch.
+    let given = answers::recorded(&entry.answers, None);
     let answers = answers::resolve(&golden_path.manifest, &given, "", None)?;
     Ok(render::render(golden_path, &answers, &entry.components)?)
 }

@@ -206,6 +206,23 @@ fn git_choice(location: GitLocation) -> Result<CatalogChoice, Error> {
     Ok(CatalogChoice::Git(git))
 }
 
+/// The catalog for a golden path a lock records: the one named explicitly, else the one the lock
+/// says it came from; an error when that one is not reachable.
+pub fn catalog_for_lock_entry(
+    explicit: Option<&CatalogChoice>,
+    entry: &crate::lock::LockEntry,
+) -> Result<Box<dyn Catalog>, Error> {
+    match explicit {
+        Some(choice) => Ok(choice.open()),
+        None => catalog_of_source(&entry.catalog).ok_or_else(|| {
+            Error::Usage(format!(
+                "the catalog {} that {} came from is not reachable; name one with --catalog",
+                entry.catalog, entry.name
+            ))
+        }),
+    }
+}
+
 /// The catalog a lock entry says it came from (`builtin`, `dir:/path`, `git:<url-or-path>`), when
 /// it is reachable from here; `None` for a folder or repository that is gone, a URL that can be
 /// neither fetched nor read from the cache, or a kind this pave cannot read.

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::answers::{Given, GivenAnswers, Origin, RawValue};
+use crate::answers::{self, GivenAnswers};
 use crate::catalog::{GoldenPath, Reference, VersionSpec};
 use crate::cli::ApplyArgs;
 use crate::error::{EXIT_FINDING, Error};
@@ -16,7 +16,7 @@ use crate::plan::{Action, Existing, Plan};
 use crate::printer::Printer;
 use crate::render;
 use crate::repo_path::RepoPath;
-use crate::settings::{CatalogChoice, catalog_of_source};
+use crate::settings::{CatalogChoice, catalog_for_lock_entry};
 
 /// `explicit_catalog` (`--catalog`, `PAVE_CATALOG`) overrides the catalog the lock records;
 /// `fresh_catalog` is where a golden path the lock does not have yet comes from.
@@ -54,24 +54,7 @@ pub fn run(
     let prior = lock.as_ref().and_then(|l| l.entry(&manifest.name));
 
     let recorded: GivenAnswers = prior
-        .map(|entry| {
-            entry
-                .answers
-                .0
-                .iter()
-                .filter(|(name, _)| manifest.parameters.contains_key(*name))
-                .map(|(name, value)| {
-                    let json = serde_json::to_value(value).expect("answers serialise to JSON");
-                    (
-                        name.clone(),
-                        Given {
-                            value: RawValue::Json(json),
-                            origin: Origin::Lock,
-                        },
-                    )
-                })
-                .collect()
-        })
+        .map(|entry| answers::recorded(&entry.answers, Some(manifest)))
         .unwrap_or_default();
     let given = args.answering.given(recorded)?;
     let answers =
@@ -240,15 +223,7 @@ fn load(
         )));
     }
     reference.version = VersionSpec::Exact(prior.version.clone());
-    let catalog = match explicit {
-        Some(choice) => choice.open(),
-        None => catalog_of_source(&prior.catalog).ok_or_else(|| {
-            Error::Usage(format!(
-                "the catalog this repo's {} came from ({}) is not reachable; name one with --catalog",
-                prior.name, prior.catalog
-            ))
-        })?,
-    };
+    let catalog = catalog_for_lock_entry(explicit, prior)?;
     Ok(catalog.load(&reference)?)
 }
 

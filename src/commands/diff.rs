@@ -14,7 +14,7 @@ use crate::error::{EXIT_FINDING, Error};
 use crate::lock::Lock;
 use crate::manifest::Ownership;
 use crate::printer::Printer;
-use crate::settings::{CatalogChoice, catalog_of_source};
+use crate::settings::{CatalogChoice, catalog_for_lock_entry};
 use crate::upgrade::Step;
 
 const ADDED: Style = AnsiColor::Green.on_default();
@@ -71,15 +71,7 @@ pub fn run(
         }
     } else {
         for entry in &lock.golden_paths {
-            let catalog = match explicit {
-                Some(choice) => choice.open(),
-                None => catalog_of_source(&entry.catalog).ok_or_else(|| {
-                    Error::Usage(format!(
-                        "the catalog {} that {} came from is not reachable; name one with --catalog",
-                        entry.catalog, entry.name
-                    ))
-                })?,
-            };
+            let catalog = catalog_for_lock_entry(explicit, entry)?;
             let reference = Reference {
                 name: entry.name.clone(),
                 version: VersionSpec::Exact(entry.version.clone()),

@@ -3,7 +3,7 @@
 //! crossed, plans per file by ownership, prints the release notes and the plan, then writes all
 //! or nothing with the lock last, so an interrupted upgrade can simply be run again.
 
-use crate::answers::{Given, GivenAnswers, Origin, RawValue};
+use crate::answers::{self, GivenAnswers};
 use crate::catalog::{Reference, VersionSpec};
 use crate::check::render_entry;
 use crate::cli::UpgradeArgs;
@@ -13,7 +13,7 @@ use crate::lock::{LOCK_PATH, LOCK_SCHEMA_PATH, Lock, LockEntry};
 use crate::printer::Printer;
 use crate::render;
 use crate::repo_path::RepoPath;
-use crate::settings::{CatalogChoice, catalog_of_source};
+use crate::settings::{CatalogChoice, catalog_for_lock_entry};
 use crate::upgrade::{self, Step};
 
 pub fn run(
@@ -223,15 +223,7 @@ pub(crate) fn prepare(
     answering: Option<&crate::cli::AnsweringArgs>,
     is_forced: bool,
 ) -> Result<Option<Prepared>, Error> {
-    let catalog = match explicit {
-        Some(choice) => choice.open(),
-        None => catalog_of_source(&entry.catalog).ok_or_else(|| {
-            Error::Usage(format!(
-                "the catalog {} that {} came from is not reachable; name one with --catalog",
-                entry.catalog, entry.name
-            ))
-        })?,
-    };
+    let catalog = catalog_for_lock_entry(explicit, entry)?;
 
     // The target version: --to (exact or a requirement), else the newest release.
     let reference = Reference {
@@ -292,22 +284,7 @@ pub(crate) fn prepare(
             .iter()
             .flat_map(|g| g.manifest.migrations.iter().map(|m| &m.value)),
     );
-    let recorded: GivenAnswers = migrated
-        .answers
-        .0
-        .iter()
-        .filter(|(name, _)| manifest.parameters.contains_key(*name))
-        .map(|(name, value)| {
-            let json = serde_json::to_value(value).expect("answers serialise to JSON");
-            (
-                name.clone(),
-                Given {
-                    value: RawValue::Json(json),
-                    origin: Origin::Lock,
-                },
-            )
-        })
-        .collect();
+    let recorded: GivenAnswers = answers::recorded(&migrated.answers, Some(manifest));
     let given = match answering {
         Some(answering) => answering.given(recorded)?,
         None => recorded,
