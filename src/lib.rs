@@ -28,7 +28,6 @@ pub mod settings;
 pub mod upgrade;
 pub mod yaml;
 
-use clap::Parser as _;
 
 use crate::cli::{Cli, Command};
 use crate::error::Error;
@@ -37,8 +36,19 @@ use crate::settings::CatalogChoice;
 
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn run() -> u8 {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = <Cli as clap::CommandFactory>::command()
+        .try_get_matches()
+        .and_then(|matches| Ok((<Cli as clap::FromArgMatches>::from_arg_matches(&matches)?, matches)));
+    let cli = match parsed {
+        Ok((mut cli, matches)) => {
+            if let (Command::Check(args), Some(("check", sub))) = (&mut cli.command, matches.subcommand())
+                && let Err(message) = args.pair_outputs(sub)
+            {
+                Printer::new(false).error(&message, None);
+                return error::EXIT_ERROR;
+            }
+            cli
+        }
         Err(e) => {
             // Usage errors exit 2, help and version exit 0; clap knows which.
             let _ = e.print();
@@ -59,6 +69,7 @@ fn dispatch(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
     match &cli.command {
         Command::Schema(args) => return commands::schema::run(args, printer),
         Command::Audit(args) => return commands::audit::run(args, printer),
+        Command::Registry(args) => return commands::registry::run(args, printer),
         Command::Completions(args) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();
@@ -96,7 +107,8 @@ fn dispatch(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
         | Command::Apply(_)
         | Command::Diff(_)
         | Command::Upgrade(_)
-        | Command::Audit(_) => {
+        | Command::Audit(_)
+        | Command::Registry(_) => {
             unreachable!("handled above")
         }
     }

@@ -1,6 +1,7 @@
 //! `pave check`: the CI gate. Exit 0 conforming, 1 drift, 2 error. Several formats in one run:
-//! `--format sarif --output pave.sarif --format github` writes SARIF to a file and annotations
-//! to stdout.
+//! each `--output` belongs to the `--format` just before it, so
+//! `--format github --format sarif --output pave.sarif` writes annotations to stdout and SARIF
+//! to a file.
 
 use crate::check::{self, CatalogAccess};
 use crate::cli::CheckArgs;
@@ -15,20 +16,21 @@ pub fn run(
     catalog: Option<&CatalogChoice>,
     printer: &Printer,
 ) -> Result<u8, Error> {
-    let formats = if args.format.is_empty() {
-        vec![CheckFormat::Text]
+    let formats: Vec<(CheckFormat, Option<&std::path::PathBuf>)> = if args.format.is_empty() {
+        vec![(CheckFormat::Text, None)]
     } else {
-        args.format.clone()
+        args.format
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (*f, args.output_of_format.get(i).and_then(Option::as_ref)))
+            .collect()
     };
-    if args.output.len() > formats.len() {
-        return Err(Error::Usage(
-            "more --output paths than --format options; pair each --output with a --format".into(),
-        ));
+    if args.format.is_empty() && !args.output.is_empty() {
+        return Err(Error::Usage("--output needs a --format before it (e.g. --format sarif --output pave.sarif)".into()));
     }
-    if formats.len() - args.output.len() > 1 {
+    if formats.iter().filter(|(_, out)| out.is_none()).count() > 1 {
         return Err(Error::Usage(
-            "only one format can go to stdout; give an --output path for each --format but one"
-                .into(),
+            "only one format can go to stdout; give an --output path after each --format but one".into(),
         ));
     }
     let root = &args.dir;
@@ -44,12 +46,12 @@ pub fn run(
     };
     let report = check::check(root, &lock, access)?;
 
-    for (i, format) in formats.iter().enumerate() {
+    for (format, output) in &formats {
         let text = report::render(&report, *format);
-        match args.output.get(i) {
+        match output {
             Some(path) => {
                 std::fs::write(path, text).map_err(|source| Error::Write {
-                    path: path.clone(),
+                    path: path.to_path_buf(),
                     source,
                 })?;
                 printer.status(

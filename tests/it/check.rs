@@ -226,3 +226,22 @@ fn a_folder_replaced_by_a_link_to_an_identical_copy_is_not_conforming() {
             "deploy/overlays/prod/kustomization.yaml",
         ));
 }
+
+#[test]
+fn each_output_belongs_to_the_format_before_it() {
+    let (_tmp, dir) = adopted();
+    std::fs::write(dir.join("Dockerfile"), "FROM scratch\n").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let json = out.path().join("check.json");
+    // The stdout format first, the file format after: as the golden path's CI writes it.
+    pave_check(&dir, &["--format", "text", "--format", "json", "--output", json.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("DRIFTED"));
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["conforming"], false);
+    pave_check(&dir, &["--output", json.to_str().unwrap(), "--format", "json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("comes before any --format"));
+}
