@@ -28,7 +28,6 @@ pub mod settings;
 pub mod upgrade;
 pub mod yaml;
 
-
 use crate::cli::{Cli, Command};
 use crate::error::Error;
 use crate::printer::Printer;
@@ -38,10 +37,16 @@ use crate::settings::CatalogChoice;
 pub fn run() -> u8 {
     let parsed = <Cli as clap::CommandFactory>::command()
         .try_get_matches()
-        .and_then(|matches| Ok((<Cli as clap::FromArgMatches>::from_arg_matches(&matches)?, matches)));
+        .and_then(|matches| {
+            Ok((
+                <Cli as clap::FromArgMatches>::from_arg_matches(&matches)?,
+                matches,
+            ))
+        });
     let cli = match parsed {
         Ok((mut cli, matches)) => {
-            if let (Command::Check(args), Some(("check", sub))) = (&mut cli.command, matches.subcommand())
+            if let (Command::Check(args), Some(("check", sub))) =
+                (&mut cli.command, matches.subcommand())
                 && let Err(message) = args.pair_outputs(sub)
             {
                 Printer::new(false).error(&message, None);
@@ -69,7 +74,6 @@ fn dispatch(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
     match &cli.command {
         Command::Schema(args) => return commands::schema::run(args, printer),
         Command::Audit(args) => return commands::audit::run(args, printer),
-        Command::Registry(args) => return commands::registry::run(args, printer),
         Command::Completions(args) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();
@@ -107,8 +111,7 @@ fn dispatch(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
         | Command::Apply(_)
         | Command::Diff(_)
         | Command::Upgrade(_)
-        | Command::Audit(_)
-        | Command::Registry(_) => {
+        | Command::Audit(_) => {
             unreachable!("handled above")
         }
     }

@@ -26,11 +26,14 @@ pub fn run(
             .collect()
     };
     if args.format.is_empty() && !args.output.is_empty() {
-        return Err(Error::Usage("--output needs a --format before it (e.g. --format sarif --output pave.sarif)".into()));
+        return Err(Error::Usage(
+            "--output needs a --format before it (e.g. --format sarif --output pave.sarif)".into(),
+        ));
     }
     if formats.iter().filter(|(_, out)| out.is_none()).count() > 1 {
         return Err(Error::Usage(
-            "only one format can go to stdout; give an --output path after each --format but one".into(),
+            "only one format can go to stdout; give an --output path after each --format but one"
+                .into(),
         ));
     }
     let root = &args.dir;
