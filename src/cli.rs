@@ -54,6 +54,8 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+    /// Run the adoption registry's server and manage its tokens.
+    Registry(RegistryArgs),
 }
 
 #[derive(Debug, Args)]
@@ -310,6 +312,81 @@ impl FailOn {
             _ => Err("expected drift, unadopted, error, lag=patch, lag=minor or lag=major".into()),
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryArgs {
+    #[command(subcommand)]
+    pub command: RegistryCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Serve the registry's HTTP API (migrating the database first).
+    Serve(RegistryServeArgs),
+    /// Create, list and revoke the registry's bearer tokens.
+    Token(RegistryTokenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryDatabaseArgs {
+    /// The registry's database: `sqlite:PATH` (or a path) or `postgres://…`. Default: SQLite in
+    /// the user data folder (`pave/registry.sqlite`).
+    #[arg(long, value_name = "DATABASE")]
+    pub database: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryServeArgs {
+    /// The address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878")]
+    pub listen: std::net::SocketAddr,
+    #[command(flatten)]
+    pub database: RegistryDatabaseArgs,
+    /// Reads (repos, golden paths, stats) need a token with the `read` scope too.
+    #[arg(long)]
+    pub read_token_required: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryTokenArgs {
+    #[command(subcommand)]
+    pub command: RegistryTokenCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryTokenCommand {
+    /// Create a token and print its secret, alone, once: only its hash is stored.
+    Create(RegistryTokenCreateArgs),
+    /// List every token (never their secrets), revoked ones too.
+    List(RegistryDatabaseArgs),
+    /// Revoke a token by id.
+    Revoke(RegistryTokenRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryTokenCreateArgs {
+    /// What the token is for (`ci-payments`).
+    #[arg(long)]
+    pub name: String,
+    /// What it may do (repeat for several): `write` to send events, `read` to read, `admin`.
+    #[arg(long = "scope", value_name = "SCOPE", required = true, value_parser = parse_scope)]
+    pub scopes: Vec<crate::registry::model::Scope>,
+    #[command(flatten)]
+    pub database: RegistryDatabaseArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryTokenRevokeArgs {
+    /// The token's id, as `pave registry token list` shows it.
+    pub id: String,
+    #[command(flatten)]
+    pub database: RegistryDatabaseArgs,
+}
+
+fn parse_scope(text: &str) -> Result<crate::registry::model::Scope, String> {
+    crate::registry::model::Scope::parse(text)
+        .ok_or_else(|| "expected read, write or admin".to_owned())
 }
 
 impl CheckArgs {

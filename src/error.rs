@@ -49,6 +49,8 @@ pub enum Error {
     },
     #[error("{0}")]
     Usage(String),
+    #[error(transparent)]
+    Registry(#[from] crate::registry::server::RegistryError),
 }
 
 impl Error {

@@ -74,6 +74,7 @@ fn dispatch(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
     match &cli.command {
         Command::Schema(args) => return commands::schema::run(args, printer),
         Command::Audit(args) => return commands::audit::run(args, printer),
+        Command::Registry(args) => return commands::registry::run(args, printer),
         Command::Completions(args) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();
@@ -111,7 +112,8 @@ fn dispatch(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
         | Command::Apply(_)
         | Command::Diff(_)
         | Command::Upgrade(_)
-        | Command::Audit(_) => {
+        | Command::Audit(_)
+        | Command::Registry(_) => {
             unreachable!("handled above")
         }
     }

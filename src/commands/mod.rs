@@ -6,6 +6,7 @@ pub mod check;
 pub mod diff;
 pub mod list;
 pub mod new;
+pub mod registry;
 pub mod schema;
 pub mod show;
 pub mod upgrade;

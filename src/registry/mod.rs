@@ -3,4 +3,5 @@
 //! the local embedded registry use ([`store`]: one trait, SQLite and PostgreSQL).
 
 pub mod model;
+pub mod server;
 pub mod store;

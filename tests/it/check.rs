@@ -234,14 +234,28 @@ fn each_output_belongs_to_the_format_before_it() {
     let out = tempfile::tempdir().unwrap();
     let json = out.path().join("check.json");
     // The stdout format first, the file format after: as the golden path's CI writes it.
-    pave_check(&dir, &["--format", "text", "--format", "json", "--output", json.to_str().unwrap()])
-        .assert()
-        .code(1)
-        .stdout(predicate::str::contains("DRIFTED"));
-    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    pave_check(
+        &dir,
+        &[
+            "--format",
+            "text",
+            "--format",
+            "json",
+            "--output",
+            json.to_str().unwrap(),
+        ],
+    )
+    .assert()
+    .code(1)
+    .stdout(predicate::str::contains("DRIFTED"));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(report["conforming"], false);
-    pave_check(&dir, &["--output", json.to_str().unwrap(), "--format", "json"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("comes before any --format"));
+    pave_check(
+        &dir,
+        &["--output", json.to_str().unwrap(), "--format", "json"],
+    )
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains("comes before any --format"));
 }

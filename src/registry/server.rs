@@ -1,0 +1,460 @@
+//! The registry's HTTP server (issue 7): batches of events in, repos, golden paths and stats out,
+//! as JSON under `/api/v1`, with `/healthz` and `/readyz` beside them.
+//!
+//! [`app`] builds the whole router from a [`Store`], so tests drive it with `oneshot` and the
+//! `pave registry serve` command only binds it to a socket ([`serve`]). The store is synchronous
+//! (see `store`), so every call runs on tokio's blocking pool and never stalls the workers that
+//! serve other requests. Every failure is one [`ApiError`]: a 4xx says what was wrong (naming the
+//! field, as the store's validation does), a 5xx is logged and tells the client nothing more.
+
+use std::future::Future;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest as _, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use crate::registry::model::{
+    Batch, DailyAdoption, GoldenPathSummary, GroupBy, IngestOutcome, Invalid, RepoRecord, Scope,
+    Stats, TokenInfo,
+};
+use crate::registry::store::{Store, StoreError};
+
+/// The largest request body accepted (a full batch of 1,000 events fits with room to spare).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The window of `/api/v1/stats/daily` when `days` is not given.
+pub const DEFAULT_DAYS: u32 = 30;
+
+/// Who may read: anyone who can reach the server, or only holders of a `read` token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadAccess {
+    Open,
+    TokenRequired,
+}
+
+#[derive(Clone)]
+struct AppState {
+    store: Arc<dyn Store>,
+    read_access: ReadAccess,
+}
+
+/// The registry's routes over a migrated store.
+pub fn app(store: Arc<dyn Store>, read_access: ReadAccess) -> Router {
+    let state = AppState { store, read_access };
+    let api = Router::new()
+        .route(
+            "/events",
+            post(ingest).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
+        .route("/repos", get(repos))
+        .route("/golden-paths", get(golden_paths))
+        .route("/stats", get(stats))
+        .route("/stats/daily", get(daily));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// Serves `app` on `listener`, logging every request, until `shutdown` completes; then finishes
+/// the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app.layer(middleware::from_fn(log_request)))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Completes on ctrl-c or, on Unix, SIGTERM (what a container runtime sends).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // No ctrl-c handler on this platform: wait for SIGTERM alone.
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+/// Everything that can go wrong running the registry outside a request.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the server stopped: {0}")]
+    Serve(std::io::Error),
+    #[error("cannot start the server's runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error(
+        "this system has no user data folder for the default database; pass --database sqlite:PATH or postgres://…"
+    )]
+    NoDataDir,
+    #[error("cannot create {path}: {source}")]
+    CreateDir {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no token has the id {0}")]
+    UnknownToken(String),
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handlers
+
+async fn ingest(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: Request,
+) -> Result<Json<IngestOutcome>, ApiError> {
+    // Authorize before reading the body: an unauthenticated client cannot make us buffer a MiB.
+    authorize(&state, &headers, Scope::Write).await?;
+    let body = Bytes::from_request(request, &())
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge
+            } else {
+                ApiError::Invalid(Invalid::new("body", rejection.body_text()))
+            }
+        })?;
+    let batch = parse_batch(&body).map_err(ApiError::Invalid)?;
+    let outcome = blocking(&state.store, move |store| store.ingest(&batch)).await?;
+    Ok(Json(outcome))
+}
+
+/// The batch in a body, or what is wrong with it and where (`events[2].occurred_at`).
+fn parse_batch(body: &[u8]) -> Result<Batch, Invalid> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let batch: Batch = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        // serde_path_to_error says `.` for the top level and `?` where a key was not read yet.
+        let path = e.path().to_string();
+        let path = path.strip_suffix(".?").unwrap_or(&path);
+        let field = match path {
+            "." | "?" => "body".to_owned(),
+            path => path.to_owned(),
+        };
+        Invalid::new(field, e.into_inner().to_string())
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| Invalid::new("body", e.to_string()))?;
+    Ok(batch)
+}
+
+#[derive(Serialize)]
+struct ReposResponse {
+    repos: Vec<RepoRecord>,
+}
+
+async fn repos(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<ReposResponse>, ApiError> {
+    authorize_read(&state, &headers).await?;
+    let repos = blocking(&state.store, |store| store.repos()).await?;
+    Ok(Json(ReposResponse { repos }))
+}
+
+#[derive(Serialize)]
+struct GoldenPathsResponse {
+    golden_paths: Vec<GoldenPathSummary>,
+}
+
+async fn golden_paths(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<GoldenPathsResponse>, ApiError> {
+    authorize_read(&state, &headers).await?;
+    let golden_paths = blocking(&state.store, |store| store.golden_paths()).await?;
+    Ok(Json(GoldenPathsResponse { golden_paths }))
+}
+
+#[derive(Deserialize)]
+struct StatsQuery {
+    by: Option<String>,
+}
+
+async fn stats(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<StatsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Stats>, ApiError> {
+    authorize_read(&state, &headers).await?;
+    let Query(query) =
+        query.map_err(|r| ApiError::Invalid(Invalid::new("query", r.body_text())))?;
+    let group_by = match query.by.as_deref() {
+        None => GroupBy::GoldenPath,
+        Some(by) => GroupBy::ALL
+            .into_iter()
+            .find(|g| g.as_str() == by)
+            .ok_or_else(|| {
+                ApiError::Invalid(Invalid::new(
+                    "by",
+                    format!("expected golden-path, version, team or train, got `{by}`"),
+                ))
+            })?,
+    };
+    let stats = blocking(&state.store, move |store| store.stats(group_by)).await?;
+    Ok(Json(stats))
+}
+
+#[derive(Deserialize)]
+struct DailyQuery {
+    days: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DailyResponse {
+    days: Vec<DailyAdoption>,
+}
+
+async fn daily(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<DailyQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<DailyResponse>, ApiError> {
+    authorize_read(&state, &headers).await?;
+    let Query(query) =
+        query.map_err(|r| ApiError::Invalid(Invalid::new("query", r.body_text())))?;
+    let days = match query.days.as_deref() {
+        None => DEFAULT_DAYS,
+        Some(days) => days.parse::<u32>().map_err(|_| {
+            ApiError::Invalid(Invalid::new(
+                "days",
+                format!("expected a whole number of days, got `{days}`"),
+            ))
+        })?,
+    };
+    let today = jiff::tz::Offset::UTC
+        .to_datetime(jiff::Timestamp::now())
+        .date();
+    let days = blocking(&state.store, move |store| store.daily(days, today)).await?;
+    Ok(Json(DailyResponse { days }))
+}
+
+/// The process is up and answering.
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
+/// The store answers a query: this server can do its job.
+async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    // The smallest read the `Store` trait offers: the tokens table stays tiny.
+    match blocking(&state.store, |store| store.list_tokens()).await {
+        Ok(_) => Ok(Json(serde_json::json!({"status": "ready"}))),
+        Err(ApiError::Internal(message)) => {
+            log_line(&serde_json::json!({"level": "error", "readyz": message}));
+            Err(ApiError::Unavailable)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+// ---------------------------------------------------------------------------------------------
+// Auth, the blocking pool, errors and the request log
+
+/// The token of a request, if it carries a valid one that allows `scope`.
+async fn authorize(
+    state: &AppState,
+    headers: &HeaderMap,
+    scope: Scope,
+) -> Result<TokenInfo, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(ApiError::Unauthorized("a bearer token is required"));
+    };
+    let secret = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|s| s.trim().to_owned())
+        .ok_or(ApiError::Unauthorized(
+            "expected the header `Authorization: Bearer <token>`",
+        ))?;
+    let token = blocking(&state.store, move |store| store.verify_token(&secret))
+        .await?
+        .ok_or(ApiError::Unauthorized("the token is unknown or revoked"))?;
+    if !token.allows(scope) {
+        return Err(ApiError::Forbidden(scope));
+    }
+    Ok(token)
+}
+
+async fn authorize_read(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    match state.read_access {
+        ReadAccess::Open => Ok(()),
+        ReadAccess::TokenRequired => authorize(state, headers, Scope::Read).await.map(|_| ()),
+    }
+}
+
+/// Runs a store call on the blocking pool.
+async fn blocking<T, F>(store: &Arc<dyn Store>, call: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+{
+    let store = Arc::clone(store);
+    tokio::task::spawn_blocking(move || call(store.as_ref()))
+        .await
+        .map_err(|e| ApiError::Internal(format!("a store call failed: {e}")))?
+        .map_err(ApiError::from)
+}
+
+/// Every way a request can fail, and the one place that turns it into a response.
+#[derive(Debug)]
+pub enum ApiError {
+    /// No token, a malformed header, or an unknown or revoked token.
+    Unauthorized(&'static str),
+    /// A valid token without the scope the route needs.
+    Forbidden(Scope),
+    /// The request names something wrong; the field says where.
+    Invalid(Invalid),
+    TooLarge,
+    NotFound,
+    /// The store does not answer (`/readyz`).
+    Unavailable,
+    /// Our fault: logged in full, told to the client in two words.
+    Internal(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Invalid(invalid) => Self::Invalid(invalid),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody {
+    error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, error, field) = match self {
+            Self::Unauthorized(why) => (StatusCode::UNAUTHORIZED, why.to_owned(), None),
+            Self::Forbidden(scope) => (
+                StatusCode::FORBIDDEN,
+                format!("the token lacks the `{}` scope", scope.as_str()),
+                None,
+            ),
+            Self::Invalid(invalid) => (
+                StatusCode::BAD_REQUEST,
+                invalid.message,
+                Some(invalid.field),
+            ),
+            Self::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body is over {MAX_BODY_BYTES} bytes; send fewer events per batch"),
+                None,
+            ),
+            Self::NotFound => (StatusCode::NOT_FOUND, "no such route".to_owned(), None),
+            Self::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the store is not reachable".to_owned(),
+                None,
+            ),
+            Self::Internal(message) => {
+                log_line(&serde_json::json!({"level": "error", "error": message}));
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error".to_owned(),
+                    None,
+                )
+            }
+        };
+        let is_unauthorized = status == StatusCode::UNAUTHORIZED;
+        let mut response = (status, Json(ErrorBody { error, field })).into_response();
+        if is_unauthorized {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// One JSON line per request: method, path (never the query, which may grow), status, time.
+async fn log_request(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let duration_ms = (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
+    log_line(&serde_json::json!({
+        "ts": jiff::Timestamp::now().to_string(),
+        "method": method,
+        "path": path,
+        "status": response.status().as_u16(),
+        "duration_ms": duration_ms,
+    }));
+    response
+}
+
+/// The server's log: JSON lines on stderr, which log collectors parse. One locked write per line,
+/// so lines of concurrent requests never interleave; a closed stderr is not worth failing for.
+fn log_line(value: &serde_json::Value) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{value}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_malformed_batch_names_the_field() {
+        let err = parse_batch(br#"{"events": [{"id": "nope"}]}"#).unwrap_err();
+        assert_eq!(err.field, "events[0].id");
+        assert_eq!(parse_batch(b"{").unwrap_err().field, "body");
+        assert_eq!(parse_batch(b"[]").unwrap_err().field, "body");
+        assert_eq!(
+            parse_batch(br#"{"events": [{"#).unwrap_err().field,
+            "events[0]"
+        );
+        assert_eq!(
+            parse_batch(b"{\"events\": []} x").unwrap_err().field,
+            "body"
+        );
+        assert_eq!(parse_batch(b"{\"events\": []}").unwrap(), Batch::default());
+    }
+}
