@@ -28,7 +28,12 @@ pub struct Commit {
 }
 
 /// Initialises a repository at `dir` on branch `main` and commits everything in it.
-pub fn init_and_commit(dir: &Path, message: &str, author: &Author) -> Result<Commit, GitError> {
+pub fn init_and_commit(
+    dir: &Path,
+    files: &[crate::apply::Write],
+    message: &str,
+    author: &Author,
+) -> Result<Commit, GitError> {
     let err = |e: git2::Error| GitError::Git {
         path: dir.to_owned(),
         message: e.message().to_owned(),
@@ -36,12 +41,17 @@ pub fn init_and_commit(dir: &Path, message: &str, author: &Author) -> Result<Com
     let mut opts = git2::RepositoryInitOptions::new();
     opts.initial_head("main");
     let repo = git2::Repository::init_opts(dir, &opts).map_err(err)?;
+    // Objects go to memory and land on disk as one pack: a first commit of ~50 files as loose
+    // objects would cost ~50 folders and files, most of `pave new`'s time on a slow disk.
+    let odb = repo.odb().map_err(err)?;
+    let mempack = odb.add_new_mempack_backend(1000).map_err(err)?;
+    // The tree is built from the bytes pave just rendered, not by reading the files back.
+    let tree_id = write_tree(&repo, files).map_err(err)?;
     let mut index = repo.index().map_err(err)?;
     index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .read_tree(&repo.find_tree(tree_id).map_err(err)?)
         .map_err(err)?;
     index.write().map_err(err)?;
-    let tree_id = index.write_tree().map_err(err)?;
     let tree = repo.find_tree(tree_id).map_err(err)?;
     let config = repo.config().map_err(err)?;
     let from_config = |key: &str| config.get_string(key).ok().filter(|s| !s.is_empty());
@@ -56,11 +66,61 @@ pub fn init_and_commit(dir: &Path, message: &str, author: &Author) -> Result<Com
     let id = repo
         .commit(Some("HEAD"), &signature, &signature, message, &tree, &[])
         .map_err(err)?;
+    let mut pack = git2::Buf::new();
+    mempack.dump(&repo, &mut pack).map_err(err)?;
+    let mut writer = odb.packwriter().map_err(err)?;
+    std::io::Write::write_all(&mut writer, &pack).map_err(|e| GitError::Git {
+        path: dir.to_owned(),
+        message: format!("writing the pack: {e}"),
+    })?;
+    writer.commit().map_err(err)?;
+    mempack.reset().map_err(err)?;
     Ok(Commit {
         id: id.to_string(),
         branch: "main".into(),
         used_fallback_author,
     })
+}
+
+/// Writes `files` as blobs and nested trees; returns the root tree.
+fn write_tree(
+    repo: &git2::Repository,
+    files: &[crate::apply::Write],
+) -> Result<git2::Oid, git2::Error> {
+    #[derive(Default)]
+    struct Folder {
+        files: Vec<(String, git2::Oid, i32)>,
+        folders: std::collections::BTreeMap<String, Folder>,
+    }
+    fn write(repo: &git2::Repository, folder: &Folder) -> Result<git2::Oid, git2::Error> {
+        let mut builder = repo.treebuilder(None)?;
+        for (name, oid, mode) in &folder.files {
+            builder.insert(name, *oid, *mode)?;
+        }
+        for (name, sub) in &folder.folders {
+            builder.insert(name, write(repo, sub)?, 0o040000)?;
+        }
+        builder.write()
+    }
+    let mut root = Folder::default();
+    for file in files {
+        let segments: Vec<&str> = file.path.segments().collect();
+        let (name, parents) = segments
+            .split_last()
+            .expect("a RepoPath has at least one segment");
+        let folder = parents.iter().fold(&mut root, |f, p| {
+            f.folders.entry((*p).to_owned()).or_default()
+        });
+        let mode = if file.is_executable {
+            0o100755
+        } else {
+            0o100644
+        };
+        folder
+            .files
+            .push(((*name).to_owned(), repo.blob(&file.bytes)?, mode));
+    }
+    write(repo, &root)
 }
 
 /// The state of the git work tree a command is about to write into.

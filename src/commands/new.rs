@@ -192,7 +192,8 @@ fn write_repo(
             path: parent.clone(),
             source: e,
         })?;
-    apply::write_all(staging.path(), &plan.writes())?;
+    let writes = plan.writes();
+    apply::write_all(staging.path(), &writes)?;
     let commit = if args.no_git {
         None
     } else {
@@ -213,7 +214,12 @@ fn write_repo(
                 .ok()
                 .filter(|s| !s.is_empty()),
         };
-        Some(git::init_and_commit(staging.path(), &message, &author)?)
+        Some(git::init_and_commit(
+            staging.path(),
+            &writes,
+            &message,
+            &author,
+        )?)
     };
     set_folder_mode(staging.path()).map_err(|e| Error::Read {
         path: staging.path().to_owned(),
