@@ -585,3 +585,30 @@ fn audit_knows_how_old_a_version_from_a_git_catalog_is() {
     );
     assert_eq!(report["repos"][0]["status"], "outdated");
 }
+
+#[test]
+fn upgrade_through_a_git_catalog_takes_the_new_tag() {
+    let repo = one(&["1.0.0"]);
+    let (_tmp, dir) = target();
+    pave_new(
+        "demo@1.0.0",
+        &dir,
+        &["--set", "name=pay", "--catalog", &repo.arg()],
+    )
+    .assert()
+    .success();
+    repo.golden_path("", "demo", "1.1.0")
+        .release("demo/v1.1.0", true);
+    pave()
+        .args(["upgrade", "-C"])
+        .arg(&dir)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("demo 1.0.0 -> 1.1.0"));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("README.md")).unwrap(),
+        "# pay on 8080 (demo 1.1.0)\n"
+    );
+    assert!(lock_of(&dir).contains("version: \"1.1.0\""));
+    pave_check(&dir, &[]).assert().success();
+}
