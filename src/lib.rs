@@ -71,50 +71,34 @@ pub fn run() -> u8 {
 }
 
 fn dispatch(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
+    // Commands on an existing repo use the catalog its lock records unless one is named
+    // (--catalog > PAVE_CATALOG); anything new comes from it, else the config file's, else builtin.
+    let explicit = || settings::explicit_catalog(&cli.global, printer);
+    let chosen = |explicit: Option<CatalogChoice>| match explicit {
+        Some(choice) => Ok(choice),
+        None => settings::default_catalog(&cli.global, printer),
+    };
     match &cli.command {
-        Command::Schema(args) => return commands::schema::run(args, printer),
-        Command::Audit(args) => return commands::audit::run(args, printer),
-        Command::Registry(args) => return commands::registry::run(args, printer),
+        Command::New(args) => commands::new::run(args, &chosen(explicit()?)?, printer),
+        Command::List(args) => commands::list::run(args, &chosen(explicit()?)?, printer),
+        Command::Show(args) => commands::show::run(args, &chosen(explicit()?)?, printer),
+        Command::Apply(args) => {
+            let explicit = explicit()?;
+            let fresh = chosen(explicit.clone())?;
+            commands::apply::run(args, explicit.as_ref(), &fresh, printer)
+        }
+        Command::Check(args) => commands::check::run(args, explicit()?.as_ref(), printer),
+        Command::Diff(args) => commands::diff::run(args, explicit()?.as_ref(), printer),
+        Command::Upgrade(args) => commands::upgrade::run(args, explicit()?.as_ref(), printer),
+        Command::Audit(args) => commands::audit::run(args, printer),
+        Command::Registry(args) => commands::registry::run(args, printer),
+        Command::Schema(args) => commands::schema::run(args, printer),
         Command::Completions(args) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();
             clap_complete::generate(args.shell, &mut cmd, "pave", &mut out);
             printer.data(&String::from_utf8_lossy(&out));
-            return Ok(0);
-        }
-        _ => {}
-    }
-    // Commands on an existing repo use the catalog its lock records unless one is named
-    // (--catalog > PAVE_CATALOG); anything new comes from it, else the config file's, else builtin.
-    let explicit = settings::explicit_catalog(&cli.global, printer)?;
-    let chosen = |explicit: &Option<CatalogChoice>| match explicit {
-        Some(choice) => Ok(choice.clone()),
-        None => settings::default_catalog(&cli.global, printer),
-    };
-    match &cli.command {
-        Command::Check(args) => return commands::check::run(args, explicit.as_ref(), printer),
-        Command::Apply(args) => {
-            let fresh = chosen(&explicit)?;
-            return commands::apply::run(args, explicit.as_ref(), &fresh, printer);
-        }
-        Command::Diff(args) => return commands::diff::run(args, explicit.as_ref(), printer),
-        Command::Upgrade(args) => return commands::upgrade::run(args, explicit.as_ref(), printer),
-        _ => {}
-    }
-    let catalog = chosen(&explicit)?;
-    match &cli.command {
-        Command::New(args) => commands::new::run(args, &catalog, printer),
-        Command::List(args) => commands::list::run(args, &catalog, printer),
-        Command::Show(args) => commands::show::run(args, &catalog, printer),
-        Command::Schema(_)
-        | Command::Completions(_)
-        | Command::Check(_)
-        | Command::Apply(_)
-        | Command::Diff(_)
-        | Command::Upgrade(_)
-        | Command::Audit(_)
-        | Command::Registry(_) => {
-            unreachable!("handled above")
+            Ok(0)
         }
     }
 }

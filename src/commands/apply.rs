@@ -4,8 +4,6 @@
 //! is a no-op; the lock keeps one entry per golden path and the answers, so later commands ask
 //! nothing they already know. Everything is planned first and written all or nothing.
 
-use std::path::Path;
-
 use crate::answers::{self, GivenAnswers};
 use crate::catalog::{GoldenPath, Reference, VersionSpec};
 use crate::cli::ApplyArgs;
@@ -57,8 +55,12 @@ pub fn run(
         .map(|entry| answers::recorded(&entry.answers, Some(manifest)))
         .unwrap_or_default();
     let given = args.answering.given(recorded)?;
-    let answers =
-        crate::prompt::resolve(manifest, &given, &dir_name(root), args.answering.no_input)?;
+    let answers = crate::prompt::resolve(
+        manifest,
+        &given,
+        &super::folder_name(root),
+        args.answering.no_input,
+    )?;
 
     let previous_components = prior.map(|e| e.components.clone()).unwrap_or_default();
     let components = if args.only.is_empty() && prior.is_some() {
@@ -147,7 +149,7 @@ pub fn run(
         ],
     );
 
-    super::new::print_plan(printer, &plan);
+    super::print_plan(printer, &plan);
     let conflicts: Vec<_> = plan.conflicts().collect();
     if !conflicts.is_empty() {
         printer.error(
@@ -225,11 +227,4 @@ fn load(
     reference.version = VersionSpec::Exact(prior.version.clone());
     let catalog = catalog_for_lock_entry(explicit, prior)?;
     Ok(catalog.load(&reference)?)
-}
-
-fn dir_name(root: &Path) -> String {
-    std::path::absolute(root)
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_default()
 }

@@ -22,7 +22,7 @@ pub fn run(args: &NewArgs, catalog: &CatalogChoice, printer: &Printer) -> Result
     let manifest = &golden_path.manifest;
 
     let given = args.answering.given(GivenAnswers::new())?;
-    let target_name = target_name(&args.dir);
+    let target_name = super::folder_name(&args.dir);
     let answers = crate::prompt::resolve(manifest, &given, &target_name, args.answering.no_input)?;
 
     let components = manifest.select_components(&args.only, &[])?;
@@ -62,7 +62,7 @@ pub fn run(args: &NewArgs, catalog: &CatalogChoice, printer: &Printer) -> Result
     )
     .expect("a new repo has no other golden path")
     .with_pave_files(&args.dir, extra);
-    print_plan(printer, &plan);
+    super::print_plan(printer, &plan);
 
     if args.dry_run {
         printer.status(
@@ -127,42 +127,6 @@ fn check_target(dir: &Path) -> Result<(), Error> {
                 Ok(())
             }
         }
-    }
-}
-
-fn target_name(dir: &Path) -> String {
-    std::path::absolute(dir)
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_default()
-}
-
-pub fn print_plan(printer: &Printer, plan: &Plan) {
-    let width = plan
-        .files
-        .iter()
-        .map(|f| f.path.as_str().len())
-        .max()
-        .unwrap_or(0);
-    for file in plan.files.iter().filter(|f| f.action != Action::Unchanged) {
-        let owner = match (&file.ownership, &file.component) {
-            (Some(o), Some(c)) => format!("{o:<7} {c}"),
-            _ => "pave".to_owned(),
-        };
-        let owner = match file.reason {
-            Some(reason) => format!("{owner}  ({reason})"),
-            None => owner,
-        };
-        printer.info(&format!(
-            "  {:<9} {:<width$}  {}",
-            file.action.to_string(),
-            file.path.as_str(),
-            printer.dim(&owner)
-        ));
-    }
-    let unchanged = plan.count(Action::Unchanged);
-    if unchanged > 0 {
-        printer.info(&format!("  {unchanged} file(s) unchanged"));
     }
 }
 
