@@ -262,9 +262,11 @@ pub fn plan(
             continue;
         }
         let working = prior.path.read_regular_under(root);
+        // A seeded file is the repo's: it stays, unless a `delete` migration names it.
+        let is_deleted_by_migration = migrated.deletes.contains(&prior.path);
         let step = match (&working, prior.ownership) {
             (None, _) => continue,
-            (Some(_), Ownership::Seeded) => continue,
+            (Some(_), Ownership::Seeded) if !is_deleted_by_migration => continue,
             (Some(w), _) if sha256_hex(w) == prior.sha256 && !prior.diverged => Step::Delete,
             (Some(_), _) => Step::KeepOrphan,
         };

@@ -423,3 +423,33 @@ fn diff_to_shows_what_the_upgrade_would_write() {
     let before = tree(&dir);
     assert_eq!(tree(&dir), before, "diff writes nothing");
 }
+
+#[test]
+fn a_delete_migration_removes_an_unmodified_seeded_file_and_keeps_an_edited_one() {
+    let cat = catalog();
+    // 1.1.0 also drops src/main.rs (seeded) and says so with a delete migration.
+    let manifest = cat.path().join("svc/1.1.0/golden-path.yaml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "migrations:\n",
+        "migrations:\n  - delete: {path: src/main.rs}\n",
+    );
+    std::fs::write(&manifest, text).unwrap();
+    std::fs::remove_file(cat.path().join("svc/1.1.0/components/app/src/main.rs")).unwrap();
+    let (_tmp, dir) = repo_on_1_0(cat.path());
+    upgrade(&dir, &["--to", "1.1.0"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("delete    src/main.rs"));
+    assert!(!dir.join("src/main.rs").exists());
+
+    let (_tmp2, edited) = repo_on_1_0(cat.path());
+    std::fs::write(edited.join("src/main.rs"), "fn main() { ours(); }\n").unwrap();
+    commit_all(&edited, "our main");
+    upgrade(&edited, &["--to", "1.1.0"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "src/main.rs is no longer part of svc; kept",
+        ));
+    assert_eq!(read(&edited, "src/main.rs"), "fn main() { ours(); }\n");
+}
