@@ -291,6 +291,35 @@ fn golden_path_summaries(
     summaries
 }
 
+/// The stats query: one row per group with its counts, the same SQL on both backends but for how
+/// each spells a NULL of type text. Only a conformance of the current version counts: one of a
+/// version the repo has since left says nothing about where it is now.
+fn stats_sql(group_by: GroupBy, null_text: &str) -> String {
+    // `repo_golden_paths` is keyed by (repo, golden path), so grouped by golden path or version
+    // every row is a distinct repo and `count(*)` says it without the sort `DISTINCT` costs.
+    let (key, golden_path, repos) = match group_by {
+        GroupBy::GoldenPath => ("g.golden_path", null_text, "count(*)"),
+        GroupBy::Version => ("g.version", "g.golden_path", "count(*)"),
+        GroupBy::Team => ("g.team", null_text, "count(DISTINCT g.repo_id)"),
+        GroupBy::Train => ("g.train", null_text, "count(DISTINCT g.repo_id)"),
+    };
+    format!(
+        "SELECT {key}, {golden_path},
+                {repos},
+                count(*),
+                count(*) FILTER (WHERE c.conforming),
+                count(*) FILTER (WHERE NOT c.conforming),
+                count(*) FILTER (WHERE c.repo_id IS NULL),
+                count(*) FILTER (WHERE c.lag IN ('patch', 'minor', 'major'))
+         FROM repo_golden_paths g
+         LEFT JOIN conformance c
+                ON c.repo_id = g.repo_id
+               AND c.golden_path = g.golden_path
+               AND c.version = g.version
+         GROUP BY 1, 2"
+    )
+}
+
 /// Stable order for stats: by golden path, then key (versions by semver, newest first; text keys
 /// alphabetically), groups without a key last.
 fn sort_groups(group_by: GroupBy, groups: &mut [GroupStats]) {

@@ -23,7 +23,7 @@ use super::changes::{Changes, Labels, Stamp};
 use super::{
     Migration, Store, StoreError, check_schema_version, check_token_name, daily_series,
     daily_window, golden_path_summaries, is_token_shaped, new_token, parse_scopes, parse_version,
-    scopes_text, sort_groups, stored_time, token_hash, validate_batch,
+    scopes_text, sort_groups, stats_sql, stored_time, token_hash, validate_batch,
 };
 use crate::registry::model::{
     AuditStatus, Batch, ConformanceSource, CreatedToken, DailyAdoption, Event, GoldenPathSummary,
@@ -242,29 +242,7 @@ impl Store for PostgresStore {
     }
 
     fn stats(&self, group_by: GroupBy) -> Result<Stats, StoreError> {
-        let (key, golden_path) = match group_by {
-            GroupBy::GoldenPath => ("g.golden_path", "NULL::text"),
-            GroupBy::Version => ("g.version", "g.golden_path"),
-            GroupBy::Team => ("g.team", "NULL::text"),
-            GroupBy::Train => ("g.train", "NULL::text"),
-        };
-        // Only a conformance of the current version counts: one of a version the repo has
-        // since left says nothing about where it is now.
-        let sql = format!(
-            "SELECT {key}, {golden_path},
-                    count(DISTINCT g.repo_id),
-                    count(*),
-                    count(*) FILTER (WHERE c.conforming),
-                    count(*) FILTER (WHERE NOT c.conforming),
-                    count(*) FILTER (WHERE c.repo_id IS NULL),
-                    count(*) FILTER (WHERE c.lag IN ('patch', 'minor', 'major'))
-             FROM repo_golden_paths g
-             LEFT JOIN conformance c
-                    ON c.repo_id = g.repo_id
-                   AND c.golden_path = g.golden_path
-                   AND c.version = g.version
-             GROUP BY 1, 2"
-        );
+        let sql = stats_sql(group_by, "NULL::text");
         let mut groups = self
             .client()
             .query(&sql, &[])?
