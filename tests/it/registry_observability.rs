@@ -1,7 +1,8 @@
 //! What the registry server says about itself: its OpenAPI document (checked by
-//! openapi-spec-validator, and against the route table it must cover), `/metrics` (checked by
-//! `promtool check metrics`, and its samples against what the API reads back) and `/readyz`.
-//! Outside CI a missing tool skips its check; in CI it fails (`validators::tool`).
+//! openapi-spec-validator, against the route table it must cover, and against the bodies served,
+//! with check-jsonschema), `/metrics` (checked by `promtool check metrics`, and its samples
+//! against what the API reads back) and `/readyz` (on PostgreSQL, a connection ended under it).
+//! Outside CI a missing tool or `PAVE_TEST_DATABASE_URL` skips its check; in CI it fails.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -15,6 +16,7 @@ use pave::registry::model::Scope;
 use pave::registry::openapi::Method;
 use pave::registry::server::{API_ROUTES, ReadAccess, app};
 use pave::registry::store::Store;
+use pave::registry::store::postgres::PostgresStore;
 use pave::registry::store::sqlite::SqliteStore;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
@@ -210,6 +212,88 @@ async fn the_openapi_document_is_public_json_and_valid_openapi_3_1() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Every route's answer, and an error's, is what the document says it is: each body is checked
+/// by check-jsonschema against the schema the document gives its status.
+#[tokio::test]
+async fn served_bodies_match_their_documented_schemas() {
+    let Some(checker) = tool("check-jsonschema") else {
+        return;
+    };
+    let server = Server::new(ReadAccess::Open);
+    let write = server
+        .store
+        .create_token("ci", &[Scope::Write])
+        .unwrap()
+        .secret;
+    let audit = json!({
+        "kind": "audit", "status": "outdated", "drifted_files": 0, "missing_files": 0,
+        "edited_files": 1, "team": "search",
+        "golden_paths": [{"name": "rust-service", "version": "1.0.0", "latest": "1.1.0", "lag": "minor"}]
+    });
+    let events = batch(&[
+        event(1, "payments", adoption("rust-service", "1.1.0")),
+        event(2, "payments", conformance("rust-service", "1.1.0", false)),
+        event(3, "search", audit),
+    ]);
+    let doc = pave::registry::server::openapi();
+    let dir = tempfile::tempdir().unwrap();
+    let mut checked = Vec::new();
+    let mut calls: Vec<(&str, String, &str, &str)> = API_ROUTES
+        .iter()
+        .map(|route| {
+            let operation = &route.operation;
+            match operation.method {
+                Method::Get => ("GET", operation.full_path(), "", "200"),
+                Method::Post => ("POST", operation.full_path(), events.as_str(), "200"),
+            }
+        })
+        .collect();
+    calls.push(("GET", "/api/v1/stats?by=colour".into(), "", "400"));
+    calls.push(("POST", "/api/v1/events".into(), "{\"events\": [{}]}", "400"));
+    for (method, uri, body, status) in calls {
+        let answer = server.call(method, &uri, Some(&write), body).await;
+        assert_eq!(
+            answer.status.as_str(),
+            status,
+            "{method} {uri}: {}",
+            answer.body
+        );
+        let path = uri.split('?').next().unwrap();
+        let schema = &doc["paths"][path][method.to_lowercase()]["responses"][status]["content"]["application/json"]
+            ["schema"];
+        assert!(
+            schema.is_object(),
+            "{method} {uri} {status} is not documented"
+        );
+        // The document's components, with the response's schema as the root.
+        let root = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "allOf": [schema],
+            "components": doc["components"],
+        });
+        let n = checked.len();
+        let schema_file = dir.path().join(format!("schema-{n}.json"));
+        let instance_file = dir.path().join(format!("instance-{n}.json"));
+        std::fs::write(&schema_file, root.to_string()).unwrap();
+        std::fs::write(&instance_file, &answer.body).unwrap();
+        let out = Command::new(&checker)
+            .arg("--schemafile")
+            .arg(&schema_file)
+            .arg(&instance_file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{method} {uri} answered {status} with a body its schema refuses:\n{}\n{}\n{}",
+            answer.body,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        checked.push(format!("{method} {uri}"));
+    }
+    assert_eq!(checked.len(), API_ROUTES.len() + 2);
 }
 
 fn collect_refs(value: &Value, refs: &mut Vec<String>) {
@@ -466,4 +550,51 @@ async fn metrics_follow_the_read_rule_and_readyz_pings_the_store() {
     let answer = server.get("/readyz").await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(answer.json(), json!({"status": "ready"}));
+}
+
+/// `/readyz` asks the store itself: with its PostgreSQL connection gone, the server is not ready.
+#[tokio::test]
+async fn readyz_is_unavailable_when_the_database_is_gone() {
+    let Some(url) = crate::registry_store::database_url() else {
+        return;
+    };
+    // Named, so this test can find its own connection among the others and end it.
+    let name = format!("pave_readyz_{}", uuid::Uuid::now_v7().simple());
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let store_url = format!("{url}{separator}application_name={name}");
+    // The `postgres` crate blocks (it runs its own runtime): never on this test's workers.
+    let store = tokio::task::spawn_blocking(move || PostgresStore::connect(&store_url).unwrap())
+        .await
+        .unwrap();
+    let store: Arc<dyn Store> = Arc::new(store);
+    let app = app(Arc::clone(&store), ReadAccess::Open);
+    let readyz = || Request::get("/readyz").body(Body::empty()).unwrap();
+    let response = app.clone().oneshot(readyz()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let terminated = tokio::task::spawn_blocking(move || {
+        let mut admin = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+        admin
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                &[&name],
+            )
+            .unwrap()
+            .len()
+    })
+    .await
+    .unwrap();
+    assert_eq!(terminated, 1);
+
+    let response = app.oneshot(readyz()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body, json!({"error": "the store is not reachable"}));
+    // Closing the connection blocks too.
+    tokio::task::spawn_blocking(move || drop(store))
+        .await
+        .unwrap();
 }

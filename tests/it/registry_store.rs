@@ -108,7 +108,7 @@ fn on_sqlite(case: Case) {
 
 /// The test database's URL; `None` when it is not set outside CI, said once on stderr (written
 /// directly, so the test harness does not capture it and it shows in a plain `cargo test`).
-fn database_url() -> Option<String> {
+pub(crate) fn database_url() -> Option<String> {
     static SKIPPING: std::sync::Once = std::sync::Once::new();
     let url = std::env::var("PAVE_TEST_DATABASE_URL").ok();
     if url.is_none() {
