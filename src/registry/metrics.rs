@@ -3,8 +3,9 @@
 //!
 //! Two kinds: counters and a histogram the server keeps in memory (requests, ingested events),
 //! reset when it restarts as Prometheus expects; and gauges read from the store at each scrape
-//! (repos per golden path and version, conformance per golden path), from the same two cheap
-//! queries the API's reads use, so every server of a PostgreSQL fleet reports the same numbers.
+//! (repos per golden path and version, conformance per golden path) by the same small reads as
+//! `/api/v1/golden-paths` and `/api/v1/stats` (current-state tables, never the event log), so
+//! every server on one PostgreSQL database reports the same numbers.
 //!
 //! Labels stay bounded: a request is labelled by its route's template (`/api/v1/stats`, never a
 //! raw path a client made up) and its method only if it is a standard one.

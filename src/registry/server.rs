@@ -5,9 +5,8 @@
 //! [`app`] builds the whole router from a [`Store`], so tests drive it with `oneshot` and the
 //! `pave registry serve` command only binds it to a socket ([`serve`]). The `/api/v1` routes come
 //! from one table, [`API_ROUTES`], which also writes the OpenAPI document ([`openapi`]): a route
-//! cannot be served undocumented. The store is synchronous
-//! (see `store`), so every call runs on tokio's blocking pool and never stalls the workers that
-//! serve other requests. Every failure is one [`ApiError`]: a 4xx says what was wrong (naming the
+//! cannot be served undocumented. The store is synchronous (see `store`), so every call runs on
+//! tokio's blocking pool and never stalls the workers that serve other requests. Every failure is one [`ApiError`]: a 4xx says what was wrong (naming the
 //! field, as the store's validation does), a 5xx is logged and tells the client nothing more.
 
 use std::future::Future;
@@ -660,6 +659,17 @@ mod tests {
             .map(|item| item.as_object().unwrap().len())
             .sum();
         assert_eq!(documented, operations);
+    }
+
+    #[test]
+    fn the_documented_limits_are_the_enforced_ones() {
+        let doc = openapi().to_string();
+        assert!(
+            doc.contains(&format!("over {} MiB", MAX_BODY_BYTES / (1024 * 1024))),
+            "{doc}"
+        );
+        assert!(doc.contains(&format!("from 0 to {MAX_DAYS}.")), "{doc}");
+        assert!(doc.contains(&format!("(default {DEFAULT_DAYS})")), "{doc}");
     }
 
     #[test]
