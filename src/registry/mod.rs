@@ -2,6 +2,8 @@
 //! events clients send and what reads return ([`model`]), and the storage both the server and
 //! the local embedded registry use ([`store`]: one trait, SQLite and PostgreSQL).
 
+pub mod metrics;
 pub mod model;
+pub mod openapi;
 pub mod server;
 pub mod store;

@@ -1,32 +1,37 @@
 //! The registry's HTTP server (issue 7): batches of events in, repos, golden paths and stats out,
-//! as JSON under `/api/v1`, with `/healthz` and `/readyz` beside them.
+//! as JSON under `/api/v1` (described by its OpenAPI document, `/api/v1/openapi.json`), with
+//! `/healthz`, `/readyz` and `/metrics` beside them.
 //!
 //! [`app`] builds the whole router from a [`Store`], so tests drive it with `oneshot` and the
-//! `pave registry serve` command only binds it to a socket ([`serve`]). The store is synchronous
-//! (see `store`), so every call runs on tokio's blocking pool and never stalls the workers that
-//! serve other requests. Every failure is one [`ApiError`]: a 4xx says what was wrong (naming the
+//! `pave registry serve` command only binds it to a socket ([`serve`]). The `/api/v1` routes come
+//! from one table, [`API_ROUTES`], which also writes the OpenAPI document ([`openapi`]): a route
+//! cannot be served undocumented. The store is synchronous (see `store`), so every call runs on
+//! tokio's blocking pool and never stalls the workers that serve other requests. Every failure is one [`ApiError`]: a 4xx says what was wrong (naming the
 //! field, as the store's validation does), a 5xx is logged and tells the client nothing more.
 
 use std::future::Future;
 use std::io::Write as _;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Instant;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequest as _, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest as _, MatchedPath, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodFilter, MethodRouter, get, on};
 use axum::{Json, Router};
+use schemars::{JsonSchema, json_schema};
 use serde::{Deserialize, Serialize};
 
+use crate::registry::metrics::{self, Metrics, StoreSnapshot};
 use crate::registry::model::{
     Batch, DailyAdoption, GoldenPathSummary, GroupBy, IngestOutcome, Invalid, RepoRecord, Scope,
     Stats, TokenInfo,
 };
-use crate::registry::store::{Store, StoreError};
+use crate::registry::openapi::{self, Access, Method, Operation, QueryParam};
+use crate::registry::store::{MAX_DAYS, Store, StoreError};
 
 /// The largest request body accepted (a full batch of 1,000 events fits with room to spare).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -44,26 +49,169 @@ pub enum ReadAccess {
 struct AppState {
     store: Arc<dyn Store>,
     read_access: ReadAccess,
+    metrics: Arc<Metrics>,
 }
 
 /// The registry's routes over a migrated store.
 pub fn app(store: Arc<dyn Store>, read_access: ReadAccess) -> Router {
-    let state = AppState { store, read_access };
-    let api = Router::new()
-        .route(
-            "/events",
-            post(ingest).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
-        )
-        .route("/repos", get(repos))
-        .route("/golden-paths", get(golden_paths))
-        .route("/stats", get(stats))
-        .route("/stats/daily", get(daily));
+    let state = AppState {
+        store,
+        read_access,
+        metrics: Arc::new(Metrics::new()),
+    };
+    let api = API_ROUTES.iter().fold(Router::new(), |api, route| {
+        let method = match route.operation.method {
+            Method::Get => MethodFilter::GET,
+            Method::Post => MethodFilter::POST,
+        };
+        api.route(route.operation.path, (route.handler)(method))
+    });
     Router::new()
-        .nest("/api/v1", api)
+        .nest(openapi::API_BASE, api)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .fallback(not_found)
+        // Inside the router, so every route's template is known (`MatchedPath`).
+        .layer(middleware::from_fn_with_state(state.clone(), count_request))
         .with_state(state)
+}
+
+/// A route under `/api/v1`: how it is served and how the OpenAPI document describes it.
+pub struct ApiRoute {
+    pub operation: Operation,
+    /// The handler for the operation's method (`on(method, handler)`).
+    handler: fn(MethodFilter) -> MethodRouter<AppState>,
+}
+
+/// Every `/api/v1` route. [`app`] serves these and nothing else under `/api/v1`, and [`openapi`]
+/// describes these.
+pub const API_ROUTES: &[ApiRoute] = &[
+    ApiRoute {
+        operation: Operation {
+            method: Method::Post,
+            path: "/events",
+            operation_id: "ingestEvents",
+            summary: "Store a batch of events, all or nothing; a retried event counts once",
+            access: Access::Write,
+            query: &[],
+            request: Some(|g| g.subschema_for::<Batch>()),
+            ok: "Stored: how many events were new and how many were stored before",
+            response: |g| g.subschema_for::<IngestOutcome>(),
+            errors: &[
+                (
+                    400,
+                    "The body is not a valid batch; `field` names where (`events[2].id`).",
+                ),
+                (413, "The body is over 1 MiB; send fewer events per batch."),
+                (500, "The store failed; the server logs why."),
+            ],
+        },
+        handler: |method| on(method, ingest).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+    },
+    ApiRoute {
+        operation: Operation {
+            method: Method::Get,
+            path: "/repos",
+            operation_id: "listRepos",
+            summary: "Every repo on a golden path, by repo id then golden path",
+            access: Access::Read,
+            query: &[],
+            request: None,
+            ok: "The repos",
+            response: |g| g.subschema_for::<ReposResponse>(),
+            errors: &[(500, "The store failed; the server logs why.")],
+        },
+        handler: |method| on(method, repos),
+    },
+    ApiRoute {
+        operation: Operation {
+            method: Method::Get,
+            path: "/golden-paths",
+            operation_id: "listGoldenPaths",
+            summary: "Every golden path some repo is on, with repos per version",
+            access: Access::Read,
+            query: &[],
+            request: None,
+            ok: "The golden paths, by name",
+            response: |g| g.subschema_for::<GoldenPathsResponse>(),
+            errors: &[(500, "The store failed; the server logs why.")],
+        },
+        handler: |method| on(method, golden_paths),
+    },
+    ApiRoute {
+        operation: Operation {
+            method: Method::Get,
+            path: "/stats",
+            operation_id: "getStats",
+            summary: "Adoption and conformance counted per group",
+            access: Access::Read,
+            query: &[QueryParam {
+                name: "by",
+                description: "What to group by (default `golden-path`).",
+                schema: |g| g.subschema_for::<GroupBy>(),
+            }],
+            request: None,
+            ok: "The groups, sorted by key",
+            response: |g| g.subschema_for::<Stats>(),
+            errors: &[
+                (400, "`by` is not one of golden-path, version, team, train."),
+                (500, "The store failed; the server logs why."),
+            ],
+        },
+        handler: |method| on(method, stats),
+    },
+    ApiRoute {
+        operation: Operation {
+            method: Method::Get,
+            path: "/stats/daily",
+            operation_id: "getDailyAdoption",
+            summary: "Repos first adopting a golden path per day (UTC), up to today",
+            access: Access::Read,
+            query: &[QueryParam {
+                name: "days",
+                description: "How many days, ending today (default 30).",
+                schema: |_| {
+                    json_schema!({
+                        "type": "integer",
+                        "minimum": 0,
+                        "maximum": MAX_DAYS,
+                        "default": DEFAULT_DAYS,
+                    })
+                },
+            }],
+            request: None,
+            ok: "Every day of the window, oldest first",
+            response: |g| g.subschema_for::<DailyResponse>(),
+            errors: &[
+                (400, "`days` is not a whole number from 0 to 3660."),
+                (500, "The store failed; the server logs why."),
+            ],
+        },
+        handler: |method| on(method, daily),
+    },
+    ApiRoute {
+        operation: Operation {
+            method: Method::Get,
+            path: "/openapi.json",
+            operation_id: "getOpenApi",
+            summary: "This document",
+            access: Access::Public,
+            query: &[],
+            request: None,
+            ok: "The OpenAPI 3.1 document of this API",
+            response: |_| json_schema!({"type": "object"}),
+            errors: &[],
+        },
+        handler: |method| on(method, openapi_json),
+    },
+];
+
+/// The OpenAPI 3.1 document of [`API_ROUTES`].
+pub fn openapi() -> serde_json::Value {
+    openapi::document(API_ROUTES.iter().map(|route| &route.operation), |g| {
+        g.subschema_for::<ErrorBody>()
+    })
 }
 
 /// Serves `app` on `listener`, logging every request, until `shutdown` completes; then finishes
@@ -150,8 +298,9 @@ async fn ingest(
             }
         })?;
     let batch = parse_batch(&body).map_err(ApiError::Invalid)?;
-    let outcome = blocking(&state.store, move |store| store.ingest(&batch)).await?;
-    Ok(Json(outcome))
+    let ingested = blocking(&state.store, move |store| store.ingest_counted(&batch)).await?;
+    state.metrics.observe_ingest(&ingested);
+    Ok(Json(ingested.outcome))
 }
 
 /// The batch in a body, or what is wrong with it and where (`events[2].occurred_at`).
@@ -173,7 +322,7 @@ fn parse_batch(body: &[u8]) -> Result<Batch, Invalid> {
     Ok(batch)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct ReposResponse {
     repos: Vec<RepoRecord>,
 }
@@ -187,7 +336,7 @@ async fn repos(
     Ok(Json(ReposResponse { repos }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct GoldenPathsResponse {
     golden_paths: Vec<GoldenPathSummary>,
 }
@@ -235,7 +384,7 @@ struct DailyQuery {
     days: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct DailyResponse {
     days: Vec<DailyAdoption>,
 }
@@ -269,10 +418,33 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
 }
 
+/// The API's description, public (it describes the API, not the registry's data), built once.
+async fn openapi_json() -> impl IntoResponse {
+    static DOCUMENT: LazyLock<String> = LazyLock::new(|| openapi().to_string());
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        Bytes::from_static(DOCUMENT.as_bytes()),
+    )
+}
+
+/// The Prometheus exposition: the server's counters and the store's gauges. Behind the read
+/// token when reads are: its gauges say what `/api/v1/golden-paths` says.
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authorize_read(&state, &headers).await?;
+    let snapshot = blocking(&state.store, |store| {
+        Ok(StoreSnapshot {
+            golden_paths: store.golden_paths()?,
+            stats: store.stats(GroupBy::GoldenPath)?,
+        })
+    })
+    .await?;
+    let text = state.metrics.render(&snapshot);
+    Ok(([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], text).into_response())
+}
+
 /// The store answers a query: this server can do its job.
 async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    // The smallest read the `Store` trait offers: the tokens table stays tiny.
-    match blocking(&state.store, |store| store.list_tokens()).await {
+    match blocking(&state.store, |store| store.ping()).await {
         Ok(_) => Ok(Json(serde_json::json!({"status": "ready"}))),
         Err(ApiError::Internal(message)) => {
             log_line(&serde_json::json!({"level": "error", "readyz": message}));
@@ -361,9 +533,13 @@ impl From<StoreError> for ApiError {
     }
 }
 
-#[derive(Serialize)]
+/// Every error's body.
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "Error")]
 struct ErrorBody {
+    /// What was wrong, for a person.
     error: String,
+    /// The input at fault, when one is (`events[2].occurred_at`, `days`).
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<String>,
 }
@@ -413,6 +589,26 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Counts a request in the metrics by its route's template, never its raw path: the label
+/// values stay as few as the routes.
+async fn count_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or(metrics::UNMATCHED_ROUTE, MatchedPath::as_str)
+        .to_owned();
+    let response = next.run(request).await;
+    state.metrics.observe_request(
+        method.as_str(),
+        &route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}
+
 /// One JSON line per request: method, path (never the query, which may grow), status, time.
 async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
@@ -440,6 +636,41 @@ fn log_line(value: &serde_json::Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_api_route_is_documented_once() {
+        let doc = openapi();
+        let paths = doc["paths"].as_object().unwrap();
+        let mut operations = 0;
+        for route in API_ROUTES {
+            let operation = &route.operation;
+            let described = &paths[&operation.full_path()][operation.method.as_str()];
+            assert_eq!(
+                described["operationId"],
+                operation.operation_id,
+                "{} {} is not in the document",
+                operation.method.as_str(),
+                operation.full_path()
+            );
+            operations += 1;
+        }
+        let documented: usize = paths
+            .values()
+            .map(|item| item.as_object().unwrap().len())
+            .sum();
+        assert_eq!(documented, operations);
+    }
+
+    #[test]
+    fn the_documented_limits_are_the_enforced_ones() {
+        let doc = openapi().to_string();
+        assert!(
+            doc.contains(&format!("over {} MiB", MAX_BODY_BYTES / (1024 * 1024))),
+            "{doc}"
+        );
+        assert!(doc.contains(&format!("from 0 to {MAX_DAYS}.")), "{doc}");
+        assert!(doc.contains(&format!("(default {DEFAULT_DAYS})")), "{doc}");
+    }
 
     #[test]
     fn a_malformed_batch_names_the_field() {

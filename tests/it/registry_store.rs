@@ -14,7 +14,7 @@ use pave::registry::model::{
 };
 use pave::registry::store::postgres::PostgresStore;
 use pave::registry::store::sqlite::SqliteStore;
-use pave::registry::store::{Store, StoreError, token_hash};
+use pave::registry::store::{Ingested, Store, StoreError, token_hash};
 use semver::Version;
 use uuid::Uuid;
 
@@ -38,6 +38,8 @@ on_both_backends!(
     migrating_twice_is_a_no_op,
     a_batch_reads_back_as_repos_golden_paths_and_stats,
     a_retried_batch_is_counted_once,
+    stored_events_are_counted_by_kind,
+    the_store_answers_a_ping,
     a_batch_with_an_invalid_event_stores_nothing,
     daily_adoption_counts_first_adoptions_per_day,
     late_events_do_not_override_newer_state,
@@ -106,7 +108,7 @@ fn on_sqlite(case: Case) {
 
 /// The test database's URL; `None` when it is not set outside CI, said once on stderr (written
 /// directly, so the test harness does not capture it and it shows in a plain `cargo test`).
-fn database_url() -> Option<String> {
+pub(crate) fn database_url() -> Option<String> {
     static SKIPPING: std::sync::Once = std::sync::Once::new();
     let url = std::env::var("PAVE_TEST_DATABASE_URL").ok();
     if url.is_none() {
@@ -614,6 +616,32 @@ fn a_retried_batch_is_counted_once(store: &dyn Store, _: &Raw) {
         daily(store, 1, date(2025, 3, 6)),
         [(date(2025, 3, 6), 1, 7)]
     );
+}
+
+fn stored_events_are_counted_by_kind(store: &dyn Store, _: &Raw) {
+    let events = fleet();
+    let first = store.ingest_counted(&batch(events.clone())).unwrap();
+    assert_eq!((first.outcome.accepted, first.outcome.duplicates), (17, 0));
+    let by_kind: Vec<(&str, u64)> = first.accepted_by_kind.into_iter().collect();
+    assert_eq!(by_kind, [("adoption", 8), ("audit", 4), ("conformance", 5)]);
+
+    // Duplicates are left out of the kinds: only the new audit counts.
+    let new = audit("h", "03-06 00:00", Unadopted, None);
+    let mixed = store
+        .ingest_counted(&batch(vec![events[0].clone(), new, events[5].clone()]))
+        .unwrap();
+    assert_eq!((mixed.outcome.accepted, mixed.outcome.duplicates), (1, 2));
+    let by_kind: Vec<(&str, u64)> = mixed.accepted_by_kind.into_iter().collect();
+    assert_eq!(by_kind, [("audit", 1)]);
+
+    let empty = store.ingest_counted(&batch(Vec::new())).unwrap();
+    assert_eq!(empty, Ingested::default());
+}
+
+fn the_store_answers_a_ping(store: &dyn Store, _: &Raw) {
+    store.ping().unwrap();
+    // A ping is a round trip, not a write: the store still reads as empty.
+    assert_eq!(store.repos().unwrap(), []);
 }
 
 fn a_batch_with_an_invalid_event_stores_nothing(store: &dyn Store, _: &Raw) {

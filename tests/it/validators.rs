@@ -15,7 +15,7 @@ use crate::support::*;
 
 /// Finds a validator in `.ci/venv/bin` or on PATH. Outside CI a missing one skips the test.
 #[allow(clippy::print_stderr)] // a skipped validator must be visible in the test log
-fn tool(name: &str) -> Option<PathBuf> {
+pub(crate) fn tool(name: &str) -> Option<PathBuf> {
     let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join(".ci/venv/bin")
         .join(name);

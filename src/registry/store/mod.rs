@@ -23,8 +23,8 @@ use jiff::{RoundMode, Timestamp, TimestampRound, Unit};
 use sha2::Digest as _;
 
 use crate::registry::model::{
-    Batch, CreatedToken, DailyAdoption, GoldenPathSummary, GroupBy, GroupStats, IngestOutcome,
-    Invalid, RepoRecord, Scope, Stats, TokenInfo, TokenSummary, VersionCount,
+    Batch, CreatedToken, DailyAdoption, Event, GoldenPathSummary, GroupBy, GroupStats,
+    IngestOutcome, Invalid, RepoRecord, Scope, Stats, TokenInfo, TokenSummary, VersionCount,
 };
 
 /// The registry's storage. Every method is one transaction.
@@ -35,7 +35,16 @@ pub trait Store: Send + Sync {
 
     /// Stores a batch all or nothing: an invalid event or a database error stores none of it.
     /// An event whose id is already stored is a duplicate, counted once.
-    fn ingest(&self, batch: &Batch) -> Result<IngestOutcome, StoreError>;
+    fn ingest(&self, batch: &Batch) -> Result<IngestOutcome, StoreError> {
+        Ok(self.ingest_counted(batch)?.outcome)
+    }
+
+    /// [`Store::ingest`], with the stored events counted by kind (the server's metrics need
+    /// them, and only the store knows which events were duplicates).
+    fn ingest_counted(&self, batch: &Batch) -> Result<Ingested, StoreError>;
+
+    /// The cheapest round trip to the database (`SELECT 1`): whether it answers at all.
+    fn ping(&self) -> Result<(), StoreError>;
 
     /// Every repo on a golden path, by repo id then golden path.
     fn repos(&self) -> Result<Vec<RepoRecord>, StoreError>;
@@ -59,6 +68,32 @@ pub trait Store: Send + Sync {
 
     /// Revokes a token; `false` when no token has this id. Revoking twice keeps the first time.
     fn revoke_token(&self, id: &str) -> Result<bool, StoreError>;
+}
+
+/// A batch as the store took it: the outcome a client sees, and the stored events by kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ingested {
+    pub outcome: IngestOutcome,
+    /// Events stored (duplicates left out) per kind (`adoption`, `conformance`, `audit`);
+    /// a kind without any is absent.
+    pub accepted_by_kind: BTreeMap<&'static str, u64>,
+}
+
+impl Ingested {
+    /// The count of a batch of `sent` events of which `accepted` were stored.
+    fn of(sent: usize, accepted: &[&Event]) -> Self {
+        let mut accepted_by_kind = BTreeMap::new();
+        for event in accepted {
+            *accepted_by_kind.entry(event.kind.as_str()).or_default() += 1;
+        }
+        Self {
+            outcome: IngestOutcome {
+                accepted: accepted.len() as u64,
+                duplicates: (sent - accepted.len()) as u64,
+            },
+            accepted_by_kind,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

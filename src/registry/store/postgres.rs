@@ -21,14 +21,14 @@ use uuid::Uuid;
 
 use super::changes::{Changes, Labels, Stamp};
 use super::{
-    Migration, Store, StoreError, check_schema_version, check_token_name, daily_series,
+    Ingested, Migration, Store, StoreError, check_schema_version, check_token_name, daily_series,
     daily_window, golden_path_summaries, is_token_shaped, new_token, parse_scopes, parse_version,
     scopes_text, sort_groups, stats_sql, stored_time, token_hash, validate_batch,
 };
 use crate::registry::model::{
     AuditStatus, Batch, ConformanceSource, CreatedToken, DailyAdoption, Event, GoldenPathSummary,
-    GroupBy, GroupStats, IngestOutcome, Invalid, LastConformance, RepoRecord, RepoRef, Scope,
-    Stats, TokenInfo, TokenSummary, lag_str, parse_lag,
+    GroupBy, GroupStats, Invalid, LastConformance, RepoRecord, RepoRef, Scope, Stats, TokenInfo,
+    TokenSummary, lag_str, parse_lag,
 };
 
 /// The advisory lock migrations hold ("pave" in ASCII), so concurrent servers migrate in turn.
@@ -170,10 +170,10 @@ impl Store for PostgresStore {
         Ok(applied)
     }
 
-    fn ingest(&self, batch: &Batch) -> Result<IngestOutcome, StoreError> {
+    fn ingest_counted(&self, batch: &Batch) -> Result<Ingested, StoreError> {
         validate_batch(batch)?;
         if batch.events.is_empty() {
-            return Ok(IngestOutcome::default());
+            return Ok(Ingested::default());
         }
         let mut client = self.client();
         let mut tx = client.transaction()?;
@@ -190,10 +190,12 @@ impl Store for PostgresStore {
             .collect();
         apply(&mut tx, &Changes::of(accepted.iter().copied()))?;
         tx.commit()?;
-        Ok(IngestOutcome {
-            accepted: accepted.len() as u64,
-            duplicates: (batch.events.len() - accepted.len()) as u64,
-        })
+        Ok(Ingested::of(batch.events.len(), &accepted))
+    }
+
+    fn ping(&self) -> Result<(), StoreError> {
+        self.client().simple_query("SELECT 1")?;
+        Ok(())
     }
 
     fn repos(&self) -> Result<Vec<RepoRecord>, StoreError> {

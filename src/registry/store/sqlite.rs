@@ -19,14 +19,14 @@ use rusqlite::{Connection, OptionalExtension as _, Row, Transaction, Transaction
 
 use super::changes::Changes;
 use super::{
-    Migration, Store, StoreError, check_schema_version, check_token_name, daily_series,
+    Ingested, Migration, Store, StoreError, check_schema_version, check_token_name, daily_series,
     daily_window, golden_path_summaries, is_token_shaped, new_token, parse_scopes, parse_version,
     scopes_text, sort_groups, stats_sql, stored_time, token_hash, validate_batch,
 };
 use crate::registry::model::{
     AuditStatus, Batch, ConformanceSource, CreatedToken, DailyAdoption, Event, GoldenPathSummary,
-    GroupBy, GroupStats, IngestOutcome, LastConformance, RepoRecord, RepoRef, Scope, Stats,
-    TokenInfo, TokenSummary, lag_str, parse_lag,
+    GroupBy, GroupStats, LastConformance, RepoRecord, RepoRef, Scope, Stats, TokenInfo,
+    TokenSummary, lag_str, parse_lag,
 };
 
 /// How long a write waits for another process's transaction before giving up.
@@ -172,7 +172,7 @@ impl Store for SqliteStore {
         Ok(applied)
     }
 
-    fn ingest(&self, batch: &Batch) -> Result<IngestOutcome, StoreError> {
+    fn ingest_counted(&self, batch: &Batch) -> Result<Ingested, StoreError> {
         validate_batch(batch)?;
         let mut conn = self.conn();
         // IMMEDIATE takes the write lock first, so another process's writer waits (busy
@@ -186,10 +186,12 @@ impl Store for SqliteStore {
         }
         apply(&tx, &Changes::of(accepted.iter().copied()))?;
         tx.commit()?;
-        Ok(IngestOutcome {
-            accepted: accepted.len() as u64,
-            duplicates: (batch.events.len() - accepted.len()) as u64,
-        })
+        Ok(Ingested::of(batch.events.len(), &accepted))
+    }
+
+    fn ping(&self) -> Result<(), StoreError> {
+        self.conn().query_row("SELECT 1", [], |_| Ok(()))?;
+        Ok(())
     }
 
     fn repos(&self) -> Result<Vec<RepoRecord>, StoreError> {
