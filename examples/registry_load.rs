@@ -114,7 +114,9 @@ impl Options {
     }
 
     fn url(&self) -> Result<&str, String> {
-        self.url.as_deref().ok_or_else(|| "--url is required".into())
+        self.url
+            .as_deref()
+            .ok_or_else(|| "--url is required".into())
     }
 }
 
