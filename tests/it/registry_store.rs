@@ -44,6 +44,7 @@ on_both_backends!(
     daily_adoption_counts_first_adoptions_per_day,
     late_events_do_not_override_newer_state,
     team_and_train_come_from_the_newest_adoption_or_audit,
+    a_repo_on_two_golden_paths_is_one_repo_of_its_team,
     the_wire_form_ingests,
     tokens_are_created_verified_listed_and_revoked,
 );
@@ -756,6 +757,46 @@ fn team_and_train_come_from_the_newest_adoption_or_audit(store: &dyn Store, _: &
             "acme/x Some(\"new\") None 2025-03-03T00:00:00Z",
             "acme/y Some(\"new\") None 2025-03-03T00:00:00Z",
             "acme/z Some(\"new\") None 2025-03-03T00:00:00Z",
+        ]
+    );
+}
+
+/// Grouped by team or train, `repos` counts each repo once and `adoptions` each golden path it is
+/// on; repos without a train form one group of their own.
+fn a_repo_on_two_golden_paths_is_one_repo_of_its_team(store: &dyn Store, _: &Raw) {
+    store
+        .ingest(&batch(vec![
+            adopt(
+                "ledger",
+                "03-01 10:00",
+                New,
+                "rust-service@1.1.0",
+                "payments/-",
+            ),
+            adopt(
+                "ledger",
+                "03-01 11:00",
+                Apply,
+                "docs-site@2.0.0",
+                "payments/-",
+            ),
+            adopt("fx", "03-02 10:00", New, "rust-service@1.0.0", "payments/-"),
+            check("fx", "03-03 10:00", "rust-service@1.0.0", failing(1, 0)),
+        ]))
+        .unwrap();
+    assert_eq!(
+        stats(store, GroupBy::Team),
+        ["payments: repos=2 adoptions=3 conforming=0 drifted=1 unchecked=2 lagging=0"]
+    );
+    assert_eq!(
+        stats(store, GroupBy::Train),
+        ["(none): repos=2 adoptions=3 conforming=0 drifted=1 unchecked=2 lagging=0"]
+    );
+    assert_eq!(
+        stats(store, GroupBy::GoldenPath),
+        [
+            "docs-site: repos=1 adoptions=1 conforming=0 drifted=0 unchecked=1 lagging=0",
+            "rust-service: repos=2 adoptions=2 conforming=0 drifted=1 unchecked=1 lagging=0",
         ]
     );
 }

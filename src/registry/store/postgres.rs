@@ -21,9 +21,9 @@ use uuid::Uuid;
 
 use super::changes::{Changes, Labels, Stamp};
 use super::{
-    Ingested, Migration, Store, StoreError, check_schema_version, check_token_name, daily_series,
-    daily_window, golden_path_summaries, is_token_shaped, new_token, parse_scopes, parse_version,
-    scopes_text, sort_groups, stats_sql, stored_time, token_hash, validate_batch,
+    Dialect, Ingested, Migration, Store, StoreError, check_schema_version, check_token_name,
+    daily_series, daily_window, golden_path_summaries, is_token_shaped, new_token, parse_scopes,
+    parse_version, scopes_text, sort_groups, stats_sql, stored_time, token_hash, validate_batch,
 };
 use crate::registry::model::{
     AuditStatus, Batch, ConformanceSource, CreatedToken, DailyAdoption, Event, GoldenPathSummary,
@@ -244,7 +244,7 @@ impl Store for PostgresStore {
     }
 
     fn stats(&self, group_by: GroupBy) -> Result<Stats, StoreError> {
-        let sql = stats_sql(group_by, "NULL::text");
+        let sql = stats_sql(group_by, Dialect::Postgres);
         let mut groups = self
             .client()
             .query(&sql, &[])?

@@ -19,9 +19,9 @@ use rusqlite::{Connection, OptionalExtension as _, Row, Transaction, Transaction
 
 use super::changes::Changes;
 use super::{
-    Ingested, Migration, Store, StoreError, check_schema_version, check_token_name, daily_series,
-    daily_window, golden_path_summaries, is_token_shaped, new_token, parse_scopes, parse_version,
-    scopes_text, sort_groups, stats_sql, stored_time, token_hash, validate_batch,
+    Dialect, Ingested, Migration, Store, StoreError, check_schema_version, check_token_name,
+    daily_series, daily_window, golden_path_summaries, is_token_shaped, new_token, parse_scopes,
+    parse_version, scopes_text, sort_groups, stats_sql, stored_time, token_hash, validate_batch,
 };
 use crate::registry::model::{
     AuditStatus, Batch, ConformanceSource, CreatedToken, DailyAdoption, Event, GoldenPathSummary,
@@ -237,7 +237,7 @@ impl Store for SqliteStore {
     }
 
     fn stats(&self, group_by: GroupBy) -> Result<Stats, StoreError> {
-        let sql = stats_sql(group_by, "NULL");
+        let sql = stats_sql(group_by, Dialect::Sqlite);
         let conn = self.conn();
         let mut statement = conn.prepare(&sql)?;
         let mut rows = statement.query([])?;
