@@ -22,6 +22,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
+use crate::registry::dashboard;
 use crate::registry::model::{
     Batch, DailyAdoption, GoldenPathSummary, GroupBy, IngestOutcome, Invalid, RepoRecord, Scope,
     Stats, TokenInfo,
@@ -60,6 +61,7 @@ pub fn app(store: Arc<dyn Store>, read_access: ReadAccess) -> Router {
         .route("/stats/daily", get(daily));
     Router::new()
         .nest("/api/v1", api)
+        .route("/", get(dashboard))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(not_found)
@@ -284,6 +286,22 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Value>
 
 async fn not_found() -> ApiError {
     ApiError::NotFound
+}
+
+/// The dashboard: read like the API (a refusal is a page a browser shows), rendered as HTML.
+async fn dashboard(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Err(refused) = authorize_read(&state, &headers).await {
+        return Ok(dashboard::refused(refused));
+    }
+    let now = jiff::Timestamp::now();
+    let figures = blocking(&state.store, move |store| {
+        dashboard::Figures::load(store, now)
+    })
+    .await?;
+    Ok(dashboard::page(&figures, &headers))
 }
 
 // ---------------------------------------------------------------------------------------------
