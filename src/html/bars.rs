@@ -5,11 +5,13 @@ use std::fmt::Write as _;
 
 use super::{attrs, esc, truncate};
 
+/// The usual width of a chart.
+pub(crate) const WIDTH: f64 = 760.0;
 // Geometry, in SVG user units (pixels at 100%).
-const WIDTH: f64 = 760.0;
 const LABEL_END: f64 = 172.0;
 const BAR_X: f64 = 180.0;
-const BAR_W: f64 = 460.0;
+/// Right of the bars: room for their totals.
+const TOTAL_W: f64 = 120.0;
 const BAR_H: f64 = 16.0;
 const ROW_H: f64 = 44.0;
 const LEGEND_H: f64 = 28.0;
@@ -17,6 +19,8 @@ const LEGEND_H: f64 = 28.0;
 pub(crate) struct BarChart {
     pub id: &'static str,
     pub title: &'static str,
+    /// Of the SVG ([`WIDTH`] usually); the bars get what the labels and totals leave.
+    pub width: f64,
     /// A line under the title that says how to read the chart (none when empty).
     pub note: String,
     /// Shown instead of the chart when there are no bars.
@@ -54,6 +58,25 @@ impl Bar {
     }
 }
 
+/// A golden path's versions in words, newest first: the first `max` each with its count
+/// (`1.2.0 (newest): 8 · 1.1.0 (minor): 2`), older ones summed.
+pub(crate) fn versions_in_words(segments: &[Segment], max: usize) -> String {
+    let mut words: Vec<String> = segments
+        .iter()
+        .take(max)
+        .map(|s| format!("{}: {}", s.name, s.count))
+        .collect();
+    if segments.len() > max {
+        let rest = &segments[max..];
+        words.push(format!(
+            "{} older versions: {}",
+            rest.len(),
+            rest.iter().map(|s| s.count).sum::<usize>()
+        ));
+    }
+    words.join(" · ")
+}
+
 /// Writes the chart as a `<section>` with its heading, or its `empty` text when it has no bars.
 pub(crate) fn render(out: &mut String, c: &BarChart) {
     let _ = writeln!(
@@ -75,9 +98,10 @@ pub(crate) fn render(out: &mut String, c: &BarChart) {
         .collect();
     let label = format!("{}. {}", c.title, summary.join("; "));
     let height = LEGEND_H + ROW_H * c.bars.len() as f64;
+    let (width, bar_w) = (c.width, c.width - BAR_X - TOTAL_W);
     let _ = writeln!(
         out,
-        "<svg role=\"img\" aria-label=\"{}\" viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\">\n<title>{}</title>",
+        "<svg role=\"img\" aria-label=\"{}\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\">\n<title>{}</title>",
         esc(&label),
         esc(&label)
     );
@@ -88,7 +112,7 @@ pub(crate) fn render(out: &mut String, c: &BarChart) {
         let total = bar.total();
         let _ = writeln!(
             out,
-            "<g{}>\n<title>{}: {}</title>\n<text x=\"{LABEL_END}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\n<rect class=\"track\" x=\"{BAR_X}\" y=\"{y:.1}\" width=\"{BAR_W}\" height=\"{BAR_H}\"/>",
+            "<g{}>\n<title>{}: {}</title>\n<text x=\"{LABEL_END}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\n<rect class=\"track\" x=\"{BAR_X}\" y=\"{y:.1}\" width=\"{bar_w}\" height=\"{BAR_H}\"/>",
             attrs(&bar.attrs),
             esc(&bar.label),
             esc(&bar.detail),
@@ -98,7 +122,7 @@ pub(crate) fn render(out: &mut String, c: &BarChart) {
         let full = if c.is_share { total.max(1) } else { max };
         let mut x = BAR_X;
         for seg in bar.segments.iter().filter(|s| s.count > 0) {
-            let w = BAR_W * seg.count as f64 / full as f64;
+            let w = bar_w * seg.count as f64 / full as f64;
             let _ = writeln!(
                 out,
                 "<rect class=\"{}\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{BAR_H}\"{}><title>{}: {}</title></rect>",
@@ -121,7 +145,7 @@ pub(crate) fn render(out: &mut String, c: &BarChart) {
         let _ = writeln!(
             out,
             "<text x=\"{:.1}\" y=\"{:.1}\">{total} {}</text>\n<text class=\"detail\" x=\"{BAR_X}\" y=\"{:.1}\">{}</text>\n</g>",
-            BAR_X + BAR_W + 8.0,
+            BAR_X + bar_w + 8.0,
             y + 12.0,
             if total == 1 { "repo" } else { "repos" },
             y + 30.0,

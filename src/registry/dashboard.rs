@@ -40,6 +40,8 @@ pub const RECENT_DAYS: usize = 30;
 const MAX_BARS: usize = 20;
 /// Versions named under a golden path's bar; older ones are summed.
 const MAX_VERSIONS: usize = 6;
+/// Of every chart: the page's width inside a chart's frame, as the adoption timeline.
+const CHART_WIDTH: f64 = 920.0;
 /// Rows of the attention table; the rest are counted.
 const MAX_ROWS: usize = 100;
 
@@ -55,6 +57,9 @@ main{max-width:1000px}
 .chart table{border:0}
 .b-major{background:var(--drifted)}.b-minor{background:var(--outdated)}.b-unchecked{background:var(--unchecked)}
 .id{color:#57606a}
+#attention td:nth-child(2),#attention td:nth-child(3),#attention td:last-child{white-space:nowrap}
+#attention td:first-child{max-width:240px}
+#attention td:nth-child(6){min-width:210px}
 .behind{color:#b54700;font-weight:600}
 .empty pre{background:#1f2328;color:#f6f8fa;padding:12px 16px;border-radius:6px;overflow-x:auto}
 .empty pre code{font-size:13px;word-break:normal}
@@ -422,19 +427,7 @@ fn versions_chart(view: &View) -> BarChart {
                     }
                 })
                 .collect();
-            let mut words: Vec<String> = segments
-                .iter()
-                .take(MAX_VERSIONS)
-                .map(|s| format!("{}: {}", s.name, s.count))
-                .collect();
-            if segments.len() > MAX_VERSIONS {
-                let rest = &segments[MAX_VERSIONS..];
-                words.push(format!(
-                    "{} older versions: {}",
-                    rest.len(),
-                    rest.iter().map(|s| s.count).sum::<usize>()
-                ));
-            }
+            let detail = bars::versions_in_words(&segments, MAX_VERSIONS);
             let mut bar_attrs = vec![
                 ("data-golden-path", g.name.clone()),
                 ("data-repos", g.repos.to_string()),
@@ -445,7 +438,7 @@ fn versions_chart(view: &View) -> BarChart {
             Bar {
                 label: g.name.clone(),
                 segments,
-                detail: words.join(" · "),
+                detail,
                 attrs: bar_attrs,
             }
         })
@@ -453,6 +446,7 @@ fn versions_chart(view: &View) -> BarChart {
     BarChart {
         id: "versions",
         title: "Versions per golden path",
+        width: CHART_WIDTH,
         note: "Each bar is a golden path's repos by version, newest first; green is the newest version the registry knows.".into(),
         empty: "No repo is on a golden path yet.",
         legend: vec![
@@ -494,6 +488,7 @@ fn lag_chart(view: &View) -> BarChart {
     BarChart {
         id: "lag",
         title: "Version lag",
+        width: CHART_WIDTH,
         note: "Repos by how far their version is behind the newest of their golden path.".into(),
         empty: "No repo is on a golden path yet.",
         legend: Vec::new(),
@@ -575,6 +570,7 @@ fn drift_chart(stats: &Stats, grouping: Grouping) -> BarChart {
     BarChart {
         id,
         title,
+        width: CHART_WIDTH,
         note: "Conformance at each repo's current version, from its last `pave check --report` or audit; most drifted first.".into(),
         empty: "No repo is on a golden path yet.",
         legend: vec![

@@ -61,7 +61,7 @@ pub fn app(store: Arc<dyn Store>, read_access: ReadAccess) -> Router {
         .route("/stats/daily", get(daily));
     Router::new()
         .nest("/api/v1", api)
-        .route("/", get(dashboard))
+        .route("/", get(dashboard_page))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(not_found)
@@ -289,7 +289,7 @@ async fn not_found() -> ApiError {
 }
 
 /// The dashboard: read like the API (a refusal is a page a browser shows), rendered as HTML.
-async fn dashboard(
+async fn dashboard_page(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {

@@ -139,23 +139,11 @@ fn versions_chart(report: &AuditReport) -> BarChart {
                     }
                 })
                 .collect();
-            let mut words: Vec<String> = segments
-                .iter()
-                .take(MAX_VERSIONS)
-                .map(|s| format!("{}: {}", s.name, s.count))
-                .collect();
-            if segments.len() > MAX_VERSIONS {
-                let rest = &segments[MAX_VERSIONS..];
-                words.push(format!(
-                    "{} older versions: {}",
-                    rest.len(),
-                    rest.iter().map(|s| s.count).sum::<usize>()
-                ));
-            }
+            let detail = bars::versions_in_words(&segments, MAX_VERSIONS);
             Bar {
                 label: name.clone(),
                 segments,
-                detail: words.join(" · "),
+                detail,
                 attrs: Vec::new(),
             }
         })
@@ -163,6 +151,7 @@ fn versions_chart(report: &AuditReport) -> BarChart {
     BarChart {
         id: "versions",
         title: "Versions per golden path",
+        width: bars::WIDTH,
         note: String::new(),
         empty: "No repo has a lock yet.",
         legend: vec![
@@ -191,6 +180,7 @@ fn teams_chart(by_team: &BTreeMap<String, Breakdown>) -> BarChart {
     BarChart {
         id: "teams",
         title: "Drift by team",
+        width: bars::WIDTH,
         note: String::new(),
         empty: "No repos.",
         legend: status_legend(&order),
@@ -216,6 +206,7 @@ fn trains_chart(by_train: &BTreeMap<String, Breakdown>) -> BarChart {
     BarChart {
         id: "trains",
         title: "Status mix by train (adopted repos)",
+        width: bars::WIDTH,
         note: String::new(),
         empty: "No adopted repo names a train.",
         legend: status_legend(&order),
