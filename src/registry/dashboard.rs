@@ -57,13 +57,13 @@ main{max-width:1000px}
 .chart table{border:0}
 .b-major{background:var(--drifted)}.b-minor{background:var(--outdated)}.b-unchecked{background:var(--unchecked)}
 .id{color:#57606a}
-#attention td:nth-child(2),#attention td:nth-child(3),#attention td:last-child{white-space:nowrap}
-#attention td:first-child{max-width:240px}
-#attention td:nth-child(6){min-width:210px}
+#attention th,#attention td:nth-child(2),#attention td:nth-child(3),#attention time,.badge{white-space:nowrap}
+#attention td:first-child{min-width:150px;max-width:240px;overflow-wrap:anywhere}
+#attention td:nth-child(6){min-width:160px}
 .behind{color:#b54700;font-weight:600}
 .empty pre{background:#1f2328;color:#f6f8fa;padding:12px 16px;border-radius:6px;overflow-x:auto}
 .empty pre code{font-size:13px;word-break:normal}
-.refused{max-width:640px}
+.refused{max-width:720px;margin:40px auto}
 "#;
 
 /// What the page shows, read from the store in one go on the blocking pool.
@@ -96,16 +96,25 @@ impl Figures {
 
 /// The page as a response, with headers that keep it inert and uncached.
 pub fn page(figures: &Figures, request: &HeaderMap) -> Response {
-    let host = request
+    html_response(StatusCode::OK, render(figures, host(request)))
+}
+
+/// The `Host` the request named: this registry as its user reaches it, for examples.
+fn host(request: &HeaderMap) -> Option<&str> {
+    request
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty());
-    html_response(StatusCode::OK, render(figures, host))
+        .filter(|h| !h.is_empty())
+}
+
+/// The registry's URL for an example, as the request reached it.
+fn example_url(host: Option<&str>) -> String {
+    format!("http://{}", host.unwrap_or("HOST:PORT"))
 }
 
 /// A read the server refused (no token, or one without the `read` scope) as a page a browser
 /// shows; anything else as the API's JSON error.
-pub fn refused(error: ApiError) -> Response {
+pub fn refused(error: ApiError, request: &HeaderMap) -> Response {
     let (status, why) = match &error {
         ApiError::Unauthorized(why) => (StatusCode::UNAUTHORIZED, (*why).to_owned()),
         ApiError::Forbidden(scope) => (
@@ -117,8 +126,9 @@ pub fn refused(error: ApiError) -> Response {
     let mut out = head("pave registry: sign-in needed");
     let _ = writeln!(
         out,
-        "<section class=\"chart refused\" id=\"refused\">\n<h1>This registry needs a read token</h1>\n<p><strong>{}</strong>.</p>\n<p>It was started with <code>--read-token-required</code>, so the dashboard, like every read of the API, needs the header <code>Authorization: Bearer &lt;token&gt;</code> with a token that has the <code>read</code> scope. A browser does not send one by itself: put a proxy in front of the registry that adds it, or save the page with</p>\n<pre><code>curl -H \"Authorization: Bearer $TOKEN\" http://REGISTRY/ &gt; dashboard.html</code></pre>\n<p>(the page is self-contained and opens offline). An admin creates a token with <code>pave registry token create --name dashboard --scope read</code>.</p>\n</section>",
-        esc(&capitalized(&why))
+        "<section class=\"chart empty refused\" id=\"refused\">\n<h1>This registry needs a read token</h1>\n<p><strong>{}</strong>.</p>\n<p>It was started with <code>--read-token-required</code>, so the dashboard, like every read of the API, needs the header <code>Authorization: Bearer &lt;token&gt;</code> with a token that has the <code>read</code> scope. A browser does not send one by itself: put a proxy in front of the registry that adds it, or save the page with</p>\n<pre><code>curl -H \"Authorization: Bearer $TOKEN\" {}/ &gt; dashboard.html</code></pre>\n<p>(the page is self-contained and opens offline). An admin creates a token with <code>pave registry token create --name dashboard --scope read</code>.</p>\n</section>",
+        esc(&capitalized(&why)),
+        esc(&example_url(host(request)))
     );
     out.push_str("</main>\n</body>\n</html>\n");
     let mut response = html_response(status, out);
@@ -602,6 +612,16 @@ impl Concern {
             Self::Unchecked => "unchecked",
         }
     }
+
+    /// Its badge in the attention table.
+    fn label(self) -> &'static str {
+        match self {
+            Self::Drifted => "drifted",
+            Self::MajorBehind => "major behind",
+            Self::MinorBehind => "minor behind",
+            Self::Unchecked => "unchecked",
+        }
+    }
 }
 
 struct Attention<'a> {
@@ -675,10 +695,12 @@ fn attention(out: &mut String, view: &View) {
     out.push_str("<table>\n<thead><tr><th scope=\"col\">Repo</th><th scope=\"col\">Golden path</th><th scope=\"col\">Version</th><th scope=\"col\">Team</th><th scope=\"col\">Train</th><th scope=\"col\">Why</th><th scope=\"col\">Last check</th></tr></thead>\n<tbody>\n");
     for row in rows.iter().take(MAX_ROWS) {
         let r = row.record;
-        let mut repo = format!("<strong>{}</strong>", esc(&r.repo.name));
-        if r.repo_id != r.repo.name {
-            let _ = write!(repo, "<br/><code class=\"id\">{}</code>", esc(&r.repo_id));
-        }
+        // The id (often the repo's URL without a scheme) on hover: the name is what people know.
+        let repo = format!(
+            "<strong title=\"{}\">{}</strong>",
+            esc(&r.repo_id),
+            esc(&r.repo.name)
+        );
         let version = match row.latest {
             Some(latest) if *latest > r.version => {
                 format!("{} → <span class=\"behind\">{latest}</span>", r.version)
@@ -693,8 +715,8 @@ fn attention(out: &mut String, view: &View) {
                 }
                 parts.join(", ")
             }
-            (Concern::MajorBehind, _) => "a major version behind".to_owned(),
-            (Concern::MinorBehind, _) => "a minor version behind".to_owned(),
+            // The version column shows the newest.
+            (Concern::MajorBehind | Concern::MinorBehind, _) => String::new(),
             (_, Some(c)) if c.version != r.version => {
                 format!("not checked since {} (checked at {})", r.version, c.version)
             }
@@ -704,7 +726,7 @@ fn attention(out: &mut String, view: &View) {
             || "never".to_owned(),
             |c| {
                 format!(
-                    "<time datetime=\"{}\">{}</time> <span class=\"id\">{}</span>",
+                    "<time datetime=\"{}\">{}</time><br/><span class=\"id\">{}</span>",
                     c.checked_at,
                     c.checked_at.strftime("%Y-%m-%d"),
                     c.source.as_str()
@@ -724,7 +746,7 @@ fn attention(out: &mut String, view: &View) {
             esc(r.team.as_deref().unwrap_or("")),
             esc(r.train.as_deref().unwrap_or("")),
             row.concern.as_str(),
-            row.concern.as_str(),
+            row.concern.label(),
             esc(&why),
         );
     }
@@ -732,7 +754,7 @@ fn attention(out: &mut String, view: &View) {
 }
 
 fn empty_state(out: &mut String, host: Option<&str>) {
-    let url = format!("http://{}", host.unwrap_or("HOST:PORT"));
+    let url = example_url(host);
     let _ = writeln!(
         out,
         "<section class=\"chart empty\" id=\"empty-state\">\n<h2>No adoption recorded yet</h2>\n<p>This registry has not heard of a repo on a golden path. Repos appear here as pave records them: point pave at this registry with a <code>write</code> token, then scaffold, check or audit.</p>\n<pre><code>pave registry token create --name ci --scope write   # by an admin, where the database is\nexport PAVE_REGISTRY_URL={}\nexport PAVE_REGISTRY_TOKEN=pave_…\npave new rust-service ./payments-api --set team=payments   # records the adoption\npave check --report                # in CI: records conformance and version lag\npave audit ~/src --push            # records a whole fleet at once</code></pre>\n<p>The charts fill in with the first event: adoption over time, versions per golden path, version lag, drift by team and train, and the repos that need attention.</p>\n</section>",
@@ -889,7 +911,11 @@ mod tests {
 
     #[test]
     fn a_refused_read_is_a_page_that_says_why() {
-        let response = refused(ApiError::Unauthorized("a bearer token is required"));
+        let request = HeaderMap::new();
+        let response = refused(
+            ApiError::Unauthorized("a bearer token is required"),
+            &request,
+        );
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
         assert!(
@@ -898,10 +924,13 @@ mod tests {
                 .unwrap()
                 .starts_with("text/html")
         );
-        let response = refused(ApiError::Forbidden(crate::registry::model::Scope::Read));
+        let response = refused(
+            ApiError::Forbidden(crate::registry::model::Scope::Read),
+            &request,
+        );
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
         assert_eq!(
-            refused(ApiError::NotFound).status(),
+            refused(ApiError::NotFound, &request).status(),
             StatusCode::NOT_FOUND,
             "not a refusal: the API's error"
         );

@@ -294,7 +294,7 @@ async fn dashboard_page(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if let Err(refused) = authorize_read(&state, &headers).await {
-        return Ok(dashboard::refused(refused));
+        return Ok(dashboard::refused(refused, &headers));
     }
     let now = jiff::Timestamp::now();
     let figures = blocking(&state.store, move |store| {

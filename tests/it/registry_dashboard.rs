@@ -94,6 +94,10 @@ async fn the_dashboard_needs_a_read_token_when_reads_do() {
     assert!(html.contains("A bearer token is required"), "{html}");
     assert!(html.contains("pave registry token create --name dashboard --scope read"));
     assert!(
+        html.contains("http://registry.example:7878/ &gt; dashboard.html"),
+        "how to save the page from this registry: {html}"
+    );
+    assert!(
         !html.contains("empty-state"),
         "nothing of the registry shown"
     );
