@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{attrs, esc, truncate};
+use super::{attrs, esc, thousands, truncate};
 
 /// The usual width of a chart.
 pub(crate) const WIDTH: f64 = 760.0;
@@ -144,9 +144,10 @@ pub(crate) fn render(out: &mut String, c: &BarChart) {
         }
         let _ = writeln!(
             out,
-            "<text x=\"{:.1}\" y=\"{:.1}\">{total} {}</text>\n<text class=\"detail\" x=\"{BAR_X}\" y=\"{:.1}\">{}</text>\n</g>",
+            "<text x=\"{:.1}\" y=\"{:.1}\">{} {}</text>\n<text class=\"detail\" x=\"{BAR_X}\" y=\"{:.1}\">{}</text>\n</g>",
             BAR_X + bar_w + 8.0,
             y + 12.0,
+            thousands(total as u64),
             if total == 1 { "repo" } else { "repos" },
             y + 30.0,
             esc(&truncate(&bar.detail, 100))

@@ -96,6 +96,19 @@ pub(crate) fn capitalized(s: &str) -> String {
     }
 }
 
+/// A count with thousands separated: `12,345`.
+pub(crate) fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// `name="value"` pairs, each with a leading space, values escaped: attributes a test or a
 /// stylesheet reads (`data-version="1.2.0"`).
 pub(crate) fn attrs(pairs: &[(&str, String)]) -> String {
@@ -119,6 +132,12 @@ mod tests {
     fn long_labels_are_cut() {
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("abc", 4), "abc");
+    }
+
+    #[test]
+    fn thousands_are_separated() {
+        let shown: Vec<String> = [0, 999, 1000, 12345, 1234567].map(thousands).into();
+        assert_eq!(shown, ["0", "999", "1,000", "12,345", "1,234,567"]);
     }
 
     #[test]

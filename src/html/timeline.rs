@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use jiff::civil::Date;
 
-use super::{attrs, capitalized, esc};
+use super::{attrs, capitalized, esc, thousands};
 
 // Geometry, in SVG user units (pixels at 100%).
 const WIDTH: f64 = 920.0;
@@ -123,7 +123,7 @@ pub(crate) fn render(out: &mut String, t: &Timeline) {
         "<circle class=\"dot\" cx=\"{last_x:.1}\" cy=\"{last_y:.1}\" r=\"4\"/>\n<text class=\"end\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
         last_x - 6.0,
         (last_y - 8.0).max(AREA_TOP + 10.0),
-        last.total
+        thousands(last.total)
     );
 
     // One group per day: its bar, and a column that shows its numbers on hover.
@@ -212,10 +212,11 @@ pub(crate) fn render(out: &mut String, t: &Timeline) {
 fn grid_line(out: &mut String, y: f64, value: u64) {
     let _ = writeln!(
         out,
-        "<line class=\"grid\" x1=\"{LEFT}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\"/><text class=\"detail\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{value}</text>",
+        "<line class=\"grid\" x1=\"{LEFT}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\"/><text class=\"detail\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
         WIDTH - RIGHT,
         LEFT - 6.0,
-        y + 4.0
+        y + 4.0,
+        thousands(value)
     );
 }
 

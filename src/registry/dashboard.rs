@@ -25,7 +25,7 @@ use semver::Version;
 use crate::audit::format::share;
 use crate::html::bars::{self, Bar, BarChart, Segment};
 use crate::html::timeline::{self, Day, Timeline};
-use crate::html::{CONTENT_SECURITY_POLICY, STYLE, attrs, capitalized, esc};
+use crate::html::{CONTENT_SECURITY_POLICY, STYLE, attrs, capitalized, esc, thousands};
 use crate::registry::model::{
     DailyAdoption, GoldenPathSummary, GroupBy, GroupStats, Lag, RepoRecord, Stats, lag_str,
 };
@@ -324,15 +324,17 @@ fn tiles(out: &mut String, view: &View) {
         share(t.conforming as usize, checked as usize)
     };
     let total_now = view.figures.daily.last().map_or(0, |d| d.cumulative);
+    // A figure with its id, for tests and readers of the markup.
+    let n = |id: &str, n: u64| format!("<span id=\"{id}\">{}</span>", thousands(n));
     let tiles = [
         (
             "",
-            format!("<span id=\"repos-total\">{}</span>", view.repos),
+            n("repos-total", view.repos as u64),
             "Repos on a golden path",
             format!(
-                "<span id=\"adoptions-total\">{}</span> adoptions of <span id=\"golden-paths-total\">{}</span> golden paths",
-                t.adoptions,
-                view.figures.golden_paths.len()
+                "{} adoptions of {} golden paths",
+                n("adoptions-total", t.adoptions),
+                n("golden-paths-total", view.figures.golden_paths.len() as u64)
             ),
         ),
         (
@@ -344,26 +346,29 @@ fn tiles(out: &mut String, view: &View) {
             format!("<span id=\"conforming-rate\">{rate}</span>"),
             "Conforming",
             format!(
-                "<span id=\"conforming-count\">{}</span> of <span id=\"checked-count\">{checked}</span> checked at their version",
-                t.conforming
+                "{} of {} checked at their version",
+                n("conforming-count", t.conforming),
+                n("checked-count", checked)
             ),
         ),
         (
             if t.drifted > 0 { "bad" } else { "" },
-            format!("<span id=\"drifted-count\">{}</span>", t.drifted),
+            n("drifted-count", t.drifted),
             "Drifted",
             format!(
-                "<span id=\"unchecked-count\">{}</span> not checked at their version",
-                t.unchecked
+                "{} not checked at their version",
+                n("unchecked-count", t.unchecked)
             ),
         ),
         (
             if view.lag[3] > 0 { "bad" } else { "" },
-            format!("<span id=\"lagging-count\">{behind}</span>"),
+            n("lagging-count", behind),
             "Behind the newest",
             format!(
-                "{} patch · {} minor · <span id=\"major-count\">{}</span> major",
-                view.lag[1], view.lag[2], view.lag[3]
+                "{} patch · {} minor · {} major",
+                thousands(view.lag[1]),
+                thousands(view.lag[2]),
+                n("major-count", view.lag[3])
             ),
         ),
         (
@@ -372,12 +377,9 @@ fn tiles(out: &mut String, view: &View) {
             } else {
                 ""
             },
-            format!(
-                "<span id=\"adopted-recent\">{}</span>",
-                view.adopted_recently
-            ),
+            n("adopted-recent", view.adopted_recently),
             "Adopted in 30 days",
-            format!("{} repos recorded in all", total_now),
+            format!("{} repos recorded in all", thousands(total_now)),
         ),
     ];
     out.push_str("<section class=\"tiles\" aria-label=\"Headline figures\">\n");

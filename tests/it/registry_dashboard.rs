@@ -490,7 +490,7 @@ impl Dom {
     }
 
     fn number_of(&self, id: &str) -> u64 {
-        let text = self.text_of(id);
+        let text = self.text_of(id).replace(',', "");
         text.parse()
             .unwrap_or_else(|_| panic!("#{id} is {text:?}, not a number"))
     }
