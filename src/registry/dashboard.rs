@@ -658,11 +658,9 @@ fn needs_attention<'a>(view: &View<'a>) -> Vec<Attention<'a>> {
             })
         })
         .collect();
-    let files = |a: &Attention| {
-        a.record
-            .conformance
-            .as_ref()
-            .map_or(0, |c| c.drifted_files + c.missing_files)
+    let files = |a: &Attention| match (a.concern, &a.record.conformance) {
+        (Concern::Drifted, Some(c)) => c.drifted_files + c.missing_files,
+        _ => 0,
     };
     rows.sort_by(|a, b| {
         a.concern
@@ -680,7 +678,7 @@ fn attention(out: &mut String, view: &View) {
     let _ = writeln!(
         out,
         "<section class=\"chart\" id=\"attention\" aria-labelledby=\"attention-h\">\n<h2 id=\"attention-h\">Needs attention (<span id=\"attention-total\">{}</span>)</h2>",
-        rows.len()
+        thousands(rows.len() as u64)
     );
     if rows.is_empty() {
         out.push_str("<p class=\"sub\">Nothing: every repo conforms at its version and is at most a patch behind.</p>\n</section>\n");
@@ -691,7 +689,7 @@ fn attention(out: &mut String, view: &View) {
         let _ = writeln!(
             out,
             "<p class=\"more\">The first {MAX_ROWS} of {}; <a href=\"/api/v1/repos\">/api/v1/repos</a> lists every repo.</p>",
-            rows.len()
+            thousands(rows.len() as u64)
         );
     }
     out.push_str("<table>\n<thead><tr><th scope=\"col\">Repo</th><th scope=\"col\">Golden path</th><th scope=\"col\">Version</th><th scope=\"col\">Team</th><th scope=\"col\">Train</th><th scope=\"col\">Why</th><th scope=\"col\">Last check</th></tr></thead>\n<tbody>\n");
@@ -899,6 +897,17 @@ mod tests {
         assert!(html.contains("<span id=\"lagging-count\">2</span>"));
         assert!(html.contains("not checked since 2.1.0 (checked at 2.0.0)"));
         assert!(html.contains("data-version=\"1.0.0\" data-count=\"1\""));
+    }
+
+    #[test]
+    fn the_attention_table_is_cut_at_its_limit() {
+        let repos = (0..MAX_ROWS + 50)
+            .map(|i| record(&format!("r{i:04}"), "1.0.0", "a", None))
+            .collect();
+        let html = render(&figures(repos), None);
+        assert_eq!(html.matches("data-concern=\"unchecked\"").count(), MAX_ROWS);
+        assert!(html.contains("<span id=\"attention-total\">150</span>"));
+        assert!(html.contains("The first 100 of 150;"));
     }
 
     #[test]
