@@ -343,7 +343,7 @@ pub struct RegistryServeArgs {
     pub listen: std::net::SocketAddr,
     #[command(flatten)]
     pub database: RegistryDatabaseArgs,
-    /// Reads (repos, golden paths, stats) need a token with the `read` scope too.
+    /// Reads (repos, golden paths, stats, the dashboard) need a token with the `read` scope too.
     #[arg(long)]
     pub read_token_required: bool,
 }

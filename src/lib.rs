@@ -15,6 +15,7 @@ pub mod config;
 pub mod error;
 pub mod fleet;
 pub mod git;
+pub(crate) mod html;
 pub mod lock;
 pub mod manifest;
 pub mod plan;

@@ -25,6 +25,7 @@ use axum::{Json, Router};
 use schemars::{JsonSchema, json_schema};
 use serde::{Deserialize, Serialize};
 
+use crate::registry::dashboard;
 use crate::registry::metrics::{self, Metrics, StoreSnapshot};
 use crate::registry::model::{
     Batch, DailyAdoption, GoldenPathSummary, GroupBy, IngestOutcome, Invalid, RepoRecord, Scope,
@@ -68,6 +69,7 @@ pub fn app(store: Arc<dyn Store>, read_access: ReadAccess) -> Router {
     });
     Router::new()
         .nest(openapi::API_BASE, api)
+        .route("/", get(dashboard_page))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -456,6 +458,22 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Value>
 
 async fn not_found() -> ApiError {
     ApiError::NotFound
+}
+
+/// The dashboard: read like the API (a refusal is a page a browser shows), rendered as HTML.
+async fn dashboard_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Err(refused) = authorize_read(&state, &headers).await {
+        return Ok(dashboard::refused(refused, &headers));
+    }
+    let now = jiff::Timestamp::now();
+    let figures = blocking(&state.store, move |store| {
+        dashboard::Figures::load(store, now)
+    })
+    .await?;
+    Ok(dashboard::page(&figures, &headers))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -286,7 +286,7 @@ async fn bad_queries_health_and_unknown_routes() {
 // End to end
 
 /// One HTTP/1.1 request on a fresh connection; the status and the body.
-fn http(
+pub(crate) fn http(
     addr: &str,
     method: &str,
     path: &str,
@@ -316,7 +316,7 @@ fn http(
     Ok((status, body))
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -325,7 +325,7 @@ fn free_port() -> u16 {
 }
 
 /// Kills the server if the test fails before it is stopped.
-struct Child(std::process::Child);
+pub(crate) struct Child(pub(crate) std::process::Child);
 
 impl Drop for Child {
     fn drop(&mut self) {
