@@ -244,13 +244,14 @@ pub enum RegistryChoice {
 /// nothing. A malformed URL is an error naming the variable or the file and line.
 pub fn registry_choice() -> Result<RegistryChoice, Error> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let config = match config_path() {
-        Some((path, must_exist)) => Config::read(&path, must_exist)?
+    let path = config_path();
+    let config = match &path {
+        Some((path, must_exist)) => Config::read(path, *must_exist)?
             .and_then(|c| c.registry)
-            .map(|r| (path, r)),
+            .map(|r| (path.clone(), r)),
         None => None,
     };
-    let config_name = |key: &str| match &config {
+    let config_name = |key: &str| match &path {
         Some((path, _)) => format!("`{key}` in [registry] of {}", path.display()),
         None => format!("`{key}` in [registry] of config.toml"),
     };

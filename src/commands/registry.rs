@@ -256,9 +256,12 @@ fn warn_about(destination: &Destination, spool: &Spool, outcome: &FlushOutcome, 
         return;
     };
     let spooled = format!(
-        "{} event(s) {} spooled in {}",
-        outcome.remaining,
-        if outcome.remaining == 1 { "is" } else { "are" },
+        "{} spooled in {}",
+        if outcome.remaining == 1 {
+            "1 event is".to_owned()
+        } else {
+            format!("{} events are", outcome.remaining)
+        },
         spool.dir.display()
     );
     let message = match (stopped, destination) {

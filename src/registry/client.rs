@@ -44,7 +44,7 @@ impl Default for RetryPolicy {
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SendError {
     /// No answer: connection refused, DNS, timeout, TLS. Worth trying later.
-    #[error("{url} is unreachable ({why})")]
+    #[error("the registry {url} is unreachable ({why})")]
     Unreachable { url: String, why: String },
     /// 401/403: the token is missing, unknown, revoked or lacks a scope. Fixing it is the user's job.
     #[error("{url} refused the token ({status}: {message})")]
