@@ -13,7 +13,7 @@ use crate::cli::{
 use crate::error::Error;
 use crate::printer::Printer;
 use crate::registry::client::{LocalRegistry, RemoteRegistry, RetryPolicy, SendError, Sink};
-use crate::registry::model::Event;
+use crate::registry::model::{Batch, Event};
 use crate::registry::server::{self, ReadAccess, RegistryError};
 use crate::registry::spool::{FlushOutcome, Spool};
 use crate::registry::store::{Database, Store, StoreError};
@@ -219,6 +219,21 @@ pub(crate) fn record(choice: &RegistryChoice, events: Vec<Event>, printer: &Prin
         return;
     };
     let spool = Spool::new(dir);
+    if let Destination::Local(local) = &destination
+        && !events.is_empty()
+        && events.len() <= Batch::MAX_EVENTS
+        && spool.is_empty()
+    {
+        // The local registry is as durable as the spool (SQLite syncs each commit): store the
+        // events directly, and spool them only when that fails. Saves a synced write, a rename
+        // and a removal on every scaffold.
+        let batch = Batch {
+            events: events.clone(),
+        };
+        if local.send(&batch).is_ok() {
+            return;
+        }
+    }
     if let Err(e) = spool.write(events) {
         printer.warn(&format!("event(s) not recorded: {e}"));
         return;

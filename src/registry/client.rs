@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 use serde::de::DeserializeOwned;
 
 use crate::registry::model::{Batch, DailyAdoption, GroupBy, IngestOutcome, Stats};
-use crate::registry::store::{Database, Store, StoreError};
+use crate::registry::store::sqlite::SqliteStore;
+use crate::registry::store::{Store, StoreError};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(8);
@@ -297,9 +298,9 @@ impl LocalRegistry {
         self.store
             .get_or_init(|| {
                 let open = || -> Result<Box<dyn Store>, StoreError> {
-                    let store = Database::Sqlite(self.path.clone()).open()?;
+                    let store = SqliteStore::open_short_lived(&self.path)?;
                     store.migrate()?;
-                    Ok(store)
+                    Ok(Box::new(store))
                 };
                 if let Some(parent) = self.path.parent() {
                     std::fs::create_dir_all(parent)

@@ -142,9 +142,14 @@ impl Server {
 
     /// Starts it (again) on the same port and database.
     fn restart(&mut self) {
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_pave"))
-            .args(["registry", "serve", "--listen", &self.addr])
-            .args(["--database", &self.database])
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pave"));
+        command.args(["registry", "serve", "--listen", &self.addr]);
+        match self.database.strip_prefix("default:") {
+            // No --database: the local registry below PAVE_DATA_DIR.
+            Some(data_dir) => command.env("PAVE_DATA_DIR", data_dir),
+            None => command.args(["--database", &self.database]),
+        };
+        let child = command
             .env("NO_COLOR", "1")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -670,6 +675,14 @@ fn without_a_registry_events_go_to_the_local_one() {
     let stats = machine.stats_json("team");
     assert_eq!(group(&stats, "core")["repos"], 1, "{stats}");
     assert_eq!(group(&stats, "payments")["repos"], 1, "{stats}");
+
+    // `pave registry serve` without --database serves the same local registry.
+    let server = Server::start(&format!(
+        "default:{}",
+        machine.dir.path().join("data").display()
+    ));
+    let repos = server.get("/api/v1/repos");
+    assert_eq!(repos["repos"].as_array().unwrap().len(), 2, "{repos}");
 }
 
 #[test]
