@@ -373,6 +373,16 @@ fn records_everything(database: &str) {
         .unwrap();
     succeeded(&output);
     let repos = server.get("/api/v1/repos");
+    let payments_record = repos["repos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["repo_id"] == repo_id(&payments))
+        .unwrap();
+    assert_eq!(
+        payments_record["audit_status"], "drifted",
+        "the lock's repo id: {repos}"
+    );
     let audited: Vec<&str> = repos["repos"]
         .as_array()
         .unwrap()
@@ -792,4 +802,51 @@ fn the_config_file_names_the_registry_and_env_beats_it() {
         "{text}"
     );
     assert_eq!(stored(&database, "adoption"), 1);
+}
+
+#[test]
+fn concurrent_flushes_deliver_every_event_once_in_batches_the_registry_takes() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = sqlite(dir.path());
+    let server = Server::start(&database);
+    let write = server.token("ci", &["write"]);
+    let machine = Machine::pointed_at(&server, Some(&write));
+    // 2,600 events in files of 1,000, 1,000, 500 and 100: more than one batch may carry.
+    std::fs::create_dir_all(machine.spool()).unwrap();
+    let mut n = 0u32;
+    for (file, size) in [1000, 1000, 500, 100].into_iter().enumerate() {
+        let events: Vec<Value> = (0..size)
+            .map(|_| {
+                n += 1;
+                serde_json::json!({
+                    "id": uuid::Uuid::now_v7(), "occurred_at": "2025-03-01T10:00:00Z",
+                    "repo_id": format!("repo-{n}"), "repo": {"name": format!("repo-{n}")},
+                    "kind": "adoption", "command": "new", "golden_path": "rust-service",
+                    "version": "1.1.0", "team": "payments", "catalog": "builtin"
+                })
+            })
+            .collect();
+        std::fs::write(
+            machine
+                .spool()
+                .join(format!("0192{file:04}-0000-7000-8000-000000000000.json")),
+            serde_json::json!({ "events": events }).to_string(),
+        )
+        .unwrap();
+    }
+    let flushes: Vec<_> = (0..2)
+        .map(|_| {
+            let mut cmd = machine.pave();
+            cmd.args(["registry", "flush"]);
+            std::thread::spawn(move || cmd.output().unwrap())
+        })
+        .collect();
+    for flush in flushes {
+        let output = flush.join().unwrap();
+        succeeded(&output);
+    }
+    assert_eq!(machine.spooled(), 0);
+    assert_eq!(stored(&database, "adoption"), 2600);
+    let stats = machine.stats_json("team");
+    assert_eq!(group(&stats, "payments")["repos"], 2600, "{stats}");
 }
