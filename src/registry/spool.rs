@@ -18,6 +18,10 @@ use crate::registry::model::{Batch, Event};
 /// Where rejected events are kept, inside the spool folder.
 pub const REJECTED_DIR: &str = "rejected";
 
+/// The most JSON one batch carries: half the server's body limit, so 1,000 events with long
+/// paths and URLs never make a request the registry refuses as too large.
+pub const MAX_BATCH_BYTES: usize = crate::registry::server::MAX_BODY_BYTES / 2;
+
 #[derive(Debug, thiserror::Error)]
 pub enum SpoolError {
     #[error("cannot write to the spool {path}: {source}")]
@@ -60,6 +64,8 @@ pub struct Rejection {
 struct Pending {
     path: PathBuf,
     events: Vec<Event>,
+    /// The file's size: about the JSON its events add to a batch.
+    bytes: usize,
 }
 
 impl Spool {
@@ -67,17 +73,24 @@ impl Spool {
         Self { dir }
     }
 
-    /// Writes `events` in files of at most [`Batch::MAX_EVENTS`].
+    /// Writes `events` in files of at most [`Batch::MAX_EVENTS`] events and about
+    /// [`MAX_BATCH_BYTES`].
     pub fn write(&self, events: Vec<Event>) -> Result<(), SpoolError> {
-        if events.is_empty() {
-            return Ok(());
+        let mut batch = Batch::default();
+        let mut bytes = 0;
+        for event in events {
+            let size = event_size(&event);
+            if !batch.events.is_empty()
+                && (batch.events.len() == Batch::MAX_EVENTS || bytes + size > MAX_BATCH_BYTES)
+            {
+                self.write_batch(&std::mem::take(&mut batch))?;
+                bytes = 0;
+            }
+            bytes += size;
+            batch.events.push(event);
         }
-        let mut events = events;
-        while !events.is_empty() {
-            let rest = events.split_off(events.len().min(Batch::MAX_EVENTS));
-            let batch = Batch { events };
+        if !batch.events.is_empty() {
             self.write_batch(&batch)?;
-            events = rest;
         }
         Ok(())
     }
@@ -130,6 +143,7 @@ impl Spool {
             // The next chunk: whole files, up to MAX_EVENTS events.
             let mut chunk: Vec<Pending> = Vec::new();
             let mut size = 0;
+            let mut bytes = 0;
             loop {
                 let next = match carried.take() {
                     Some(pending) => pending,
@@ -141,11 +155,15 @@ impl Spool {
                         None => break,
                     },
                 };
-                if size > 0 && size + next.events.len() > Batch::MAX_EVENTS {
+                if size > 0
+                    && (size + next.events.len() > Batch::MAX_EVENTS
+                        || bytes + next.bytes > MAX_BATCH_BYTES)
+                {
                     carried = Some(next);
                     break;
                 }
                 size += next.events.len();
+                bytes += next.bytes;
                 chunk.push(next);
             }
             if chunk.is_empty() {
@@ -175,6 +193,7 @@ impl Spool {
             }
             Ok(Some(batch)) => Some(Pending {
                 path: path.to_owned(),
+                bytes: batch.events.iter().map(event_size).sum(),
                 events: batch.events,
             }),
             Ok(None) => None,
@@ -312,6 +331,11 @@ impl Spool {
     }
 }
 
+/// The bytes an event adds to a batch's JSON.
+fn event_size(event: &Event) -> usize {
+    serde_json::to_vec(event).map_or(0, |json| json.len() + 1)
+}
+
 /// A spooled batch; `None` when the file is gone (another process flushed it).
 fn read_batch(path: &Path) -> Result<Option<Batch>, String> {
     match std::fs::read(path) {
@@ -436,6 +460,26 @@ mod tests {
         assert!(up.batches.borrow().iter().all(|n| *n <= Batch::MAX_EVENTS));
         assert!(spool.is_empty());
         assert_eq!(spool.flush(&up).accepted, 0, "nothing left to send");
+    }
+
+    #[test]
+    fn batches_stay_well_under_the_body_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::new(dir.path().to_owned());
+        let long = |mut e: Event| {
+            e.repo.path = Some("p".repeat(2000));
+            e
+        };
+        spool
+            .write((0..1000).map(|_| long(event("t"))).collect())
+            .unwrap();
+        let sink = Fake::default();
+        assert_eq!(spool.flush(&sink).accepted, 1000);
+        assert!(
+            sink.batches.borrow().len() > 1,
+            "{:?}",
+            sink.batches.borrow()
+        );
     }
 
     #[test]
