@@ -352,6 +352,108 @@ mod tests {
         assert_eq!(error_body(""), ("no message".to_owned(), None));
     }
 
+    /// A registry that answers each request with the next of `answers` (status, body) and
+    /// counts the requests.
+    fn scripted(answers: Vec<(u16, &'static str)>) -> (String, std::thread::JoinHandle<usize>) {
+        use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let handle = std::thread::spawn(move || {
+            let mut served = 0;
+            for (status, body) in answers {
+                let (stream, _) = listener.accept().unwrap();
+                let mut reader = BufReader::new(stream);
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    reader.read_line(&mut line).unwrap();
+                    if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = value.trim().parse().unwrap();
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                }
+                reader
+                    .by_ref()
+                    .take(length)
+                    .read_to_end(&mut Vec::new())
+                    .unwrap();
+                let mut stream = reader.into_inner();
+                write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .unwrap();
+                served += 1;
+            }
+            served
+        });
+        (url, handle)
+    }
+
+    fn quick() -> RetryPolicy {
+        RetryPolicy {
+            attempts: 3,
+            first_backoff: Duration::from_millis(10),
+            budget: Duration::from_secs(5),
+        }
+    }
+
+    #[test]
+    fn server_errors_and_throttling_are_retried_until_an_answer() {
+        let (url, served) = scripted(vec![
+            (503, ""),
+            (429, r#"{"error": "slow down"}"#),
+            (200, r#"{"accepted": 1, "duplicates": 0}"#),
+        ]);
+        let registry = RemoteRegistry::new(&url, Some("pave_t".into()), quick());
+        let outcome = registry.send(&Batch::default()).unwrap();
+        assert_eq!(outcome.accepted, 1);
+        assert_eq!(served.join().unwrap(), 3);
+    }
+
+    #[test]
+    fn client_errors_are_final() {
+        let (url, served) = scripted(vec![(
+            401,
+            r#"{"error": "the token is unknown or revoked"}"#,
+        )]);
+        let registry = RemoteRegistry::new(&url, Some("pave_t".into()), quick());
+        let err = registry.send(&Batch::default()).unwrap_err();
+        assert!(
+            matches!(&err, SendError::Unauthorized { status: 401, message, .. } if message.contains("revoked")),
+            "{err:?}"
+        );
+        assert_eq!(served.join().unwrap(), 1, "not retried");
+
+        let (url, served) = scripted(vec![(
+            400,
+            r#"{"error": "must not be empty", "field": "events[2].team"}"#,
+        )]);
+        let registry = RemoteRegistry::new(&url, None, quick());
+        let err = registry.send(&Batch::default()).unwrap_err();
+        assert_eq!(err.rejected_index(), Some(2));
+        assert_eq!(served.join().unwrap(), 1, "not retried");
+    }
+
+    #[test]
+    fn a_server_error_on_every_try_fails_after_the_last() {
+        let (url, served) = scripted(vec![
+            (500, ""),
+            (502, ""),
+            (500, r#"{"error": "internal error"}"#),
+        ]);
+        let registry = RemoteRegistry::new(&url, None, quick());
+        let err = registry.send(&Batch::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("answered 500 (internal error)"),
+            "{err}"
+        );
+        assert_eq!(served.join().unwrap(), 3);
+    }
+
     #[test]
     fn a_refused_connection_gives_up_within_the_budget() {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
