@@ -65,6 +65,9 @@ pub struct StatsArgs {
     /// What to count by.
     #[arg(long, value_enum, default_value_t = StatsBy::GoldenPath)]
     pub by: StatsBy,
+    /// Instead: repos first adopting a golden path per day (UTC), for the last DAYS days.
+    #[arg(long, value_name = "DAYS", num_args = 0..=1, default_missing_value = "30", conflicts_with = "by")]
+    pub daily: Option<u32>,
     #[arg(long, value_enum, default_value_t = StatsFormat::Text)]
     pub format: StatsFormat,
 }

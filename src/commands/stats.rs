@@ -1,6 +1,7 @@
 //! `pave stats`: adoption figures from the configured registry (`GET /api/v1/stats`), else from
 //! the local embedded one. Spooled events are sent first, so a person's own recent commands count.
-//! One model ([`Stats`]), a renderer per `--format`: an aligned table, JSON, Markdown.
+//! One model ([`Stats`]), a renderer per `--format`: an aligned table, JSON, Markdown. `--daily`
+//! shows first adoptions per day instead.
 
 use crate::cli::{StatsArgs, StatsBy, StatsFormat};
 use crate::error::Error;
@@ -24,6 +25,9 @@ pub fn run(args: &StatsArgs, registry: &RegistryChoice, printer: &Printer) -> Re
         ));
     };
     super::registry::record(registry, Vec::new(), printer);
+    if let Some(days) = args.daily {
+        return daily(days, args.format, &destination, printer);
+    }
     let stats = match &destination {
         Destination::Remote { registry, .. } => registry.stats(group_by),
         Destination::Local(local) => local.store().and_then(|store| {
@@ -51,6 +55,61 @@ pub fn run(args: &StatsArgs, registry: &RegistryChoice, printer: &Printer) -> Re
             destination.describe()
         ));
     }
+    printer.data(&text);
+    Ok(0)
+}
+
+/// `--daily`: one row per day, oldest first.
+fn daily(
+    days: u32,
+    format: StatsFormat,
+    destination: &Destination,
+    printer: &Printer,
+) -> Result<u8, Error> {
+    let series = match destination {
+        Destination::Remote { registry, .. } => registry.daily(days),
+        Destination::Local(local) => local.store().and_then(|store| {
+            let today = jiff::tz::Offset::UTC
+                .to_datetime(jiff::Timestamp::now())
+                .date();
+            store
+                .daily(days, today)
+                .map_err(|e| SendError::Failed(e.to_string()))
+        }),
+    }
+    .map_err(|e| {
+        Error::Usage(format!(
+            "cannot read daily adoption from {}: {e}",
+            destination.describe()
+        ))
+    })?;
+    let text = match format {
+        StatsFormat::Json => {
+            serde_json::to_string_pretty(&serde_json::json!({ "days": series }))
+                .expect("days serialize to JSON")
+                + "\n"
+        }
+        StatsFormat::Text => {
+            let mut out = "DAY         ADOPTED  CUMULATIVE\n".to_owned();
+            for day in &series {
+                out.push_str(&format!(
+                    "{}  {:>7}  {:>10}\n",
+                    day.day, day.adopted, day.cumulative
+                ));
+            }
+            out
+        }
+        StatsFormat::Markdown => {
+            let mut out = "| day | adopted | cumulative |\n| --- | ---: | ---: |\n".to_owned();
+            for day in &series {
+                out.push_str(&format!(
+                    "| {} | {} | {} |\n",
+                    day.day, day.adopted, day.cumulative
+                ));
+            }
+            out
+        }
+    };
     printer.data(&text);
     Ok(0)
 }

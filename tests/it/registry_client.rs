@@ -287,6 +287,17 @@ fn records_everything(database: &str) {
     assert_eq!(group(&stats, "payments")["repos"], 2, "{stats}");
     let stats = machine.stats_json("train");
     assert_eq!(group(&stats, "atlas")["repos"], 2, "{stats}");
+    let output = machine
+        .pave()
+        .args(["stats", "--daily", "3", "--format", "json"])
+        .output()
+        .unwrap();
+    succeeded(&output);
+    let daily: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let days = daily["days"].as_array().unwrap();
+    assert_eq!(days.len(), 3, "{daily}");
+    assert_eq!(days[2]["adopted"], 2, "today: {daily}");
+    assert_eq!(days[2]["cumulative"], 2, "{daily}");
 
     let repos = server.get("/api/v1/repos");
     let record = |id: &str| {
