@@ -323,7 +323,7 @@ fn flush_command(printer: &Printer) -> Result<u8, Error> {
         return Ok(0);
     };
     if spool.is_empty() {
-        printer.status("Flushed", "nothing was spooled");
+        printer.status("Flushed", "nothing: the spool is empty");
         return Ok(0);
     }
     let outcome = destination.flush(&spool);

@@ -37,10 +37,12 @@ pub fn run(args: &StatsArgs, registry: &RegistryChoice, printer: &Printer) -> Re
         }),
     }
     .map_err(|e| {
-        Error::Usage(format!(
-            "cannot read stats from {}: {e}",
-            destination.describe()
-        ))
+        Error::Usage(match &destination {
+            Destination::Remote { .. } => format!("cannot read stats: {e}"),
+            Destination::Local(_) => {
+                format!("cannot read stats from {}: {e}", destination.describe())
+            }
+        })
     })?;
     let text = match args.format {
         StatsFormat::Text => text(&stats),
@@ -78,10 +80,13 @@ fn daily(
         }),
     }
     .map_err(|e| {
-        Error::Usage(format!(
-            "cannot read daily adoption from {}: {e}",
-            destination.describe()
-        ))
+        Error::Usage(match destination {
+            Destination::Remote { .. } => format!("cannot read daily adoption: {e}"),
+            Destination::Local(_) => format!(
+                "cannot read daily adoption from {}: {e}",
+                destination.describe()
+            ),
+        })
     })?;
     let text = match format {
         StatsFormat::Json => {

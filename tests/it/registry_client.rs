@@ -537,6 +537,15 @@ fn a_registry_that_is_down_loses_nothing_and_counts_each_event_once() {
     assert!(stderr(&output).contains("2 events are spooled"));
     machine
         .pave()
+        .args(["stats"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "cannot read stats: the registry http://",
+        ));
+    machine
+        .pave()
         .args(["registry", "flush"])
         .assert()
         .code(1)
@@ -581,7 +590,7 @@ fn a_registry_that_is_down_loses_nothing_and_counts_each_event_once() {
         .args(["registry", "flush"])
         .assert()
         .code(0)
-        .stderr(predicate::str::contains("nothing was spooled"));
+        .stderr(predicate::str::contains("nothing: the spool is empty"));
 }
 
 fn copy_dir(from: &Path, to: &Path) {
