@@ -54,8 +54,39 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
-    /// Run the adoption registry's server and manage its tokens.
+    /// Run the adoption registry's server, manage its tokens, send spooled events.
     Registry(RegistryArgs),
+    /// Adoption figures from the registry (the configured one, else the local one).
+    Stats(StatsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// What to count by.
+    #[arg(long, value_enum, default_value_t = StatsBy::GoldenPath)]
+    pub by: StatsBy,
+    /// Instead: repos first adopting a golden path per day (UTC), for the last DAYS days.
+    #[arg(long, value_name = "DAYS", num_args = 0..=1, default_missing_value = "30", conflicts_with = "by")]
+    pub daily: Option<u32>,
+    #[arg(long, value_enum, default_value_t = StatsFormat::Text)]
+    pub format: StatsFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatsBy {
+    GoldenPath,
+    /// Each golden path's versions.
+    Version,
+    Team,
+    Train,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatsFormat {
+    /// An aligned table.
+    Text,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Args)]
@@ -171,6 +202,9 @@ pub struct CheckArgs {
     /// Check from the lock alone: no catalog, so no version lag and no lock verification.
     #[arg(long)]
     pub offline: bool,
+    /// Record the result in the registry (one conformance event per golden path).
+    #[arg(long)]
+    pub report: bool,
 }
 
 #[derive(Debug, Args)]
@@ -269,6 +303,9 @@ pub struct AuditArgs {
     /// Fetch repos listed by URL again instead of using their cached clones.
     #[arg(long)]
     pub fetch: bool,
+    /// Record every audited repo in the registry (one audit event per repo).
+    #[arg(long)]
+    pub push: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -326,6 +363,8 @@ pub enum RegistryCommand {
     Serve(RegistryServeArgs),
     /// Create, list and revoke the registry's bearer tokens.
     Token(RegistryTokenArgs),
+    /// Send the events spooled while the registry was unreachable (exit 1 if some stay).
+    Flush,
 }
 
 #[derive(Debug, Args)]

@@ -16,12 +16,35 @@ pub struct Config {
     /// The catalog when neither `--catalog` nor `PAVE_CATALOG` names one; what `--catalog`
     /// takes. A relative path is relative to the config file's folder.
     pub catalog: Option<String>,
+    /// Where `pave new`, `apply`, `upgrade`, `check --report` and `audit --push` record events.
+    pub registry: Option<RegistryConfig>,
+}
+
+/// The `[registry]` table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryConfig {
+    /// The registry's base URL (`https://pave.example.com`), or `off` to record nothing.
+    /// Without one, events go to the local embedded registry.
+    pub url: Option<String>,
+    /// A bearer token with the `write` scope (and `read` if the registry protects reads).
+    pub token: Option<String>,
+    /// The line of `url`, for errors about its value.
+    #[serde(skip)]
+    pub url_line: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{}:{line}: {message}", path.display())]
     Syntax {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    /// A key that parses but whose value cannot be used (a malformed URL).
+    #[error("{}:{line}: {message}", path.display())]
+    Value {
         path: PathBuf,
         line: usize,
         message: String,
@@ -36,17 +59,29 @@ pub enum ConfigError {
 impl Config {
     /// Parses the text of the config file at `path` (named in errors, with the line).
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
-        toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1)
-                .unwrap_or(1);
-            ConfigError::Syntax {
-                path: path.to_owned(),
-                line,
-                message: e.message().trim_end().to_owned(),
+        let line_at = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        let mut config: Self = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: path.to_owned(),
+            line: e.span().map_or(1, |span| line_at(span.start)),
+            message: e.message().trim_end().to_owned(),
+        })?;
+        if let Some(registry) = &mut config.registry
+            && registry.url.is_some()
+        {
+            // Spans are only known while parsing; find the line by a second, spanned read.
+            #[derive(Deserialize)]
+            struct Spans {
+                registry: SpannedRegistry,
             }
-        })
+            #[derive(Deserialize)]
+            struct SpannedRegistry {
+                url: toml::Spanned<String>,
+            }
+            if let Ok(spans) = toml::from_str::<Spans>(text) {
+                registry.url_line = line_at(spans.registry.url.span().start);
+            }
+        }
+        Ok(config)
     }
 
     /// Reads the config file at `path`; a missing file is `None` unless `must_exist`.

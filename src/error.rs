@@ -95,7 +95,10 @@ impl Error {
                 "a golden path holds its own files only: replace the link or submodule with the files themselves".into(),
             ),
             Error::Config(crate::config::ConfigError::Syntax { .. }) => Some(
-                "config.toml takes `catalog = \"<builtin|path|url>\"`; fix the file, or point PAVE_CONFIG at another one".into(),
+                "config.toml takes `catalog = \"<builtin|path|url>\"` and a [registry] table with `url` and `token`; fix the file, or point PAVE_CONFIG at another one".into(),
+            ),
+            Error::Config(crate::config::ConfigError::Value { .. }) => Some(
+                "[registry] takes `url = \"https://registry.example.com\"` (or \"off\" to record nothing) and `token = \"pave_…\"`; PAVE_REGISTRY_URL and PAVE_REGISTRY_TOKEN override them".into(),
             ),
             Error::Target { .. } => Some("choose a new folder, or empty this one".into()),
             Error::DirtyWorkTree { .. } => Some(

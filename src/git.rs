@@ -164,3 +164,19 @@ pub fn work_tree(dir: &Path) -> Result<WorkTree, GitError> {
         WorkTree::Dirty(dirty)
     })
 }
+
+/// The URL of the `origin` remote of the repository at `dir` (its root), if it has one.
+pub fn origin_url(dir: &Path) -> Option<String> {
+    let repo = git2::Repository::open_ext(
+        dir,
+        git2::RepositoryOpenFlags::NO_SEARCH,
+        std::iter::empty::<&std::ffi::OsStr>(),
+    )
+    .ok()?;
+    let remote = repo.find_remote("origin").ok()?;
+    remote
+        .url()
+        .ok()
+        .map(str::to_owned)
+        .filter(|u| !u.is_empty())
+}

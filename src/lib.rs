@@ -21,6 +21,7 @@ pub mod manifest;
 pub mod plan;
 pub mod printer;
 pub mod prompt;
+pub mod record;
 pub mod registry;
 pub mod render;
 pub mod repo_path;
@@ -79,19 +80,35 @@ fn dispatch(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
         Some(choice) => Ok(choice),
         None => settings::default_catalog(&cli.global, printer),
     };
+    // Commands that record resolve the registry first: a bad URL is an error before any write.
+    let registry = settings::registry_choice;
     match &cli.command {
-        Command::New(args) => commands::new::run(args, &chosen(explicit()?)?, printer),
+        Command::New(args) => {
+            let registry = registry()?;
+            commands::new::run(args, &chosen(explicit()?)?, &registry, printer)
+        }
         Command::List(args) => commands::list::run(args, &chosen(explicit()?)?, printer),
         Command::Show(args) => commands::show::run(args, &chosen(explicit()?)?, printer),
         Command::Apply(args) => {
+            let registry = registry()?;
             let explicit = explicit()?;
             let fresh = chosen(explicit.clone())?;
-            commands::apply::run(args, explicit.as_ref(), &fresh, printer)
+            commands::apply::run(args, explicit.as_ref(), &fresh, &registry, printer)
         }
-        Command::Check(args) => commands::check::run(args, explicit()?.as_ref(), printer),
+        Command::Check(args) => {
+            let registry = args.report.then(registry).transpose()?;
+            commands::check::run(args, explicit()?.as_ref(), registry.as_ref(), printer)
+        }
         Command::Diff(args) => commands::diff::run(args, explicit()?.as_ref(), printer),
-        Command::Upgrade(args) => commands::upgrade::run(args, explicit()?.as_ref(), printer),
-        Command::Audit(args) => commands::audit::run(args, printer),
+        Command::Upgrade(args) => {
+            let registry = registry()?;
+            commands::upgrade::run(args, explicit()?.as_ref(), &registry, printer)
+        }
+        Command::Audit(args) => {
+            let registry = args.push.then(registry).transpose()?;
+            commands::audit::run(args, registry.as_ref(), printer)
+        }
+        Command::Stats(args) => commands::stats::run(args, &registry()?, printer),
         Command::Registry(args) => commands::registry::run(args, printer),
         Command::Schema(args) => commands::schema::run(args, printer),
         Command::Completions(args) => {

@@ -1,6 +1,7 @@
 //! Settings resolved once at the edge (flag > `PAVE_*` environment > config file > default) into
 //! ready types. This is where the environment is read: `PAVE_CATALOG` (through clap),
-//! `PAVE_CONFIG`, `PAVE_CACHE_DIR`, and the platform's user config and cache dirs.
+//! `PAVE_CONFIG`, `PAVE_CACHE_DIR`, `PAVE_DATA_DIR`, `PAVE_STATE_DIR`, `PAVE_REGISTRY_URL`,
+//! `PAVE_REGISTRY_TOKEN`, and the platform's user config, cache, data and state dirs.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -191,6 +192,147 @@ pub(crate) fn catalogs_cache_dir() -> Option<PathBuf> {
     Some(root.join("pave").join("catalogs"))
 }
 
+/// `$var/pave`, else `pave` below the platform dir `fallback` gives.
+fn pave_dir(var: &str, fallback: fn() -> Option<PathBuf>) -> Option<PathBuf> {
+    let root = match std::env::var_os(var).filter(|v| !v.is_empty()) {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            std::path::absolute(&dir).unwrap_or(dir)
+        }
+        None => fallback()?,
+    };
+    Some(root.join("pave"))
+}
+
+/// The local embedded registry: `$PAVE_DATA_DIR/pave/registry.sqlite`, else the same below the
+/// user data dir. `pave registry serve` uses it when no `--database` is given.
+pub fn local_registry_path() -> Option<PathBuf> {
+    Some(pave_dir("PAVE_DATA_DIR", dirs::data_dir)?.join("registry.sqlite"))
+}
+
+/// Where events wait for the registry: `$PAVE_STATE_DIR/pave/spool`, else the same below the
+/// user state dir (Linux) or the local data dir (elsewhere).
+pub fn spool_dir() -> Option<PathBuf> {
+    Some(
+        pave_dir("PAVE_STATE_DIR", || {
+            dirs::state_dir().or_else(dirs::data_local_dir)
+        })?
+        .join("spool"),
+    )
+}
+
+/// Where events go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistryChoice {
+    /// `off`: nothing is recorded.
+    Off,
+    /// No registry configured: the local embedded registry (SQLite).
+    Local(PathBuf),
+    /// A registry's HTTP API.
+    Remote {
+        url: String,
+        token: Option<String>,
+        /// Where the URL was set (`PAVE_REGISTRY_URL`, `url in …/config.toml`), for messages.
+        url_from: String,
+        /// Where the token is set, or should be.
+        token_from: String,
+    },
+}
+
+/// The registry settings: `PAVE_REGISTRY_URL` and `PAVE_REGISTRY_TOKEN` beat the config file's
+/// `[registry]` `url` and `token`; no URL means the local embedded registry; `off` records
+/// nothing. A malformed URL is an error naming the variable or the file and line.
+pub fn registry_choice() -> Result<RegistryChoice, Error> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let path = config_path();
+    let config = match &path {
+        Some((path, must_exist)) => Config::read(path, *must_exist)?
+            .and_then(|c| c.registry)
+            .map(|r| (path.clone(), r)),
+        None => None,
+    };
+    let config_name = |key: &str| match &path {
+        Some((path, _)) => format!("`{key}` in [registry] of {}", path.display()),
+        None => format!("`{key}` in [registry] of config.toml"),
+    };
+    let (url, url_from) = match env("PAVE_REGISTRY_URL") {
+        Some(url) => (url, "PAVE_REGISTRY_URL".to_owned()),
+        None => match config.as_ref().and_then(|(path, r)| {
+            r.url
+                .clone()
+                .filter(|u| !u.trim().is_empty())
+                .map(|u| (u, path, r.url_line))
+        }) {
+            Some((url, path, line)) => {
+                check_registry_url(&url).map_err(|why| crate::config::ConfigError::Value {
+                    path: path.clone(),
+                    line,
+                    message: format!("registry url `{url}` {why}"),
+                })?;
+                (url, config_name("url"))
+            }
+            None => {
+                return Ok(match local_registry_path() {
+                    Some(path) => RegistryChoice::Local(path),
+                    None => RegistryChoice::Off,
+                });
+            }
+        },
+    };
+    if url.trim() == "off" {
+        return Ok(RegistryChoice::Off);
+    }
+    if url_from == "PAVE_REGISTRY_URL" {
+        check_registry_url(&url).map_err(|why| {
+            Error::Usage(format!(
+                "PAVE_REGISTRY_URL `{url}` {why}; use http(s)://host[:port][/prefix], or `off` to record nothing"
+            ))
+        })?;
+    }
+    let (token, token_from) = match env("PAVE_REGISTRY_TOKEN") {
+        Some(token) => (Some(token), "PAVE_REGISTRY_TOKEN".to_owned()),
+        None => {
+            let token = config
+                .as_ref()
+                .and_then(|(_, r)| r.token.clone())
+                .filter(|t| !t.trim().is_empty());
+            let from = if token.is_some() {
+                config_name("token")
+            } else {
+                format!("PAVE_REGISTRY_TOKEN (or {})", config_name("token"))
+            };
+            (token, from)
+        }
+    };
+    Ok(RegistryChoice::Remote {
+        url: url.trim().trim_end_matches('/').to_owned(),
+        token: token.map(|t| t.trim().to_owned()),
+        url_from,
+        token_from,
+    })
+}
+
+/// Why `url` cannot be a registry's URL, if it cannot.
+fn check_registry_url(url: &str) -> Result<(), String> {
+    if url.trim() == "off" {
+        return Ok(());
+    }
+    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| format!("is not a URL ({e})"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!(
+            "has the scheme `{}`; a registry is reached over http or https",
+            parsed.scheme()
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err("names no host".to_owned());
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err("has a query or fragment; give the registry's base URL".to_owned());
+    }
+    Ok(())
+}
+
 fn git_choice(location: GitLocation) -> Result<CatalogChoice, Error> {
     let git = match location {
         GitLocation::Local(path) => GitCatalog::local(path),
@@ -252,6 +394,22 @@ pub fn catalog_of_source(source: &str) -> Option<Box<dyn Catalog>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn registry_urls_are_checked() {
+        assert!(check_registry_url("https://pave.example.com").is_ok());
+        assert!(check_registry_url("http://127.0.0.1:7878/prefix/").is_ok());
+        assert!(check_registry_url("off").is_ok());
+        for bad in [
+            "pave.example.com",
+            "ftp://h",
+            "http://",
+            "https://h/?x=1",
+            "::",
+        ] {
+            assert!(check_registry_url(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn config_paths_are_relative_to_the_config_file() {

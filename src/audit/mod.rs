@@ -262,6 +262,15 @@ fn failed(repo: &RepoRef, why: String) -> RepoAudit {
         error: Some(why),
         team: None,
         train: None,
+        repo_id: None,
+        location: Some(if crate::catalog::git::GitLocation::is_url(&repo.name) {
+            repo.name.clone()
+        } else {
+            std::path::absolute(&repo.path)
+                .unwrap_or_else(|_| repo.path.clone())
+                .display()
+                .to_string()
+        }),
     }
 }
 
@@ -329,6 +338,7 @@ pub fn audit_repo(repo: &RepoRef, catalogs: &CatalogIndex) -> RepoAudit {
 fn audit_lock(repo: &RepoRef, reader: &Reader, lock: &Lock, catalogs: &CatalogIndex) -> RepoAudit {
     let mut audit = failed(repo, String::new());
     audit.error = None;
+    audit.repo_id = Some(lock.repo_id.clone());
     for entry in &lock.golden_paths {
         for locked in &entry.files {
             let actual = match reader.read(&locked.path, MAX_FILE_BYTES) {

@@ -85,6 +85,13 @@ pub struct RepoAudit {
     /// From the recorded answers, for breakdowns.
     pub team: Option<String>,
     pub train: Option<String>,
+    /// The lock's repo id, for `audit --push`; not part of the report.
+    #[serde(skip)]
+    pub repo_id: Option<String>,
+    /// Where the repo is: the URL it was listed by, else its absolute path; for `audit --push`
+    /// (a repo without a lock is identified by it); not part of the report.
+    #[serde(skip)]
+    pub location: Option<String>,
 }
 
 /// Counts for one slice of the fleet (a team, a train, a golden path).

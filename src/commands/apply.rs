@@ -12,9 +12,10 @@ use crate::git::{self, WorkTree};
 use crate::lock::{LOCK_PATH, LOCK_SCHEMA_PATH, Lock, LockEntry};
 use crate::plan::{Action, Existing, Plan};
 use crate::printer::Printer;
+use crate::registry::model::AdoptionCommand;
 use crate::render;
 use crate::repo_path::RepoPath;
-use crate::settings::{CatalogChoice, catalog_for_lock_entry};
+use crate::settings::{CatalogChoice, RegistryChoice, catalog_for_lock_entry};
 
 /// `explicit_catalog` (`--catalog`, `PAVE_CATALOG`) overrides the catalog the lock records;
 /// `fresh_catalog` is where a golden path the lock does not have yet comes from.
@@ -22,6 +23,7 @@ pub fn run(
     args: &ApplyArgs,
     explicit_catalog: Option<&CatalogChoice>,
     fresh_catalog: &CatalogChoice,
+    registry: &RegistryChoice,
     printer: &Printer,
 ) -> Result<u8, Error> {
     let root = &args.dir;
@@ -181,6 +183,14 @@ pub fn run(
         return Ok(0);
     }
     crate::apply::write_all(root, &plan.writes())?;
+    let events = new_lock
+        .entry(&manifest.name)
+        .map(|entry| {
+            let repo = crate::record::repo_ref(root);
+            crate::record::adoption(AdoptionCommand::Apply, &new_lock.repo_id, &repo, entry)
+        })
+        .into_iter()
+        .collect();
     printer.status(
         "Applied",
         &format!(
@@ -194,6 +204,7 @@ pub fn run(
             plan.count(Action::WriteNew),
         ),
     );
+    super::registry::record(registry, events, printer);
     Ok(0)
 }
 

@@ -1,5 +1,6 @@
 //! `pave audit`: the platform team's view of a fleet. `pave audit merge` combines the JSON
-//! reports of `--shard` runs. `--fail-on` turns it into a scheduled CI gate (exit 1).
+//! reports of `--shard` runs. `--fail-on` turns it into a scheduled CI gate (exit 1). `--push`
+//! records one audit event per repo in the registry.
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
@@ -12,7 +13,11 @@ use crate::error::{EXIT_FINDING, Error};
 use crate::printer::Printer;
 use crate::settings::catalog_of_source;
 
-pub fn run(args: &AuditArgs, printer: &Printer) -> Result<u8, Error> {
+pub fn run(
+    args: &AuditArgs,
+    registry: Option<&crate::settings::RegistryChoice>,
+    printer: &Printer,
+) -> Result<u8, Error> {
     if let Some(AuditCommand::Merge(merge)) = &args.command {
         let mut repos = Vec::new();
         for path in &merge.reports {
@@ -99,6 +104,7 @@ pub fn run(args: &AuditArgs, printer: &Printer) -> Result<u8, Error> {
         bar.finish_and_clear();
     }
     let report = AuditReport::new(repos);
+    push(&report, registry, printer);
     emit(
         &report,
         args.format,
@@ -106,6 +112,18 @@ pub fn run(args: &AuditArgs, printer: &Printer) -> Result<u8, Error> {
         &args.fail_on,
         printer,
     )
+}
+
+/// With `--push`, one audit event per repo, spooled in batches of at most 1,000 and sent.
+fn push(
+    report: &AuditReport,
+    registry: Option<&crate::settings::RegistryChoice>,
+    printer: &Printer,
+) {
+    if let Some(registry) = registry {
+        let events = report.repos.iter().map(crate::record::audit).collect();
+        super::registry::record(registry, events, printer);
+    }
 }
 
 fn emit(

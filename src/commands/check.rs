@@ -1,7 +1,7 @@
 //! `pave check`: the CI gate. Exit 0 conforming, 1 drift, 2 error. Several formats in one run:
 //! each `--output` belongs to the `--format` just before it, so
 //! `--format github --format sarif --output pave.sarif` writes annotations to stdout and SARIF
-//! to a file.
+//! to a file. `--report` records the result in the registry; the exit code stays the check's.
 
 use crate::check::{self, CatalogAccess};
 use crate::cli::CheckArgs;
@@ -9,11 +9,12 @@ use crate::error::{EXIT_FINDING, Error};
 use crate::lock::{Lock, LockEntry};
 use crate::printer::Printer;
 use crate::report::{self, CheckFormat};
-use crate::settings::{CatalogChoice, catalog_of_source};
+use crate::settings::{CatalogChoice, RegistryChoice, catalog_of_source};
 
 pub fn run(
     args: &CheckArgs,
     catalog: Option<&CatalogChoice>,
+    registry: Option<&RegistryChoice>,
     printer: &Printer,
 ) -> Result<u8, Error> {
     let formats: Vec<(CheckFormat, Option<&std::path::PathBuf>)> = if args.format.is_empty() {
@@ -64,6 +65,10 @@ pub fn run(
             }
             None => printer.data(&text),
         }
+    }
+    if let Some(registry) = registry {
+        let events = crate::record::conformance(&report, &crate::record::repo_ref(root));
+        super::registry::record(registry, events, printer);
     }
     Ok(if report.conforming { 0 } else { EXIT_FINDING })
 }

@@ -9,6 +9,7 @@ pub mod new;
 pub mod registry;
 pub mod schema;
 pub mod show;
+pub mod stats;
 pub mod upgrade;
 
 use std::path::Path;

@@ -12,11 +12,17 @@ use crate::git;
 use crate::lock::{LOCK_PATH, LOCK_SCHEMA_PATH, Lock, LockEntry};
 use crate::plan::{Action, ConflictMode, Existing, Plan};
 use crate::printer::Printer;
+use crate::registry::model::AdoptionCommand;
 use crate::render;
 use crate::repo_path::RepoPath;
-use crate::settings::CatalogChoice;
+use crate::settings::{CatalogChoice, RegistryChoice};
 
-pub fn run(args: &NewArgs, catalog: &CatalogChoice, printer: &Printer) -> Result<u8, Error> {
+pub fn run(
+    args: &NewArgs,
+    catalog: &CatalogChoice,
+    registry: &RegistryChoice,
+    printer: &Printer,
+) -> Result<u8, Error> {
     check_target(&args.dir)?;
     let golden_path = catalog.load(&args.reference)?;
     let manifest = &golden_path.manifest;
@@ -77,6 +83,12 @@ pub fn run(args: &NewArgs, catalog: &CatalogChoice, printer: &Printer) -> Result
     }
 
     let commit = write_repo(args, &plan, &manifest.id(), &answers)?;
+    let repo = crate::record::repo_ref(&args.dir);
+    let events = lock
+        .golden_paths
+        .iter()
+        .map(|entry| crate::record::adoption(AdoptionCommand::New, &lock.repo_id, &repo, entry))
+        .collect();
     if let Some(commit) = &commit
         && commit.used_fallback_author
     {
@@ -99,6 +111,7 @@ pub fn run(args: &NewArgs, catalog: &CatalogChoice, printer: &Printer) -> Result
             plan.files.len()
         ),
     );
+    super::registry::record(registry, events, printer);
     Ok(0)
 }
 

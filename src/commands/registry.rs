@@ -1,5 +1,7 @@
 //! `pave registry serve` and `pave registry token create|list|revoke`: open (and migrate) the
-//! database `--database` names, then serve it or manage its tokens.
+//! database `--database` names, then serve it or manage its tokens. `pave registry flush`, and
+//! [`record`], the edge every recording command (`new`, `apply`, `upgrade`, `check --report`,
+//! `audit --push`) ends with: spool the events, send the spool, warn when something stays behind.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,12 +12,17 @@ use crate::cli::{
 };
 use crate::error::Error;
 use crate::printer::Printer;
+use crate::registry::client::{LocalRegistry, RemoteRegistry, RetryPolicy, SendError, Sink};
+use crate::registry::model::{Batch, Event};
 use crate::registry::server::{self, ReadAccess, RegistryError};
+use crate::registry::spool::{FlushOutcome, Spool};
 use crate::registry::store::{Database, Store, StoreError};
+use crate::settings::RegistryChoice;
 
 pub fn run(args: &RegistryArgs, printer: &Printer) -> Result<u8, Error> {
     let outcome = match &args.command {
         RegistryCommand::Serve(args) => serve(args, printer),
+        RegistryCommand::Flush => return flush_command(printer),
         RegistryCommand::Token(token) => match &token.command {
             RegistryTokenCommand::Create(args) => create_token(args, printer),
             RegistryTokenCommand::List(args) => list_tokens(args, printer),
@@ -119,14 +126,225 @@ fn open(args: &RegistryDatabaseArgs, printer: &Printer) -> Result<Arc<dyn Store>
     Ok(store)
 }
 
-/// `<data dir>/pave/registry.sqlite`, its folder created.
+/// `<data dir>/pave/registry.sqlite` (`PAVE_DATA_DIR` overrides the data dir), its folder
+/// created: the local registry that commands record into when no registry is configured.
 fn default_sqlite() -> Result<PathBuf, RegistryError> {
-    let dir = dirs::data_dir()
-        .ok_or(RegistryError::NoDataDir)?
-        .join("pave");
-    std::fs::create_dir_all(&dir).map_err(|source| RegistryError::CreateDir {
-        path: dir.clone(),
-        source,
-    })?;
-    Ok(dir.join("registry.sqlite"))
+    let path = crate::settings::local_registry_path().ok_or(RegistryError::NoDataDir)?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| RegistryError::CreateDir {
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
+    Ok(path)
+}
+
+/// Where events go, ready to send to.
+pub(crate) enum Destination {
+    Remote {
+        registry: RemoteRegistry,
+        token_from: String,
+        has_token: bool,
+    },
+    Local(LocalRegistry),
+}
+
+impl Destination {
+    /// `None` when recording is off.
+    pub(crate) fn of(choice: &RegistryChoice) -> Option<Self> {
+        match choice {
+            RegistryChoice::Off => None,
+            RegistryChoice::Local(path) => Some(Self::Local(LocalRegistry::new(path.clone()))),
+            RegistryChoice::Remote {
+                url,
+                token,
+                token_from,
+                ..
+            } => Some(Self::Remote {
+                registry: RemoteRegistry::new(url, token.clone(), RetryPolicy::default()),
+                token_from: token_from.clone(),
+                has_token: token.is_some(),
+            }),
+        }
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Self::Remote { registry, .. } => format!("the registry {}", registry.url()),
+            Self::Local(local) => format!("the local registry {}", local.path.display()),
+        }
+    }
+
+    fn sink(&self) -> &dyn Sink {
+        match self {
+            Self::Remote { registry, .. } => registry,
+            Self::Local(local) => local,
+        }
+    }
+
+    /// Sends the spool, unless a token is missing (which the registry would refuse anyway).
+    fn flush(&self, spool: &Spool) -> FlushOutcome {
+        if let Self::Remote {
+            registry,
+            has_token: false,
+            ..
+        } = self
+        {
+            return FlushOutcome {
+                remaining: spool.count(),
+                stopped: Some(SendError::Unauthorized {
+                    url: registry.url().to_owned(),
+                    status: 401,
+                    message: "no token is configured".to_owned(),
+                }),
+                ..FlushOutcome::default()
+            };
+        }
+        spool.flush(self.sink())
+    }
+}
+
+/// Records what a command did: writes `events` to the spool, then sends the whole spool (older
+/// events first). Never fails the command: what cannot be sent stays spooled, with one warning
+/// that says where and what to do.
+pub(crate) fn record(choice: &RegistryChoice, events: Vec<Event>, printer: &Printer) {
+    let Some(destination) = Destination::of(choice) else {
+        return;
+    };
+    let Some(dir) = crate::settings::spool_dir() else {
+        printer.warn(&format!(
+            "{} event(s) not recorded: this system has no user state folder for the spool; set PAVE_STATE_DIR",
+            events.len()
+        ));
+        return;
+    };
+    let spool = Spool::new(dir);
+    if let Destination::Local(local) = &destination
+        && !events.is_empty()
+        && events.len() <= Batch::MAX_EVENTS
+        && spool.is_empty()
+    {
+        // The local registry is as durable as the spool (SQLite syncs each commit): store the
+        // events directly, and spool them only when that fails. Saves a synced write, a rename
+        // and a removal on every scaffold.
+        let batch = Batch {
+            events: events.clone(),
+        };
+        if local.send(&batch).is_ok() {
+            return;
+        }
+    }
+    if let Err(e) = spool.write(events) {
+        printer.warn(&format!("event(s) not recorded: {e}"));
+        return;
+    }
+    if spool.is_empty() {
+        return;
+    }
+    let outcome = destination.flush(&spool);
+    warn_about(&destination, &spool, &outcome, printer);
+}
+
+/// One warning for what stayed spooled, and one per rejected event.
+fn warn_about(destination: &Destination, spool: &Spool, outcome: &FlushOutcome, printer: &Printer) {
+    const SHOWN: usize = 3;
+    for rejection in outcome.rejected.iter().take(SHOWN) {
+        printer.warn(&format!(
+            "{} rejected event {}: {}; it can never be accepted and was moved to {}",
+            destination.describe(),
+            rejection.event_id,
+            rejection.message,
+            rejection.path.display()
+        ));
+    }
+    if outcome.rejected.len() > SHOWN {
+        printer.warn(&format!(
+            "{} more event(s) were rejected and moved to {}",
+            outcome.rejected.len() - SHOWN,
+            spool
+                .dir
+                .join(crate::registry::spool::REJECTED_DIR)
+                .display()
+        ));
+    }
+    let Some(stopped) = &outcome.stopped else {
+        return;
+    };
+    let spooled = format!(
+        "{} spooled in {}",
+        if outcome.remaining == 1 {
+            "1 event is".to_owned()
+        } else {
+            format!("{} events are", outcome.remaining)
+        },
+        spool.dir.display()
+    );
+    let message = match (stopped, destination) {
+        (
+            SendError::Unauthorized {
+                url,
+                status,
+                message,
+            },
+            Destination::Remote { token_from, .. },
+        ) => format!(
+            "the registry {url} refused the token ({status}: {message}); {spooled}. Set a token with the `write` scope in {token_from}, then run `pave registry flush`"
+        ),
+        (SendError::Unreachable { .. }, _) => format!(
+            "{stopped}; {spooled}: `pave registry flush` or the next pave command that records sends them"
+        ),
+        (other, destination) => format!(
+            "{} did not take the events ({other}); {spooled}: `pave registry flush` or the next pave command that records sends them",
+            destination.describe()
+        ),
+    };
+    printer.warn(&message);
+}
+
+/// `pave registry flush`: 0 when the spool is empty afterwards, 1 when events stay spooled
+/// (the registry is unreachable or refuses the token), 2 for bad settings.
+fn flush_command(printer: &Printer) -> Result<u8, Error> {
+    let choice = crate::settings::registry_choice()?;
+    let Some(dir) = crate::settings::spool_dir() else {
+        return Err(Error::Usage(
+            "this system has no user state folder for the spool; set PAVE_STATE_DIR".into(),
+        ));
+    };
+    let spool = Spool::new(dir);
+    let Some(destination) = Destination::of(&choice) else {
+        let spooled = spool.count();
+        printer.status(
+            "Off",
+            &format!(
+                "recording is off (registry url `off`); {spooled} event(s) stay spooled in {}",
+                spool.dir.display()
+            ),
+        );
+        return Ok(0);
+    };
+    if spool.is_empty() {
+        printer.status("Flushed", "nothing: the spool is empty");
+        return Ok(0);
+    }
+    let outcome = destination.flush(&spool);
+    warn_about(&destination, &spool, &outcome, printer);
+    let sent = outcome.accepted + outcome.duplicates;
+    if sent > 0 || outcome.stopped.is_none() {
+        printer.status(
+            "Flushed",
+            &format!(
+                "{sent} event(s) to {} ({} new, {} already there), {} rejected, {} still spooled",
+                destination.describe(),
+                outcome.accepted,
+                outcome.duplicates,
+                outcome.rejected.len(),
+                outcome.remaining
+            ),
+        );
+    }
+    Ok(if outcome.stopped.is_some() {
+        crate::error::EXIT_FINDING
+    } else {
+        0
+    })
 }

@@ -11,14 +11,16 @@ use crate::error::{EXIT_FINDING, Error};
 use crate::git::{self, WorkTree};
 use crate::lock::{LOCK_PATH, LOCK_SCHEMA_PATH, Lock, LockEntry};
 use crate::printer::Printer;
+use crate::registry::model::AdoptionCommand;
 use crate::render;
 use crate::repo_path::RepoPath;
-use crate::settings::{CatalogChoice, catalog_for_lock_entry};
+use crate::settings::{CatalogChoice, RegistryChoice, catalog_for_lock_entry};
 use crate::upgrade::{self, Step};
 
 pub fn run(
     args: &UpgradeArgs,
     explicit: Option<&CatalogChoice>,
+    registry: &RegistryChoice,
     printer: &Printer,
 ) -> Result<u8, Error> {
     let root = &args.dir;
@@ -162,6 +164,15 @@ pub fn run(
         is_executable: false,
     });
     crate::apply::apply_changes(root, &writes, &deletes)?;
+    // Recorded once the lock moved, merge conflicts or not: the repo is on the new version.
+    let events = new_lock
+        .entry(&entry.name)
+        .map(|upgraded| {
+            let repo = crate::record::repo_ref(root);
+            crate::record::adoption(AdoptionCommand::Upgrade, &new_lock.repo_id, &repo, upgraded)
+        })
+        .into_iter()
+        .collect();
 
     let conflicts: Vec<_> = plan
         .files
@@ -182,6 +193,7 @@ pub fn run(
             conflicts.len()
         ),
     );
+    super::registry::record(registry, events, printer);
     for orphan in plan.files.iter().filter(|f| f.step == Step::KeepOrphan) {
         printer.warn(&format!(
             "{} is no longer part of {}; kept because it was edited, and no longer tracked",

@@ -10,6 +10,7 @@ mod check_formats;
 mod diff;
 mod new;
 mod prompts;
+mod registry_client;
 mod registry_dashboard;
 mod registry_observability;
 mod registry_server;

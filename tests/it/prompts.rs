@@ -15,7 +15,9 @@ fn prompts_on_a_terminal_with_help_and_defaults() {
     cmd.args(["new", &gp.arg()])
         .arg(&dir)
         .args(["--no-git", "--set", "team=web"])
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        // Not through `pave()`: keep it out of the real user's local registry all the same.
+        .env("PAVE_REGISTRY_URL", "off");
     let mut session = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
     session.exp_string("Service name").unwrap();
     // A value that breaks the pattern is refused at the prompt and asked again.

@@ -9,11 +9,16 @@ use predicates::prelude::*;
 /// The pave binary with a clean, deterministic environment.
 pub fn pave() -> Command {
     let mut cmd = Command::cargo_bin("pave").expect("pave binary is built");
-    // No config file or cache of the person running the tests: a folder nobody creates.
+    // No config file, cache, registry or spool of the person running the tests: folders nobody
+    // else uses (events go to a local registry there, as on a fresh machine).
     let nowhere = std::env::temp_dir().join("pave-tests-nowhere");
     cmd.env_remove("PAVE_CATALOG")
         .env_remove("PAVE_CONFIG")
         .env_remove("PAVE_CACHE_DIR")
+        .env_remove("PAVE_REGISTRY_URL")
+        .env_remove("PAVE_REGISTRY_TOKEN")
+        .env("PAVE_DATA_DIR", nowhere.join("data"))
+        .env("PAVE_STATE_DIR", nowhere.join("state"))
         .env("XDG_CONFIG_HOME", nowhere.join("config"))
         .env("XDG_CACHE_HOME", nowhere.join("cache"))
         .env("NO_COLOR", "1")

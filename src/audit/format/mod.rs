@@ -144,6 +144,8 @@ mod tests {
                 error: None,
                 team: Some(format!("team-{:02}", i % 30)),
                 train: Some(format!("train-{:02}", i % 25)),
+                repo_id: None,
+                location: None,
             })
             .collect();
         AuditReport::new(repos)
