@@ -5,7 +5,6 @@
 //! event the registry rejects. Without a configured registry, events go to the local one. The
 //! whole scenario runs once more on PostgreSQL when `PAVE_TEST_DATABASE_URL` is set.
 
-use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -13,6 +12,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
+use crate::registry_server::http;
 use crate::support::pave;
 
 /// One developer machine: its own state (spool) and data (local registry) folders, and repos.
@@ -157,7 +157,7 @@ impl Server {
             .unwrap();
         self.child = Some(child);
         let started = Instant::now();
-        while http(&self.addr, "/healthz").map_or(0, |(status, _)| status) != 200 {
+        while http(&self.addr, "GET", "/healthz", None, "").map_or(0, |(status, _)| status) != 200 {
             assert!(
                 started.elapsed() < Duration::from_secs(20),
                 "the server never became healthy"
@@ -183,7 +183,7 @@ impl Server {
     }
 
     fn get(&self, path: &str) -> Value {
-        let (status, body) = http(&self.addr, path).unwrap();
+        let (status, body) = http(&self.addr, "GET", path, None, "").unwrap();
         assert_eq!(status, 200, "{body}");
         serde_json::from_str(&body).unwrap()
     }
@@ -213,27 +213,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// A GET over a plain socket: status and body.
-fn http(addr: &str, path: &str) -> std::io::Result<(u16, String)> {
-    let mut stream = std::net::TcpStream::connect(addr)?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map_or("", |(_, b)| b)
-        .to_owned();
-    Ok((status, body))
 }
 
 fn sqlite(dir: &Path) -> String {
