@@ -12,6 +12,7 @@ pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod coverage;
 pub mod error;
 pub mod fleet;
 pub mod git;
