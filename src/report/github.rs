@@ -128,12 +128,29 @@ pub fn render(report: &CheckReport) -> String {
 
 /// Writes `::level file=…,title=…::message` with every value escaped.
 fn command(out: &mut String, level: &str, file: Option<&str>, title: &str, message: &str) {
-    let file = file
-        .map(|f| format!("file={},", escape_property(f)))
-        .unwrap_or_default();
+    annotation(out, level, file, None, title, message);
+}
+
+/// Writes `::level file=…,line=…,endLine=…,title=…::message` with every value escaped; `lines`
+/// (start, end) only with a file.
+pub(crate) fn annotation(
+    out: &mut String,
+    level: &str,
+    file: Option<&str>,
+    lines: Option<(u32, u32)>,
+    title: &str,
+    message: &str,
+) {
+    let mut properties = String::new();
+    if let Some(file) = file {
+        let _ = write!(properties, "file={},", escape_property(file));
+        if let Some((line, end)) = lines {
+            let _ = write!(properties, "line={line},endLine={end},");
+        }
+    }
     let _ = writeln!(
         out,
-        "::{level} {file}title={}::{}",
+        "::{level} {properties}title={}::{}",
         escape_property(title),
         escape_data(message)
     );
