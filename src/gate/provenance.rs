@@ -473,4 +473,120 @@ mod tests {
         let result = line_coverage(&added, &report, &gates);
         assert_eq!(result.percent, None);
     }
+
+    /// Commits `files` (path, content) on top of `parents` with `message`; returns its id.
+    fn commit(
+        repo: &git2::Repository,
+        parents: &[git2::Oid],
+        files: &[(&str, &str)],
+        message: &str,
+    ) -> git2::Oid {
+        let parents: Vec<git2::Commit<'_>> = parents
+            .iter()
+            .map(|p| repo.find_commit(*p).unwrap())
+            .collect();
+        let mut index = git2::Index::new().unwrap();
+        if let Some(first) = parents.first() {
+            index.read_tree(&first.tree().unwrap()).unwrap();
+        }
+        for (path, content) in files {
+            let blob = repo.blob(content.as_bytes()).unwrap();
+            let entry = git2::IndexEntry {
+                ctime: git2::IndexTime::new(0, 0),
+                mtime: git2::IndexTime::new(0, 0),
+                dev: 0,
+                ino: 0,
+                mode: 0o100644,
+                uid: 0,
+                gid: 0,
+                file_size: content.len() as u32,
+                id: blob,
+                flags: 0,
+                flags_extended: 0,
+                path: path.as_bytes().to_vec(),
+            };
+            index.add(&entry).unwrap();
+        }
+        let tree = repo.find_tree(index.write_tree_to(repo).unwrap()).unwrap();
+        let sig = git2::Signature::now("Dev", "dev@example.com").unwrap();
+        let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        repo.commit(None, &sig, &sig, message, &tree, &refs)
+            .unwrap()
+    }
+
+    fn numbered(lines: std::ops::RangeInclusive<u32>, word: &str) -> String {
+        lines.map(|i| format!("{word} {i}\n")).collect()
+    }
+
+    #[test]
+    fn coverage_counts_lines_ai_commits_added_and_still_own_at_head() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = git2::Repository::init(tmp.path()).unwrap();
+        let base = commit(
+            &repo,
+            &[],
+            &[("src/a.rs", &numbered(1..=4, "base"))],
+            "base",
+        );
+        // A side branch: an AI commit appends lines 5-8 to src/a.rs; merged into the feature.
+        let mut a = numbered(1..=4, "base");
+        a.push_str(&numbered(5..=8, "ai"));
+        let ai = commit(
+            &repo,
+            &[base],
+            &[("src/a.rs", &a)],
+            "AI work\n\nCo-authored-by: Claude <noreply@anthropic.com>\n",
+        );
+        let human = commit(&repo, &[base], &[("tests/a.rs", "test\n")], "tests");
+        let merge = commit(&repo, &[human, ai], &[("src/a.rs", &a)], "Merge side");
+        // A human rewrites line 8: no longer the AI commit's line.
+        let mut a = numbered(1..=4, "base");
+        a.push_str(&numbered(5..=7, "ai"));
+        a.push_str("human 8\n");
+        let head = commit(&repo, &[merge], &[("src/a.rs", &a)], "fix by hand");
+
+        let gates = Gates::load(Path::new("/nonexistent/gates.yaml")).unwrap();
+        let range = Range {
+            base_ref: "base".into(),
+            base: base.to_string(),
+            merge_base: base.to_string(),
+            head_ref: "head".into(),
+            head: head.to_string(),
+        };
+        let change = super::super::range::change(&repo, &range, &gates).unwrap();
+        let mut report = Coverage::default();
+        // Line 4 (base) and 8 (human) uncovered but not the AI's; 5 and 6 covered, 7 not.
+        report.files.insert(
+            "src/a.rs".into(),
+            BTreeMap::from([(4, 0), (5, 1), (6, 2), (7, 0), (8, 0)]),
+        );
+        let verdict = ai_provenance(&repo, &range, &change, &gates, Some(&report)).unwrap();
+        assert_eq!(verdict.ai_commits.len(), 1, "{verdict:#?}");
+        assert_eq!(verdict.ai_commits[0].id, ai.to_string());
+        let coverage = verdict.coverage.as_ref().unwrap();
+        assert_eq!(
+            (coverage.covered, coverage.coverable),
+            (2, 3),
+            "{coverage:#?}"
+        );
+        assert_eq!(
+            coverage.files[0].uncovered,
+            [crate::gate::LineRange { start: 7, end: 7 }]
+        );
+        // 66.7% is below the default 80%.
+        assert_eq!(verdict.status, Status::Fail);
+        assert!(
+            verdict
+                .findings
+                .iter()
+                .any(|f| f.file.as_deref() == Some("src/a.rs") && f.line == Some(7))
+        );
+        // The tests rule holds: the change has a test file.
+        assert!(
+            !verdict
+                .findings
+                .iter()
+                .any(|f| f.title.starts_with("Source changed"))
+        );
+    }
 }
