@@ -222,17 +222,36 @@ pub fn ai_provenance(
         }
     };
 
-    let failed = measures.iter().any(|m| m.status == MeasureStatus::Fail)
-        || findings.iter().any(|f| f.level == Level::Error);
-    let headline = format!(
-        "{} AI-assisted commit(s); {}",
-        commits.len(),
-        if failed {
-            "the stricter rules fail"
-        } else {
-            "the stricter rules pass"
-        }
-    );
+    let mut failing = Vec::new();
+    if measures[0].status == MeasureStatus::Fail {
+        failing.push("size limit");
+    }
+    if findings
+        .iter()
+        .any(|f| f.title.starts_with("Source changed"))
+    {
+        failing.push("tests with source");
+    }
+    if measures
+        .iter()
+        .skip(1)
+        .any(|m| m.status == MeasureStatus::Fail)
+    {
+        failing.push("changed-line coverage");
+    }
+    let failed = !failing.is_empty();
+    let headline = if failed {
+        format!(
+            "{} AI-assisted commit(s); failing: {}",
+            commits.len(),
+            failing.join(", ")
+        )
+    } else {
+        format!(
+            "{} AI-assisted commit(s); the stricter rules pass",
+            commits.len()
+        )
+    };
     let mut verdict = Verdict::new(
         Gate::AiProvenance,
         if failed { Status::Fail } else { Status::Pass },
