@@ -635,3 +635,32 @@ fn coverage_is_not_measured_without_a_report_and_an_unreadable_one_is_an_error()
         .stdout("")
         .stderr(predicate::str::contains("missing-lcov.info"));
 }
+
+/// What a developer reads, in each format: an AI-assisted change over both limits, without
+/// tests, with a lock file excluded.
+#[test]
+fn verdicts_read_as_snapshots() {
+    let repo = Repo::new(Some(&format!("{LIMIT_10}conformance:\n  enabled: false\n")));
+    repo.write("Cargo.lock", &lines(40, "dep"))
+        .write("src/lib.rs", &lines(12, "// base"))
+        .write("src/parse.rs", &lines(9, "fn"))
+        .commit("Parse input\n\nCo-authored-by: GitHub Copilot <copilot@github.com>\n");
+    repo.write("docs/notes.md", "notes\n")
+        .commit("Notes by hand");
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"\b[0-9a-f]{40}\b", "[sha]");
+    settings.add_filter(r"\b[0-9a-f]{8}\b", "[short]");
+    settings.add_filter(r"config: .*gates.yaml", "config: [repo]/.pave/gates.yaml");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_snapshot_path("snapshots");
+    for format in ["text", "markdown", "github"] {
+        let out = repo.gate(&["all", "--format", format]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        settings.bind(|| {
+            insta::assert_snapshot!(
+                format!("gate_{format}"),
+                String::from_utf8(out.stdout).unwrap()
+            );
+        });
+    }
+}

@@ -45,6 +45,9 @@ pub fn render(report: &GateReport) -> String {
     }
     for v in &report.gates {
         let _ = writeln!(out, "\n### {} {}\n", mark(v.status), text(v.gate.as_str()));
+        if v.status == Status::Skipped {
+            let _ = writeln!(out, "{}", text(&v.headline));
+        }
         for m in &v.measures {
             let _ = writeln!(out, "- {}: {}", text(&m.name), text(&measure_text(m)));
         }
@@ -69,7 +72,7 @@ pub fn render(report: &GateReport) -> String {
         if !v.ai_commits.is_empty() {
             out.push_str("\n| AI-assisted commit | why |\n| --- | --- |\n");
             for c in &v.ai_commits {
-                let why: Vec<String> = c.reasons.iter().map(|r| text(r)).collect();
+                let why: Vec<String> = c.reasons.iter().map(|r| prose(r)).collect();
                 let _ = writeln!(
                     out,
                     "| {} {} | {} |",
@@ -98,23 +101,37 @@ pub fn render(report: &GateReport) -> String {
         if !v.findings.is_empty() {
             out.push('\n');
             for f in v.findings.iter().take(MAX_FINDINGS) {
-                let _ = writeln!(out, "- **{}**: {}", text(&f.title), text(&f.message));
+                let _ = writeln!(out, "- **{}**: {}", text(&f.title), prose(&f.message));
             }
             if v.findings.len() > MAX_FINDINGS {
                 let _ = writeln!(out, "- … and {} more", v.findings.len() - MAX_FINDINGS);
             }
         }
         for note in &v.notes {
-            let _ = writeln!(out, "\nNote: {}", text(note));
+            let _ = writeln!(out, "\nNote: {}", prose(note));
         }
         if !v.next_steps.is_empty() {
             out.push_str("\n**Next:**\n\n");
             for step in &v.next_steps {
-                let _ = writeln!(out, "- {}", text(step));
+                let _ = writeln!(out, "- {}", prose(step));
             }
         }
     }
     out
+}
+
+/// Free text whose `backticked` parts become code spans (escaped text if the backticks do not
+/// pair up).
+fn prose(value: &str) -> String {
+    let parts: Vec<&str> = value.split('`').collect();
+    if parts.len().is_multiple_of(2) {
+        return text(value);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| if i % 2 == 1 { code(part) } else { text(part) })
+        .collect()
 }
 
 fn mark(status: Status) -> &'static str {
@@ -122,5 +139,16 @@ fn mark(status: Status) -> &'static str {
         Status::Pass => "✅",
         Status::Fail => "❌",
         Status::Skipped => "⏭️",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backticked_words_become_code_and_the_rest_is_escaped() {
+        assert_eq!(prose("add `a*b` to *x*"), "add `a*b` to \\*x\\*");
+        assert_eq!(prose("odd ` tick"), "odd \\` tick");
     }
 }
