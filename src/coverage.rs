@@ -142,7 +142,7 @@ impl Coverage {
                 line_of(root),
                 format!(
                     "the root element is <{}>; a Cobertura report's is <coverage>",
-                    root.tag_name().name()
+                    excerpt(root.tag_name().name())
                 ),
             ));
         }
@@ -270,7 +270,8 @@ fn parse_da(value: &str) -> Result<(u32, u64), String> {
         fields.next().filter(|field| !field.is_empty()),
     ) else {
         return Err(format!(
-            "DA needs a line number and a hit count, as in `DA:12,3`; got `DA:{value}`"
+            "DA needs a line number and a hit count, as in `DA:12,3`; got `DA:{}`",
+            excerpt(value)
         ));
     };
     Ok((parse_line_number(line)?, parse_hits(hits)?))
@@ -291,16 +292,27 @@ fn parse_count<T: std::str::FromStr>(
     max: impl std::fmt::Display,
 ) -> Result<T, String> {
     text.parse::<T>().map_err(|_| {
+        let shown = excerpt(text);
         let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
         let is_whole = !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit());
         if is_whole && text.starts_with('-') {
-            format!("{what} `{text}` is negative")
+            format!("{what} `{shown}` is negative")
         } else if is_whole {
-            format!("{what} `{text}` is too large (at most {max})")
+            format!("{what} `{shown}` is too large (at most {max})")
         } else {
-            format!("{what} `{text}` is not a whole number")
+            format!("{what} `{shown}` is not a whole number")
         }
     })
+}
+
+/// `text`, cut short when long, for quoting in an error: a hostile report's 10 MB "number"
+/// should not become a 10 MB message.
+fn excerpt(text: &str) -> Cow<'_, str> {
+    const MAX_CHARS: usize = 40;
+    match text.char_indices().nth(MAX_CHARS) {
+        Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
+        None => Cow::Borrowed(text),
+    }
 }
 
 fn is_element(node: roxmltree::Node, name: &str) -> bool {
@@ -540,6 +552,15 @@ impl<'a> PathResolver<'a> {
     }
 
     fn resolve(&self, raw: &str) -> Resolution {
+        // Longer than the OSes pave runs on let a path be: it names no file, and resolving it
+        // (a stat per tail) would cost time quadratic in its length.
+        const MAX_PATH_BYTES: usize = 4096;
+        // Deeper tails than this name no file in a real repo; the bound keeps the tail search
+        // to a few stats per path whatever the report holds.
+        const MAX_TAIL_COMPONENTS: usize = 64;
+        if raw.len() > MAX_PATH_BYTES {
+            return Resolution::Outside;
+        }
         let unified = raw.replace('\\', "/");
         if !is_absolute(&unified) {
             return match components(&unified, false) {
@@ -563,7 +584,7 @@ impl<'a> PathResolver<'a> {
             }
         }
         // Made elsewhere: the longest tail that names a file in the repo.
-        for start in 0..parts.len() {
+        for start in parts.len().saturating_sub(MAX_TAIL_COMPONENTS)..parts.len() {
             let tail = parts[start..].join("/");
             if self.repo_root.join(&tail).is_file() {
                 return Resolution::Foreign {
@@ -1153,6 +1174,39 @@ mod tests {
         std::fs::write(&json, "{\"files\": {}}").expect("write the report");
         let error = Coverage::load(&json, dir.path()).expect_err("not a report");
         assert!(matches!(error, CoverageError::UnknownFormat { .. }));
+    }
+
+    #[test]
+    fn hostile_input_is_refused_or_dropped_quickly_without_panicking() {
+        let root = repo(&["src/lib.rs"]);
+        let started = std::time::Instant::now();
+
+        let long_number = format!("SF:a.rs\nDA:{},1\n", "9".repeat(1_000_000));
+        let (line, message) = syntax_error(Coverage::parse_lcov(
+            &long_number,
+            Path::new("lcov.info"),
+            root.path(),
+        ));
+        assert_eq!(line, 2);
+        assert!(
+            message.len() < 200,
+            "the message quotes an excerpt: {message}"
+        );
+
+        // Over the path length cap: dropped unsearched. Under it, 1,500 directories deep: the
+        // tail search stays bounded and still finds the repo's file.
+        let deep_path = format!("SF:/{}src/lib.rs\nDA:1,1\n", "a/".repeat(100_000));
+        assert_eq!(lcov(&deep_path, root.path()), Coverage::default());
+        let long_path = format!("SF:/{}src/lib.rs\nDA:1,1\n", "a/".repeat(1_500));
+        assert_eq!(lcov(&long_path, root.path()).hits("src/lib.rs", 1), Some(1));
+
+        let deep_xml = format!(
+            "<coverage>{}{}</coverage>",
+            "<a>".repeat(100_000),
+            "</a>".repeat(100_000)
+        );
+        assert_eq!(cobertura(&deep_xml, root.path()), Coverage::default());
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
     }
 
     #[test]
