@@ -76,6 +76,7 @@ impl Coverage {
     /// (`TN`, `FN`, `BRDA`, `LF`, a keyword of a newer lcov) is skipped. Records for the same
     /// file, as several test binaries give, are merged by summing hits.
     pub fn parse_lcov(text: &str, path: &Path, repo_root: &Path) -> Result<Self, CoverageError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut reports = Vec::new();
         let mut current: Option<FileReport> = None;
         for (index, raw) in text.lines().enumerate() {
@@ -144,6 +145,17 @@ impl Coverage {
                     "the root element is <{}>; a Cobertura report's is <coverage>",
                     excerpt(root.tag_name().name())
                 ),
+            ));
+        }
+        // Clover's root is `<coverage>` too; read as Cobertura it would pass as a report that
+        // covers nothing.
+        if children(root, "project").next().is_some() && children(root, "packages").next().is_none()
+        {
+            return Err(syntax(
+                path,
+                line_of(root),
+                "this is a Clover report (<coverage><project>), not Cobertura; have the tool \
+                 write Cobertura XML or lcov",
             ));
         }
         let sources: Vec<&str> = children(root, "sources")
@@ -779,6 +791,13 @@ mod tests {
     }
 
     #[test]
+    fn a_byte_order_mark_before_lcov_text_is_skipped() {
+        let root = repo(&[]);
+        let coverage = lcov("\u{feff}SF:a.rs\nDA:1,1\nend_of_record\n", root.path());
+        assert_eq!(coverage.hits("a.rs", 1), Some(1));
+    }
+
+    #[test]
     fn line_zero_is_skipped() {
         let root = repo(&[]);
         let coverage = lcov("SF:a.rs\nDA:0,4\nDA:1,1\nend_of_record\n", root.path());
@@ -1062,6 +1081,13 @@ mod tests {
                 "not well-formed XML",
             ),
             ("<report>\n</report>", 1, "the root element is <report>"),
+            (
+                "<?xml version=\"1.0\"?>\n<coverage clover=\"4.4.1\"><project><package>\
+                 <file name=\"a.php\"><line num=\"1\" count=\"1\" type=\"stmt\"/></file>\
+                 </package></project></coverage>",
+                2,
+                "this is a Clover report",
+            ),
         ];
         for (text, want_line, want_message) in cases {
             let (line, message) = syntax_error(Coverage::parse_cobertura(
