@@ -46,7 +46,11 @@ pub enum GateError {
     NotARepo { path: PathBuf },
     #[error("git failed: {message}")]
     Git { message: String },
-    #[error("the base of the change is not in this repository (tried {})", tried.join(", "))]
+    #[error(
+        "the base of the change is not in this repository (tried {}){}",
+        tried.join(", "),
+        if *shallow { "; this is a shallow clone, so it was probably not fetched" } else { "" }
+    )]
     BaseNotFound { tried: Vec<String>, shallow: bool },
     #[error("head `{head}` is not a commit of this repository")]
     HeadNotFound { head: String },
@@ -72,6 +76,12 @@ impl GateError {
             }
             Self::BaseNotFound { .. } => Some(
                 "name the base with `--base REF` (a branch, tag or commit), or fetch it: `git fetch origin main`".into(),
+            ),
+            Self::HeadNotFound { .. } => {
+                Some("name a branch, tag or commit with `--head REF` (default HEAD)".into())
+            }
+            Self::NotARepo { .. } => Some(
+                "run inside the repository's work tree, or point --repo at it".into(),
             ),
             Self::Coverage(_) => Some(
                 "pass an lcov tracefile (`cargo llvm-cov --lcov --output-path lcov.info`) or a Cobertura XML report".into(),

@@ -343,6 +343,7 @@ fn a_shallow_clone_without_the_base_is_an_error_that_says_how_to_fix_it() {
         .code(2)
         .stdout("")
         .stderr(predicate::str::contains("origin/main, main"))
+        .stderr(predicate::str::contains("shallow clone"))
         .stderr(predicate::str::contains("fetch-depth: 0"))
         .stderr(predicate::str::contains("GIT_DEPTH: 0"))
         .stderr(predicate::str::contains("git fetch --unshallow"));
@@ -409,6 +410,14 @@ fn an_invalid_config_is_an_error_naming_the_line_and_field() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("nowhere.yaml"));
+    repo.gate(&["pr-size", "--head", "no-such-branch"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("`no-such-branch` is not a commit"));
+    gate_in(repo.tmp.path(), &["pr-size"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not in a git repository"));
 }
 
 #[test]
