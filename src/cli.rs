@@ -233,8 +233,8 @@ pub struct GateArgs {
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub repo: PathBuf,
     /// The base of the change. Default: the CI's target branch (`GITHUB_BASE_REF`,
-    /// `CI_MERGE_REQUEST_TARGET_BRANCH_NAME`; `origin/<branch>` when fetched), else `origin/main`,
-    /// else `main`.
+    /// `CI_MERGE_REQUEST_TARGET_BRANCH_NAME`; `origin/<branch>` when fetched; then
+    /// `CI_MERGE_REQUEST_DIFF_BASE_SHA`), else `origin/main`, else `main`.
     #[arg(long, value_name = "REF")]
     pub base: Option<String>,
     /// The head of the change.

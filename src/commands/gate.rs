@@ -119,16 +119,25 @@ pub fn run(
 }
 
 /// The refs to try as the base, in order: `--base`; else the CI's target branch (its
-/// remote-tracking ref first, as CI checkouts have no local branch); else `origin/main`, `main`.
+/// remote-tracking ref first, as CI checkouts have no local branch), then GitLab's merge-request
+/// diff base (`CI_MERGE_REQUEST_DIFF_BASE_SHA`: merge-request pipelines fetch the merge request's
+/// head, not always the target branch, and that commit is in the head's history); else
+/// `origin/main`, `main`.
 fn base_candidates(base: Option<&str>) -> Vec<String> {
     if let Some(base) = base {
         return vec![base.to_owned()];
     }
-    let from_env = BASE_ENV
+    let var = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let branch = BASE_ENV
         .iter()
-        .filter_map(|name| std::env::var(name).ok())
-        .map(|v| v.trim().to_owned())
-        .find(|v| !v.is_empty());
-    let branch = from_env.unwrap_or_else(|| "main".to_owned());
-    vec![format!("origin/{branch}"), branch]
+        .find_map(|name| var(name))
+        .unwrap_or_else(|| "main".to_owned());
+    let mut candidates = vec![format!("origin/{branch}"), branch];
+    candidates.extend(var("CI_MERGE_REQUEST_DIFF_BASE_SHA"));
+    candidates
 }

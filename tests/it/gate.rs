@@ -109,6 +109,7 @@ fn gate_in(dir: &Path, args: &[&str]) -> assert_cmd::Command {
     let mut cmd = pave();
     cmd.env_remove("GITHUB_BASE_REF")
         .env_remove("CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
+        .env_remove("CI_MERGE_REQUEST_DIFF_BASE_SHA")
         .arg("gate")
         .args(args)
         .arg("--repo")
@@ -207,6 +208,16 @@ fn the_default_base_comes_from_the_ci_environment() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["range"]["base_ref"], "release");
     assert_eq!(gate_json(&report, "pr-size")["measures"][0]["value"], 4);
+    // A GitLab merge-request pipeline that did not fetch the target branch: its diff base.
+    let main = repo.git(&["rev-parse", "main"]);
+    let out = repo
+        .gate(&["pr-size", "--format", "json"])
+        .env("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "unfetched")
+        .env("CI_MERGE_REQUEST_DIFF_BASE_SHA", main.trim())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["range"]["base_ref"], main.trim());
     // A base that exists nowhere is an error, naming what was tried.
     repo.gate(&["pr-size"])
         .env("GITHUB_BASE_REF", "nope")
