@@ -178,6 +178,24 @@ mod tests {
     }
 
     #[test]
+    fn annotations_carry_lines_only_with_a_file() {
+        let mut out = String::new();
+        annotation(
+            &mut out,
+            "warning",
+            Some("src/a.rs"),
+            Some((8, 9)),
+            "t",
+            "m",
+        );
+        annotation(&mut out, "error", None, Some((1, 1)), "t", "m");
+        assert_eq!(
+            out,
+            "::warning file=src/a.rs,line=8,endLine=9,title=t::m\n::error title=t::m\n"
+        );
+    }
+
+    #[test]
     fn a_value_cannot_start_another_command() {
         let mut out = String::new();
         command(&mut out, "error", Some("a,b"), "t", "x\n::warning::y");

@@ -614,6 +614,12 @@ fn changed_line_coverage_from_lcov() {
             "changed-line coverage (AI-added lines): 75.0% < 80.0%",
         ))
         .stdout(predicate::str::contains("src/calc.rs:8-9 (6 of 8 covered)"));
+    repo.gate(&["ai-provenance", "--coverage", report, "--format", "github"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "::warning file=src/calc.rs,line=8,endLine=9,title=Line not covered by tests::",
+        ));
     repo.write(
         ".pave/gates.yaml",
         "ai_provenance:\n  rules:\n    min_changed_line_coverage: 75\n",
