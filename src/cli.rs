@@ -50,6 +50,8 @@ pub enum Command {
     Audit(AuditArgs),
     /// Check that the repo still conforms to its golden paths (the CI gate).
     Check(CheckArgs),
+    /// Run the AI-aware quality gates on a change (configured by `.pave/gates.yaml`).
+    Gate(GateArgs),
     /// Print the JSON Schema of a pave file.
     Schema(SchemaArgs),
     /// Print a shell completion script.
@@ -171,6 +173,8 @@ pub enum SchemaName {
     GoldenPath,
     /// `.pave/lock.yaml`.
     Lock,
+    /// `.pave/gates.yaml`.
+    Gates,
 }
 
 #[derive(Debug, Args)]
@@ -205,6 +209,53 @@ pub struct CheckArgs {
     /// Record the result in the registry (one conformance event per golden path).
     #[arg(long)]
     pub report: bool,
+}
+
+/// Which gate `pave gate` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GateName {
+    /// Changed lines between the merge base and head against the limit.
+    PrSize,
+    /// Stricter rules for AI-assisted commits: size, tests with source, changed-line coverage.
+    AiProvenance,
+    /// `pave check` as a gate.
+    Conformance,
+    /// Every gate the configuration enables, one summary.
+    All,
+}
+
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// The gate to run.
+    #[arg(value_enum)]
+    pub gate: GateName,
+    /// The repository (any folder inside it).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+    /// The base of the change. Default: the CI's target branch (`GITHUB_BASE_REF`,
+    /// `CI_MERGE_REQUEST_TARGET_BRANCH_NAME`; `origin/<branch>` when fetched; then
+    /// `CI_MERGE_REQUEST_DIFF_BASE_SHA`), else `origin/main`, else `main`.
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// The head of the change.
+    #[arg(long, value_name = "REF", default_value = "HEAD")]
+    pub head: String,
+    /// The gates configuration. Default: `<repo>/.pave/gates.yaml`; when missing, the defaults.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A line coverage report (lcov or Cobertura XML) for the changed-line coverage rule
+    /// (`ai-provenance` and `all`).
+    #[arg(long, value_name = "FILE")]
+    pub coverage: Option<PathBuf>,
+    /// Output format; repeat it, with an --output per format, to write several in one run.
+    #[arg(long, value_enum)]
+    pub format: Vec<crate::gate::format::GateFormat>,
+    /// Write the report of the --format just before it to this file instead of stdout.
+    #[arg(long, value_name = "PATH")]
+    pub output: Vec<PathBuf>,
+    /// For each --format, the --output that follows it (filled from the argument positions).
+    #[arg(skip)]
+    pub output_of_format: Vec<Option<PathBuf>>,
 }
 
 #[derive(Debug, Args)]
@@ -428,35 +479,52 @@ fn parse_scope(text: &str) -> Result<crate::registry::model::Scope, String> {
         .ok_or_else(|| "expected read, write or admin".to_owned())
 }
 
-impl CheckArgs {
-    /// Pairs each `--output` with the `--format` given just before it, from where they stand on
-    /// the command line (`--format sarif --output a.sarif --format github`).
+impl Command {
+    /// Pairs `--output`s with their `--format`s for the commands that take several formats.
     pub fn pair_outputs(&mut self, matches: &clap::ArgMatches) -> Result<(), String> {
-        let format_at: Vec<usize> = matches
-            .indices_of("format")
-            .map(Iterator::collect)
-            .unwrap_or_default();
-        let output_at: Vec<usize> = matches
-            .indices_of("output")
-            .map(Iterator::collect)
-            .unwrap_or_default();
-        let mut paired = vec![None; self.format.len()];
-        for (output, at) in self.output.iter().zip(output_at) {
-            let Some(slot) = format_at.iter().rposition(|f| *f < at) else {
-                return Err(format!(
-                    "--output {} comes before any --format; put it after the format it is for",
-                    output.display()
-                ));
-            };
-            if paired[slot].is_some() {
-                return Err(format!(
-                    "two --output paths follow one --format (the second is {})",
-                    output.display()
-                ));
+        match (self, matches.subcommand()) {
+            (Command::Check(args), Some(("check", sub))) => {
+                args.output_of_format = pair_outputs(sub, args.format.len(), &args.output)?;
             }
-            paired[slot] = Some(output.clone());
+            (Command::Gate(args), Some(("gate", sub))) => {
+                args.output_of_format = pair_outputs(sub, args.format.len(), &args.output)?;
+            }
+            _ => {}
         }
-        self.output_of_format = paired;
         Ok(())
     }
+}
+
+/// For each of `formats` `--format`s, the `--output` given after it and before the next one,
+/// from where they stand on the command line (`--format sarif --output a.sarif --format github`).
+pub fn pair_outputs(
+    matches: &clap::ArgMatches,
+    formats: usize,
+    outputs: &[PathBuf],
+) -> Result<Vec<Option<PathBuf>>, String> {
+    let format_at: Vec<usize> = matches
+        .indices_of("format")
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    let output_at: Vec<usize> = matches
+        .indices_of("output")
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    let mut paired = vec![None; formats];
+    for (output, at) in outputs.iter().zip(output_at) {
+        let Some(slot) = format_at.iter().rposition(|f| *f < at) else {
+            return Err(format!(
+                "--output {} comes before any --format; put it after the format it is for",
+                output.display()
+            ));
+        };
+        if paired[slot].is_some() {
+            return Err(format!(
+                "two --output paths follow one --format (the second is {})",
+                output.display()
+            ));
+        }
+        paired[slot] = Some(output.clone());
+    }
+    Ok(paired)
 }

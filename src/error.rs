@@ -50,6 +50,8 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
     #[error(transparent)]
+    Gate(#[from] crate::gate::GateError),
+    #[error(transparent)]
     Registry(#[from] crate::registry::server::RegistryError),
 }
 
@@ -100,6 +102,7 @@ impl Error {
             Error::Config(crate::config::ConfigError::Value { .. }) => Some(
                 "[registry] takes `url = \"https://registry.example.com\"` (or \"off\" to record nothing) and `token = \"pave_…\"`; PAVE_REGISTRY_URL and PAVE_REGISTRY_TOKEN override them".into(),
             ),
+            Error::Gate(e) => e.hint(),
             Error::Target { .. } => Some("choose a new folder, or empty this one".into()),
             Error::DirtyWorkTree { .. } => Some(
                 "commit or stash them first, so pave's changes can be reviewed and undone; or pass --allow-dirty".into(),

@@ -12,8 +12,10 @@ pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod coverage;
 pub mod error;
 pub mod fleet;
+pub mod gate;
 pub mod git;
 pub(crate) mod html;
 pub mod lock;
@@ -47,10 +49,7 @@ pub fn run() -> u8 {
         });
     let cli = match parsed {
         Ok((mut cli, matches)) => {
-            if let (Command::Check(args), Some(("check", sub))) =
-                (&mut cli.command, matches.subcommand())
-                && let Err(message) = args.pair_outputs(sub)
-            {
+            if let Err(message) = cli.command.pair_outputs(&matches) {
                 Printer::new(false).error(&message, None);
                 return error::EXIT_ERROR;
             }
@@ -99,6 +98,7 @@ fn dispatch(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
             let registry = args.report.then(registry).transpose()?;
             commands::check::run(args, explicit()?.as_ref(), registry.as_ref(), printer)
         }
+        Command::Gate(args) => commands::gate::run(args, explicit()?.as_ref(), printer),
         Command::Diff(args) => commands::diff::run(args, explicit()?.as_ref(), printer),
         Command::Upgrade(args) => {
             let registry = registry()?;

@@ -17,26 +17,12 @@ pub fn run(
     registry: Option<&RegistryChoice>,
     printer: &Printer,
 ) -> Result<u8, Error> {
-    let formats: Vec<(CheckFormat, Option<&std::path::PathBuf>)> = if args.format.is_empty() {
-        vec![(CheckFormat::Text, None)]
-    } else {
-        args.format
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (*f, args.output_of_format.get(i).and_then(Option::as_ref)))
-            .collect()
-    };
-    if args.format.is_empty() && !args.output.is_empty() {
-        return Err(Error::Usage(
-            "--output needs a --format before it (e.g. --format sarif --output pave.sarif)".into(),
-        ));
-    }
-    if formats.iter().filter(|(_, out)| out.is_none()).count() > 1 {
-        return Err(Error::Usage(
-            "only one format can go to stdout; give an --output path after each --format but one"
-                .into(),
-        ));
-    }
+    let targets = super::report_targets(
+        &args.format,
+        &args.output,
+        &args.output_of_format,
+        CheckFormat::Text,
+    )?;
     let root = &args.dir;
     let lock = Lock::read(root)?;
     let open = |entry: &LockEntry| match catalog {
@@ -50,31 +36,10 @@ pub fn run(
     };
     let report = check::check(root, &lock, access)?;
 
-    for (format, output) in &formats {
-        let text = report::render(&report, *format);
-        match output {
-            Some(path) => {
-                std::fs::write(path, text).map_err(|source| Error::Write {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
-                printer.status(
-                    "Wrote",
-                    &format!("{} report to {}", format_name(*format), path.display()),
-                );
-            }
-            None => printer.data(&text),
-        }
-    }
+    super::write_reports(&targets, |format| report::render(&report, format), printer)?;
     if let Some(registry) = registry {
         let events = crate::record::conformance(&report, &crate::record::repo_ref(root));
         super::registry::record(registry, events, printer);
     }
     Ok(if report.conforming { 0 } else { EXIT_FINDING })
-}
-
-fn format_name(format: CheckFormat) -> String {
-    clap::ValueEnum::to_possible_value(&format)
-        .map(|v| v.get_name().to_owned())
-        .unwrap_or_default()
 }

@@ -4,6 +4,7 @@ pub mod apply;
 pub mod audit;
 pub mod check;
 pub mod diff;
+pub mod gate;
 pub mod list;
 pub mod new;
 pub mod registry;
@@ -12,8 +13,9 @@ pub mod show;
 pub mod stats;
 pub mod upgrade;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use crate::error::Error;
 use crate::plan::{Action, Plan};
 use crate::printer::Printer;
 
@@ -55,4 +57,63 @@ pub(crate) fn print_plan(printer: &Printer, plan: &Plan) {
     if unchanged > 0 {
         printer.info(&format!("  {unchanged} file(s) unchanged"));
     }
+}
+
+/// The `--format`s of a report and where each goes (`None`: stdout), from the formats, the
+/// outputs and their pairing (`cli::pair_outputs`); `default` when no format is given. At most
+/// one format may go to stdout.
+pub(crate) fn report_targets<F: Copy>(
+    formats: &[F],
+    outputs: &[PathBuf],
+    paired: &[Option<PathBuf>],
+    default: F,
+) -> Result<Vec<(F, Option<PathBuf>)>, Error> {
+    if formats.is_empty() && !outputs.is_empty() {
+        return Err(Error::Usage(
+            "--output needs a --format before it (e.g. --format markdown --output summary.md)"
+                .into(),
+        ));
+    }
+    let targets: Vec<(F, Option<PathBuf>)> = if formats.is_empty() {
+        vec![(default, None)]
+    } else {
+        formats
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (*f, paired.get(i).cloned().flatten()))
+            .collect()
+    };
+    if targets.iter().filter(|(_, out)| out.is_none()).count() > 1 {
+        return Err(Error::Usage(
+            "only one format can go to stdout; give an --output path after each --format but one"
+                .into(),
+        ));
+    }
+    Ok(targets)
+}
+
+/// Writes each rendered report to its file, or to stdout.
+pub(crate) fn write_reports<F: Copy + clap::ValueEnum>(
+    targets: &[(F, Option<PathBuf>)],
+    render: impl Fn(F) -> String,
+    printer: &Printer,
+) -> Result<(), Error> {
+    for (format, output) in targets {
+        let text = render(*format);
+        match output {
+            Some(path) => {
+                std::fs::write(path, text).map_err(|source| Error::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+                let name = format
+                    .to_possible_value()
+                    .map(|v| v.get_name().to_owned())
+                    .unwrap_or_default();
+                printer.status("Wrote", &format!("{name} report to {}", path.display()));
+            }
+            None => printer.data(&text),
+        }
+    }
+    Ok(())
 }

@@ -14,6 +14,7 @@ pub fn schema(name: SchemaName) -> String {
     match name {
         SchemaName::GoldenPath => pretty(schemars::schema_for!(crate::manifest::Manifest)),
         SchemaName::Lock => lock_schema(),
+        SchemaName::Gates => pretty(schemars::schema_for!(crate::gate::config::GatesConfig)),
     }
 }
 

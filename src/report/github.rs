@@ -128,12 +128,29 @@ pub fn render(report: &CheckReport) -> String {
 
 /// Writes `::level file=…,title=…::message` with every value escaped.
 fn command(out: &mut String, level: &str, file: Option<&str>, title: &str, message: &str) {
-    let file = file
-        .map(|f| format!("file={},", escape_property(f)))
-        .unwrap_or_default();
+    annotation(out, level, file, None, title, message);
+}
+
+/// Writes `::level file=…,line=…,endLine=…,title=…::message` with every value escaped; `lines`
+/// (start, end) only with a file.
+pub(crate) fn annotation(
+    out: &mut String,
+    level: &str,
+    file: Option<&str>,
+    lines: Option<(u32, u32)>,
+    title: &str,
+    message: &str,
+) {
+    let mut properties = String::new();
+    if let Some(file) = file {
+        let _ = write!(properties, "file={},", escape_property(file));
+        if let Some((line, end)) = lines {
+            let _ = write!(properties, "line={line},endLine={end},");
+        }
+    }
     let _ = writeln!(
         out,
-        "::{level} {file}title={}::{}",
+        "::{level} {properties}title={}::{}",
         escape_property(title),
         escape_data(message)
     );
@@ -158,6 +175,24 @@ mod tests {
     fn escapes_as_the_actions_toolkit_does() {
         assert_eq!(escape_data("50% a:b,c\r\nd"), "50%25 a:b,c%0D%0Ad");
         assert_eq!(escape_property("50% a:b,c\r\nd"), "50%25 a%3Ab%2Cc%0D%0Ad");
+    }
+
+    #[test]
+    fn annotations_carry_lines_only_with_a_file() {
+        let mut out = String::new();
+        annotation(
+            &mut out,
+            "warning",
+            Some("src/a.rs"),
+            Some((8, 9)),
+            "t",
+            "m",
+        );
+        annotation(&mut out, "error", None, Some((1, 1)), "t", "m");
+        assert_eq!(
+            out,
+            "::warning file=src/a.rs,line=8,endLine=9,title=t::m\n::error title=t::m\n"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Renderers of the check report: one typed model ([`crate::check::CheckReport`]), one file per
 //! output format. Every renderer is pure: report in, text out, sorted and stable.
 
-mod github;
+pub(crate) mod github;
 mod json;
 mod junit;
 pub(crate) mod markdown;

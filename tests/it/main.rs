@@ -8,6 +8,7 @@ mod catalogs;
 mod check;
 mod check_formats;
 mod diff;
+mod gate;
 mod new;
 mod prompts;
 mod registry_client;

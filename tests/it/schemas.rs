@@ -1,6 +1,7 @@
 //! The committed JSON Schemas in `schemas/` are exactly what the code generates.
 //! To update them after changing the types: `cargo run -- schema golden-path > schemas/golden-path.schema.json`
-//! and `cargo run -- schema lock > schemas/lock.schema.json`.
+//! `cargo run -- schema lock > schemas/lock.schema.json` and
+//! `cargo run -- schema gates > schemas/gates.schema.json`.
 
 use crate::support::*;
 
@@ -10,6 +11,7 @@ fn committed_schemas_match_the_code() {
     for (name, file) in [
         ("golden-path", "golden-path.schema.json"),
         ("lock", "lock.schema.json"),
+        ("gates", "gates.schema.json"),
     ] {
         let generated = pave().args(["schema", name]).output().unwrap();
         assert!(generated.status.success());

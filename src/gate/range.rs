@@ -1,0 +1,200 @@
+//! The change a gate measures: from the merge base of a base ref and head to head, read with
+//! git2 from the object database (no checkout). A shallow clone whose history stops before the
+//! base or the merge base is an error that says so, never a silently wrong measure.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::{GateError, Gates};
+
+/// The commits a change spans.
+#[derive(Debug, Clone, Serialize)]
+pub struct Range {
+    /// The base as resolved (`origin/main`).
+    pub base_ref: String,
+    pub base: String,
+    pub merge_base: String,
+    pub head_ref: String,
+    pub head: String,
+}
+
+/// One file of the change.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileChange {
+    pub path: String,
+    /// The path before a rename.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_path: Option<String>,
+    pub status: &'static str,
+    pub added: u64,
+    pub deleted: u64,
+    /// Binary files count as 0 lines.
+    pub binary: bool,
+    /// Matched a `pr_size.exclude` glob: listed, not counted.
+    pub excluded: bool,
+}
+
+impl FileChange {
+    pub fn changed(&self) -> u64 {
+        self.added + self.deleted
+    }
+
+    /// Whether the file exists at head.
+    pub fn exists_at_head(&self) -> bool {
+        self.status != "deleted"
+    }
+}
+
+/// The files of a change, biggest first (then by path).
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub files: Vec<FileChange>,
+}
+
+impl Change {
+    /// Files that count towards the size.
+    pub fn counted(&self) -> impl Iterator<Item = &FileChange> {
+        self.files.iter().filter(|f| !f.excluded)
+    }
+
+    pub fn counted_lines(&self) -> u64 {
+        self.counted().map(FileChange::changed).sum()
+    }
+}
+
+/// Opens the repository that contains `dir`.
+pub fn open(dir: &Path) -> Result<git2::Repository, GateError> {
+    git2::Repository::discover(dir).map_err(|e| {
+        if e.code() == git2::ErrorCode::NotFound {
+            GateError::NotARepo {
+                path: dir.to_owned(),
+            }
+        } else {
+            git(e)
+        }
+    })
+}
+
+pub(crate) fn git(e: git2::Error) -> GateError {
+    GateError::Git {
+        message: e.message().to_owned(),
+    }
+}
+
+/// Resolves the first of `base_candidates` that names a commit, `head`, and their merge base.
+pub fn resolve(
+    repo: &git2::Repository,
+    base_candidates: &[String],
+    head: &str,
+) -> Result<Range, GateError> {
+    let commit_of = |spec: &str| {
+        repo.revparse_single(spec)
+            .and_then(|o| o.peel_to_commit())
+            .ok()
+            .map(|c| c.id())
+    };
+    let head_id = commit_of(head).ok_or_else(|| GateError::HeadNotFound {
+        head: head.to_owned(),
+    })?;
+    let Some((base_ref, base_id)) = base_candidates
+        .iter()
+        .find_map(|c| commit_of(c).map(|id| (c.clone(), id)))
+    else {
+        return Err(GateError::BaseNotFound {
+            tried: base_candidates.to_vec(),
+            shallow: repo.is_shallow(),
+        });
+    };
+    let merge_base = match repo.merge_base(base_id, head_id) {
+        Ok(id) => id,
+        Err(_) if repo.is_shallow() => {
+            return Err(GateError::Shallow {
+                missing: format!("the merge base of `{base_ref}` and `{head}`"),
+            });
+        }
+        Err(e) if e.code() == git2::ErrorCode::NotFound => {
+            return Err(GateError::NoMergeBase {
+                base: base_ref,
+                head: head.to_owned(),
+            });
+        }
+        Err(e) => return Err(git(e)),
+    };
+    Ok(Range {
+        base_ref,
+        base: base_id.to_string(),
+        merge_base: merge_base.to_string(),
+        head_ref: head.to_owned(),
+        head: head_id.to_string(),
+    })
+}
+
+/// The files changed between the merge base and head, with added and deleted lines; renames
+/// detected; excluded files marked.
+pub fn change(repo: &git2::Repository, range: &Range, gates: &Gates) -> Result<Change, GateError> {
+    let tree = |id: &str| -> Result<git2::Tree<'_>, GateError> {
+        let oid = git2::Oid::from_str(id).map_err(git)?;
+        repo.find_commit(oid).and_then(|c| c.tree()).map_err(git)
+    };
+    let (old, new) = (tree(&range.merge_base)?, tree(&range.head)?);
+    let mut files = diff_files(repo, Some(&old), &new)?;
+    for file in &mut files {
+        file.excluded = gates.exclude.is_match(&file.path)
+            || file
+                .old_path
+                .as_deref()
+                .is_some_and(|p| gates.exclude.is_match(p));
+    }
+    files.sort_by(|a, b| b.changed().cmp(&a.changed()).then(a.path.cmp(&b.path)));
+    Ok(Change { files })
+}
+
+/// Per-file line counts of the diff `old` → `new` (`None`: the empty tree).
+pub(crate) fn diff_files(
+    repo: &git2::Repository,
+    old: Option<&git2::Tree<'_>>,
+    new: &git2::Tree<'_>,
+) -> Result<Vec<FileChange>, GateError> {
+    let mut diff = repo.diff_tree_to_tree(old, Some(new), None).map_err(git)?;
+    diff.find_similar(Some(git2::DiffFindOptions::new().renames(true)))
+        .map_err(git)?;
+    let mut files = Vec::new();
+    for (i, delta) in diff.deltas().enumerate() {
+        let path_of = |f: git2::DiffFile<'_>| {
+            f.path()
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default()
+        };
+        let (new_path, old_path) = (path_of(delta.new_file()), path_of(delta.old_file()));
+        let status = match delta.status() {
+            git2::Delta::Added => "added",
+            git2::Delta::Deleted => "deleted",
+            git2::Delta::Renamed => "renamed",
+            git2::Delta::Copied => "copied",
+            _ => "modified",
+        };
+        let patch = git2::Patch::from_diff(&diff, i).map_err(git)?;
+        let (added, deleted, binary) = match &patch {
+            Some(p) if !p.delta().flags().is_binary() => {
+                let (_, added, deleted) = p.line_stats().map_err(git)?;
+                (added as u64, deleted as u64, false)
+            }
+            _ => (0, 0, true),
+        };
+        files.push(FileChange {
+            path: if status == "deleted" {
+                old_path.clone()
+            } else {
+                new_path.clone()
+            },
+            old_path: (status == "renamed" && old_path != new_path).then_some(old_path),
+            status,
+            added,
+            deleted,
+            binary,
+            excluded: false,
+        });
+    }
+    Ok(files)
+}
