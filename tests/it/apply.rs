@@ -213,7 +213,7 @@ fn two_golden_paths_claiming_one_file_is_an_error_naming_both() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "`.github/dependabot.yml` is claimed by both docs-site@0.1.0 and rust-service@1.1.0",
+            "`.github/dependabot.yml` is claimed by both docs-site@0.1.0 and rust-service@1.2.0",
         ));
     assert_eq!(tree(repo.path()), before);
 }

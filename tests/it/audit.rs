@@ -335,7 +335,7 @@ fn fail_on_rules_exit_1_when_a_repo_matches_and_0_otherwise() {
     assert_eq!(
         code(&["lag=minor"]),
         1,
-        "a 1.0.0 repo is a minor version behind 1.1.0"
+        "a 1.0.0 repo is a minor version behind 1.2.0"
     );
     assert_eq!(
         code(&["lag=patch"]),

@@ -229,9 +229,9 @@ fn csv_has_a_row_per_repo_and_golden_path_and_defuses_formulas() {
         ("train", "art-1"),
         ("golden_path", "rust-service"),
         ("version", "1.0.0"),
-        ("latest", "1.1.0"),
+        ("latest", "1.2.0"),
         ("lag", "minor"),
-        ("versions_behind", "1"),
+        ("versions_behind", "2"),
         ("drifted_files", "1"),
         ("missing_files", "0"),
         ("error", ""),
@@ -310,7 +310,7 @@ fn markdown_has_the_summary_tables_and_escapes_untrusted_text() {
         "| status | repos | share |",
         "| drifted | 1 | 20.0% |",
         "### Golden paths",
-        "| `rust-service` | 3 | 1.1.0 | 1 | 1 | 1.1.0: 1, 1.0.0: 2 |",
+        "| `rust-service` | 3 | 1.2.0 | 1 | 1 | 1.2.0: 1, 1.0.0: 2 |",
         "### Teams",
         "| team-a | 2 | 0 | 1 | 1 | 0 | 0 |",
         "| team-b | 1 | 1 | 0 | 0 | 0 | 0 |",
@@ -370,7 +370,7 @@ fn html_is_one_self_contained_well_formed_page_with_a_chart_per_breakdown() {
     // Versions: the numbers are written, not only drawn.
     let versions = chart_text(0);
     assert!(
-        versions.contains("1.1.0 (newest): 1 · 1.0.0 (1 behind): 2"),
+        versions.contains("1.2.0 (newest): 1 · 1.0.0 (2 behind): 2"),
         "{versions}"
     );
     assert!(versions.contains("3 repos"), "{versions}");

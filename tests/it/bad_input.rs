@@ -9,7 +9,7 @@ fn unknown_parameter() {
         "rust-service",
         &["--set", "team=payments", "--set", "colour=red"],
         &[
-            "error: unknown parameter `colour` (--set); rust-service@1.1.0 has: service_name,",
+            "error: unknown parameter `colour` (--set); rust-service@1.2.0 has: service_name,",
             "hint: see the parameters with `pave show",
         ],
     );
@@ -193,7 +193,7 @@ fn unknown_component() {
     refused(
         "rust-service",
         &["--set", "team=x1", "--only", "ci,nope"],
-        &["rust-service@1.1.0 has no component `nope`"],
+        &["rust-service@1.2.0 has no component `nope`"],
     );
 }
 

@@ -26,8 +26,8 @@ fn a_fresh_repo_conforms() {
     pave_check(&dir, &[])
         .assert()
         .success()
-        .stdout(predicate::str::contains("rust-service@1.1.0: conforms"))
-        .stdout(predicate::str::contains("1.1.0 is the newest in builtin"));
+        .stdout(predicate::str::contains("rust-service@1.2.0: conforms"))
+        .stdout(predicate::str::contains("1.2.0 is the newest in builtin"));
 }
 
 #[test]
@@ -42,7 +42,7 @@ fn an_edited_managed_file_is_drift_with_the_fix() {
             "drifted (managed file edited)  Dockerfile",
         ))
         .stdout(predicate::str::contains(
-            "fix: pave apply rust-service@1.1.0 --force",
+            "fix: pave apply rust-service@1.2.0 --force",
         ));
 }
 

@@ -20,7 +20,7 @@ fn new_rust_service_gives_a_committed_repo_with_a_lock() {
     .success()
     .stdout("")
     .stderr(predicate::str::contains("Created"))
-    .stderr(predicate::str::contains("rust-service@1.1.0"));
+    .stderr(predicate::str::contains("rust-service@1.2.0"));
     assert_no_leftovers(tmp.path());
 
     let repo = git2::Repository::open(&dir).unwrap();
@@ -45,7 +45,7 @@ fn new_rust_service_gives_a_committed_repo_with_a_lock() {
     let entry = &lock.golden_paths[0];
     assert_eq!(
         (entry.name.as_str(), entry.version.to_string().as_str()),
-        ("rust-service", "1.1.0")
+        ("rust-service", "1.2.0")
     );
     assert_eq!(entry.catalog, "builtin");
     assert_eq!(

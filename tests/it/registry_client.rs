@@ -319,7 +319,7 @@ fn records_everything(database: &str) {
         .find(|r| r["repo_id"] == repo_id(&ledger))
         .unwrap()
         .clone();
-    assert_eq!(ledger_record["version"], "1.1.0", "{repos}");
+    assert_eq!(ledger_record["version"], "1.2.0", "{repos}");
 
     // check --report: conforming, then drifted; the exit code stays the check's.
     machine

@@ -13,7 +13,10 @@ fn list_shows_builtin_golden_paths_and_versions() {
         .stdout
         .clone();
     let text = String::from_utf8(out).unwrap();
-    assert!(text.starts_with("rust-service  1.1.0, 1.0.0"), "{text}");
+    assert!(
+        text.starts_with("rust-service  1.2.0, 1.1.0, 1.0.0"),
+        "{text}"
+    );
     let json = pave()
         .args(["list", "--format", "json"])
         .assert()
@@ -24,7 +27,7 @@ fn list_shows_builtin_golden_paths_and_versions() {
     let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(json["catalog"], "builtin");
     assert_eq!(json["golden_paths"][0]["name"], "rust-service");
-    assert_eq!(json["golden_paths"][0]["latest"], "1.1.0");
+    assert_eq!(json["golden_paths"][0]["latest"], "1.2.0");
 }
 
 #[test]
@@ -69,7 +72,7 @@ fn show_lists_parameters_components_and_ownership() {
         .clone();
     let text = String::from_utf8(out).unwrap();
     for must in [
-        "rust-service@1.1.0",
+        "rust-service@1.2.0",
         "replicas",
         "1..=50",
         "(required)",

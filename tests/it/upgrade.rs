@@ -403,6 +403,90 @@ fn the_builtin_rust_service_upgrades_out_of_the_box() {
         .stdout(predicate::str::contains("rust-service@1.1.0: conforms"));
 }
 
+/// 1.2.0 wires the quality gates into CI: a repo made at 1.1.0 (either CI provider) upgrades
+/// cleanly to what a fresh 1.2.0 render would be, keeping its edit of the merged README.
+#[test]
+fn the_builtin_rust_service_upgrades_from_1_1_to_1_2_with_the_gates_in_ci() {
+    for (provider, ci_file) in [
+        ("github", ".github/workflows/ci.yml"),
+        ("gitlab", ".gitlab-ci.yml"),
+    ] {
+        let answers = [
+            "--set",
+            "team=payments",
+            "--set",
+            &format!("ci_provider={provider}"),
+        ];
+        let (_tmp, dir) = target();
+        pave_new("rust-service@1.1.0", &dir, &answers)
+            .assert()
+            .success();
+        let on_call = "\n## On call\n\n#payments-oncall\n";
+        std::fs::write(dir.join("README.md"), read(&dir, "README.md") + on_call).unwrap();
+        commit_all(&dir, "local edits");
+        upgrade(&dir, &[])
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(
+                "Release notes of rust-service@1.2.0:\n  rust-service 1.2.0: the quality gates run in CI",
+            ))
+            .stderr(predicate::str::contains("What your team must do"))
+            .stderr(predicate::str::contains("Plan: rust-service@1.1.0 -> 1.2.0"))
+            .stderr(predicate::str::contains(format!("replace   {ci_file}")))
+            .stderr(predicate::str::contains("replace   .pave/gates.yaml"))
+            .stderr(predicate::str::contains("create    scripts/ci/install-pave.sh"))
+            .stderr(predicate::str::contains("merge     README.md"))
+            .stderr(predicate::str::contains("0 conflict(s)"));
+
+        let (_tmp2, fresh) = target();
+        pave_new("rust-service@1.2.0", &fresh, &answers)
+            .arg("--no-git")
+            .assert()
+            .success();
+        let mut upgraded = tree(&dir);
+        let mut expected = tree(&fresh);
+        assert_eq!(
+            String::from_utf8(upgraded.remove("README.md").unwrap()).unwrap(),
+            String::from_utf8(expected.remove("README.md").unwrap()).unwrap() + on_call,
+            "{provider}: the README merges 1.2.0's changes with the repo's edit"
+        );
+        let lock_up = upgraded.remove(".pave/lock.yaml").unwrap();
+        let lock_fresh = expected.remove(".pave/lock.yaml").unwrap();
+        assert_eq!(
+            upgraded.keys().collect::<Vec<_>>(),
+            expected.keys().collect::<Vec<_>>(),
+            "{provider}: the same files as a fresh render"
+        );
+        for (path, bytes) in &expected {
+            assert!(upgraded[path] == *bytes, "{provider}: {path} differs");
+        }
+        let ci = read(&dir, ci_file);
+        assert!(ci.contains("pave gate all --coverage lcov.info"), "{ci}");
+        assert!(ci.contains("scripts/ci/install-pave.sh"), "{ci}");
+        assert!(dir.join("scripts/ci/install-pave.sh").is_file());
+        let (lock_up, lock_fresh) = (
+            pave::lock::Lock::parse(&String::from_utf8(lock_up).unwrap()).unwrap(),
+            pave::lock::Lock::parse(&String::from_utf8(lock_fresh).unwrap()).unwrap(),
+        );
+        let (mut a, mut b) = (
+            lock_up.golden_paths[0].clone(),
+            lock_fresh.golden_paths[0].clone(),
+        );
+        // README.md is merged: its record differs by the repo's edit; every other file's is the
+        // fresh render's.
+        a.files.retain(|f| f.path.as_str() != "README.md");
+        b.files.retain(|f| f.path.as_str() != "README.md");
+        assert_eq!(
+            a, b,
+            "{provider}: the lock records what a fresh render would"
+        );
+        pave_check(&dir, &[])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("rust-service@1.2.0: conforms"));
+    }
+}
+
 #[test]
 fn diff_to_shows_what_the_upgrade_would_write() {
     let cat = catalog();
