@@ -253,6 +253,15 @@ fn validate_common(dir: &Path, canary: bool) {
             ".pave/lock.yaml",
         ],
     );
+    check(
+        dir,
+        "check-jsonschema",
+        &[
+            "--schemafile",
+            schemas.join("gates.schema.json").to_str().unwrap(),
+            ".pave/gates.yaml",
+        ],
+    );
 }
 
 #[test]
