@@ -6,7 +6,8 @@
 //! and seeded files are not test cases: the repo may edit them, so there is nothing to pass or
 //! fail — except a deleted merged file, which fails `pave check` and so is a failing test case.
 //! When the catalog was consulted, `.pave/lock.yaml` is one more test case, failing on lock
-//! mismatches. No timestamps or durations, so the same repo gives the same XML.
+//! mismatches. No timestamps or durations, so the same repo gives the same XML. The escaping and
+//! the test-case writer are shared with `pave gate --format junit` (`gate/format/junit.rs`).
 
 use std::fmt::Write as _;
 

@@ -5,7 +5,8 @@
 //! file is a result located at its repo-relative path, line 1 (code scanning needs a location);
 //! lock mismatches are located at `.pave/lock.yaml`. A `partialFingerprints` entry made from the
 //! golden path's name (not its version), the path and the rule lets code scanning match a finding
-//! across runs and upgrades.
+//! across runs and upgrades. The log skeleton, the rules and locations are shared with
+//! `pave gate --format sarif` (`gate/format/sarif.rs`), whose conformance findings use these rules.
 
 use std::fmt::Write as _;
 

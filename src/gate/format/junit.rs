@@ -80,3 +80,54 @@ fn details(verdict: &Verdict) -> String {
     lines.extend(verdict.next_steps.iter().map(|s| format!("next: {s}")));
     lines.join("\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gate::{Finding, FindingKind, Gate};
+
+    #[test]
+    fn verdicts_are_escaped_and_counted() {
+        let mut failing =
+            Verdict::new(Gate::PrSize, Status::Fail, "\"big\" <change> & more".into());
+        failing.findings.push(Finding::new(
+            FindingKind::ChangeTooBig,
+            Level::Error,
+            "Change too big",
+            "a <b> & 'c'\r",
+        ));
+        let report = GateReport::new(
+            None,
+            None,
+            vec![
+                failing,
+                Verdict::new(Gate::AiProvenance, Status::Pass, "ok".into()),
+                Verdict::skipped(Gate::Conformance),
+            ],
+        );
+        let xml = render(&report);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let suite = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testsuite"))
+            .unwrap();
+        assert_eq!(suite.attribute("tests"), Some("3"));
+        assert_eq!(suite.attribute("failures"), Some("1"));
+        assert_eq!(suite.attribute("skipped"), Some("1"));
+        let failure = doc
+            .descendants()
+            .find(|n| n.has_tag_name("failure"))
+            .unwrap();
+        assert_eq!(
+            failure.attribute("message"),
+            Some("FAIL: \"big\" <change> & more")
+        );
+        assert_eq!(failure.attribute("type"), Some("pr-size"));
+        assert_eq!(failure.text(), Some("error: a <b> & 'c'\r"));
+        let property = doc
+            .descendants()
+            .find(|n| n.has_tag_name("property"))
+            .unwrap();
+        assert_eq!(property.attribute("value"), Some("defaults"));
+    }
+}
