@@ -1,6 +1,6 @@
 //! The `conformance` gate: `pave check`'s report (the same engine, `crate::check`) as a verdict.
 
-use super::{Finding, Gate, Level, Status, Verdict};
+use super::{Finding, FindingKind, Gate, Level, Status, Verdict};
 use crate::check::{CheckReport, FileState, Lag};
 use crate::lock::LOCK_PATH;
 use crate::report::fix_command;
@@ -38,8 +38,9 @@ pub fn conformance(report: &CheckReport) -> Verdict {
         let at = format!("{}@{}", gp.name, gp.version);
         let fix = fix_command(gp);
         for f in &gp.files {
-            let (level, title, message) = match f.state {
+            let (kind, level, title, message) = match f.state {
                 FileState::Drifted => (
+                    FindingKind::Drifted,
                     Level::Error,
                     format!("Managed file drifted ({at})"),
                     format!(
@@ -48,6 +49,7 @@ pub fn conformance(report: &CheckReport) -> Verdict {
                     ),
                 ),
                 FileState::Deleted => (
+                    FindingKind::Deleted,
                     Level::Error,
                     format!("File deleted ({at})"),
                     format!(
@@ -56,6 +58,7 @@ pub fn conformance(report: &CheckReport) -> Verdict {
                     ),
                 ),
                 FileState::Edited => (
+                    FindingKind::EditedMerged,
                     Level::Notice,
                     format!("Merged file edited ({at})"),
                     format!("{} is merged with {at}: the local edit is allowed", f.path),
@@ -64,12 +67,13 @@ pub fn conformance(report: &CheckReport) -> Verdict {
             };
             verdict
                 .findings
-                .push(Finding::new(level, title, message).on(&f.path, None, None));
+                .push(Finding::new(kind, level, title, message).on(&f.path, None, None));
         }
         if let Some(view) = &gp.catalog_view {
             for m in &view.lock_mismatches {
                 verdict.findings.push(
                     Finding::new(
+                        FindingKind::LockMismatch,
                         Level::Error,
                         format!("Lock mismatch ({at})"),
                         format!("the lock disagrees with {at}: {m}"),

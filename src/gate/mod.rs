@@ -2,7 +2,7 @@
 //!
 //! Each gate turns typed input (the configuration, the change between a merge base and head read
 //! with git2, a coverage report, a check report) into one [`Verdict`]; `format/` renders a
-//! [`GateReport`] of verdicts as text, JSON, GitHub workflow commands or Markdown. Nothing here
+//! [`GateReport`] of verdicts as text, JSON, GitHub workflow commands, Markdown, SARIF or JUnit. Nothing here
 //! prints or reads the environment: the CI's base branch is the edge's business
 //! (`commands/gate.rs`).
 
@@ -187,9 +187,31 @@ pub enum Level {
     Notice,
 }
 
+/// What a finding is about; `--format sarif` makes each kind a rule with a stable id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FindingKind {
+    /// `pr-size`: the change is over `pr_size.max_changed_lines`.
+    ChangeTooBig,
+    /// `ai-provenance`: a change with AI-assisted commits is over its smaller size limit.
+    AiChangeTooBig,
+    /// `ai-provenance`: AI-assisted commits changed source and the change has no test change.
+    SourceWithoutTests,
+    /// `ai-provenance`: too few of the AI-added lines are executed by tests.
+    CoverageTooLow,
+    /// `ai-provenance`: AI-added lines that no test executes.
+    UncoveredLines,
+    /// `conformance`: `pave check`'s findings.
+    Drifted,
+    Deleted,
+    EditedMerged,
+    LockMismatch,
+}
+
 /// Something a developer should look at, on a file and line when there is one.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
+    #[serde(skip)]
+    pub kind: FindingKind,
     pub level: Level,
     pub title: String,
     pub message: String,
@@ -202,8 +224,14 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(level: Level, title: impl Into<String>, message: impl Into<String>) -> Self {
+    fn new(
+        kind: FindingKind,
+        level: Level,
+        title: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
+            kind,
             level,
             title: title.into(),
             message: message.into(),
@@ -384,6 +412,7 @@ pub fn pr_size(change: &Change, gates: &Gates) -> Verdict {
             .map(|f| format!("{} ({})", f.path, f.changed()))
             .collect();
         verdict.findings.push(Finding::new(
+            FindingKind::ChangeTooBig,
             Level::Error,
             "Change too big",
             format!(

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use super::range::{diff_files, git};
 use super::{
-    AiCommit, Change, FileCoverage, Finding, Gate, GateError, Gates, Level, LineCoverage, Measure,
-    MeasureStatus, Range, Status, Verdict, line_ranges,
+    AiCommit, Change, FileCoverage, Finding, FindingKind, Gate, GateError, Gates, Level,
+    LineCoverage, Measure, MeasureStatus, Range, Status, Verdict, line_ranges,
 };
 use crate::coverage::Coverage;
 
@@ -57,6 +57,7 @@ pub fn ai_provenance(
     );
     if size.status == MeasureStatus::Fail {
         findings.push(Finding::new(
+            FindingKind::AiChangeTooBig,
             Level::Error,
             "AI-assisted change too big",
             format!(
@@ -111,6 +112,7 @@ pub fn ai_provenance(
             for source in &sources {
                 findings.push(
                     Finding::new(
+                        FindingKind::SourceWithoutTests,
                         Level::Error,
                         format!("Source changed without tests ({})", language.name),
                         format!(
@@ -175,6 +177,7 @@ pub fn ai_provenance(
             }
             if !passed {
                 findings.push(Finding::new(
+                    FindingKind::CoverageTooLow,
                     Level::Error,
                     "Changed-line coverage too low",
                     format!(
@@ -189,6 +192,7 @@ pub fn ai_provenance(
                     for range in &file.uncovered {
                         findings.push(
                             Finding::new(
+                                FindingKind::UncoveredLines,
                                 Level::Warning,
                                 "Line not covered by tests",
                                 format!(
@@ -203,7 +207,7 @@ pub fn ai_provenance(
                 // Keep the findings to what a person reads: the first ranges of the worst files.
                 let mut kept = 0;
                 findings.retain(|f| {
-                    if f.title != "Line not covered by tests" {
+                    if f.kind != FindingKind::UncoveredLines {
                         return true;
                     }
                     kept += 1;

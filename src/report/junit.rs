@@ -6,7 +6,8 @@
 //! and seeded files are not test cases: the repo may edit them, so there is nothing to pass or
 //! fail — except a deleted merged file, which fails `pave check` and so is a failing test case.
 //! When the catalog was consulted, `.pave/lock.yaml` is one more test case, failing on lock
-//! mismatches. No timestamps or durations, so the same repo gives the same XML.
+//! mismatches. No timestamps or durations, so the same repo gives the same XML. The escaping and
+//! the test-case writer are shared with `pave gate --format junit` (`gate/format/junit.rs`).
 
 use std::fmt::Write as _;
 
@@ -15,12 +16,12 @@ use crate::lock::LOCK_PATH;
 use crate::manifest::Ownership;
 
 /// One `<testcase>` before escaping.
-struct Case {
-    name: String,
-    outcome: Outcome,
+pub(crate) struct Case {
+    pub(crate) name: String,
+    pub(crate) outcome: Outcome,
 }
 
-enum Outcome {
+pub(crate) enum Outcome {
     Pass,
     Skipped(String),
     Failure {
@@ -40,8 +41,11 @@ impl Outcome {
     }
 }
 
+/// The XML declaration every JUnit report starts with.
+pub(crate) const DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+
 /// `tests="…" failures="…" errors="0" skipped="…"` of some test cases.
-fn counts<'a>(cases: impl Iterator<Item = &'a Case> + Clone) -> String {
+pub(crate) fn counts<'a>(cases: impl Iterator<Item = &'a Case> + Clone) -> String {
     format!(
         "tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\"",
         cases.clone().count(),
@@ -50,13 +54,61 @@ fn counts<'a>(cases: impl Iterator<Item = &'a Case> + Clone) -> String {
     )
 }
 
+/// A `<properties>` block of a `<testsuite>`.
+pub(crate) fn write_properties(out: &mut String, properties: &[(&str, String)]) {
+    out.push_str("    <properties>\n");
+    for (name, value) in properties {
+        let _ = writeln!(
+            out,
+            "      <property name=\"{}\" value=\"{}\"/>",
+            attr(name),
+            attr(value)
+        );
+    }
+    out.push_str("    </properties>\n");
+}
+
+/// A `<testcase>` of a `<testsuite>`, with its outcome.
+pub(crate) fn write_case(out: &mut String, classname: &str, case: &Case) {
+    let open = format!(
+        "    <testcase classname=\"{}\" name=\"{}\"",
+        attr(classname),
+        attr(&case.name)
+    );
+    match &case.outcome {
+        Outcome::Pass => {
+            let _ = writeln!(out, "{open}/>");
+        }
+        Outcome::Skipped(message) => {
+            let _ = writeln!(
+                out,
+                "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>",
+                attr(message)
+            );
+        }
+        Outcome::Failure {
+            kind,
+            message,
+            body,
+        } => {
+            let _ = writeln!(
+                out,
+                "{open}>\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
+                attr(message),
+                attr(kind),
+                text(body)
+            );
+        }
+    }
+}
+
 pub fn render(report: &CheckReport) -> String {
     let suites: Vec<(&GoldenPathReport, Vec<Case>)> = report
         .golden_paths
         .iter()
         .map(|gp| (gp, cases(gp)))
         .collect();
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let mut out = String::from(DECLARATION);
     let _ = writeln!(
         out,
         "<testsuites name=\"pave check\" {}>",
@@ -69,7 +121,6 @@ pub fn render(report: &CheckReport) -> String {
             attr(&format!("{}@{}", gp.name, gp.version)),
             counts(cases.iter()),
         );
-        out.push_str("    <properties>\n");
         let mut properties = vec![("catalog", gp.catalog.clone())];
         if let Some(view) = &gp.catalog_view {
             properties.push(("latest", view.latest.clone()));
@@ -78,44 +129,9 @@ pub fn render(report: &CheckReport) -> String {
         if let Some(note) = &gp.catalog_note {
             properties.push(("catalog-note", note.clone()));
         }
-        for (name, value) in properties {
-            let _ = writeln!(
-                out,
-                "      <property name=\"{name}\" value=\"{}\"/>",
-                attr(&value)
-            );
-        }
-        out.push_str("    </properties>\n");
+        write_properties(&mut out, &properties);
         for case in cases {
-            let open = format!(
-                "    <testcase classname=\"{}\" name=\"{}\"",
-                attr(&gp.name),
-                attr(&case.name)
-            );
-            match &case.outcome {
-                Outcome::Pass => {
-                    let _ = writeln!(out, "{open}/>");
-                }
-                Outcome::Skipped(message) => {
-                    let _ = writeln!(
-                        out,
-                        "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>",
-                        attr(message)
-                    );
-                }
-                Outcome::Failure {
-                    kind,
-                    message,
-                    body,
-                } => {
-                    let _ = writeln!(
-                        out,
-                        "{open}>\n      <failure message=\"{}\" type=\"{kind}\">{}</failure>\n    </testcase>",
-                        attr(message),
-                        text(body)
-                    );
-                }
-            }
+            write_case(&mut out, &gp.name, case);
         }
         out.push_str("  </testsuite>\n");
     }
@@ -183,12 +199,12 @@ fn file_outcome(file: &FileReport, at: &str, fix: &str) -> Outcome {
 
 /// Escapes an attribute value: markup characters and quotes as entities; tab, line feed and
 /// carriage return as character references, which survive attribute-value normalisation.
-fn attr(value: &str) -> String {
+pub(crate) fn attr(value: &str) -> String {
     escape(value, true)
 }
 
 /// Escapes character data; `\r` as a reference, which survives line-end normalisation.
-fn text(value: &str) -> String {
+pub(crate) fn text(value: &str) -> String {
     escape(value, false)
 }
 

@@ -3,9 +3,9 @@
 
 pub(crate) mod github;
 mod json;
-mod junit;
+pub(crate) mod junit;
 pub(crate) mod markdown;
-mod sarif;
+pub(crate) mod sarif;
 mod text;
 
 use clap::ValueEnum;

@@ -5,7 +5,8 @@
 //! file is a result located at its repo-relative path, line 1 (code scanning needs a location);
 //! lock mismatches are located at `.pave/lock.yaml`. A `partialFingerprints` entry made from the
 //! golden path's name (not its version), the path and the rule lets code scanning match a finding
-//! across runs and upgrades.
+//! across runs and upgrades. The log skeleton, the rules and locations are shared with
+//! `pave gate --format sarif` (`gate/format/sarif.rs`), whose conformance findings use these rules.
 
 use std::fmt::Write as _;
 
@@ -17,25 +18,31 @@ use crate::lock::{LOCK_PATH, sha256_hex};
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// Used until `Cargo.toml` names a homepage.
 const FALLBACK_INFORMATION_URI: &str = "https://pave.dev";
-const FINGERPRINT_KEY: &str = "paveFinding/v1";
+/// The key of the `partialFingerprints` entry of every pave result (`pave check`'s and
+/// `pave gate`'s).
+pub(crate) const FINGERPRINT_KEY: &str = "paveFinding/v1";
 
-/// A rule of the driver; its index in [`RULES`] is its `ruleIndex`.
-struct Rule {
-    id: &'static str,
-    name: &'static str,
-    level: &'static str,
-    short: &'static str,
-    full: &'static str,
-    help: &'static str,
+/// A rule of the driver; its index in the driver's rules is its `ruleIndex`.
+pub(crate) struct Rule {
+    pub(crate) id: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) level: &'static str,
+    pub(crate) short: &'static str,
+    pub(crate) full: &'static str,
+    pub(crate) help: &'static str,
+    pub(crate) tags: &'static [&'static str],
 }
 
-const DRIFTED: usize = 0;
-const DELETED: usize = 1;
-const EDITED: usize = 2;
-const DIVERGED: usize = 3;
-const LOCK_MISMATCH: usize = 4;
+const GOLDEN_PATH_TAGS: &[&str] = &["pave", "golden-path"];
 
-const RULES: [Rule; 5] = [
+pub(crate) const DRIFTED: usize = 0;
+pub(crate) const DELETED: usize = 1;
+pub(crate) const EDITED: usize = 2;
+const DIVERGED: usize = 3;
+pub(crate) const LOCK_MISMATCH: usize = 4;
+
+/// `pave check`'s rules; `pave gate conformance` reports its findings under the same ones.
+pub(crate) const RULES: [Rule; 5] = [
     Rule {
         id: "pave/drifted",
         name: "ManagedFileDrifted",
@@ -43,6 +50,7 @@ const RULES: [Rule; 5] = [
         short: "A managed file differs from what its golden path rendered",
         full: "The file is managed by a golden path: the golden path owns its content, so a local edit is drift and fails `pave check`.",
         help: "See the change with `pave diff`, then restore the golden path's content with `pave apply <golden-path>@<version> --force` (each result names its command). To change the file for good, change the golden path.",
+        tags: GOLDEN_PATH_TAGS,
     },
     Rule {
         id: "pave/deleted",
@@ -51,6 +59,7 @@ const RULES: [Rule; 5] = [
         short: "A file of a golden path is missing",
         full: "The lock records a managed or merged file that is no longer in the repo (or is no longer a regular file), which fails `pave check`.",
         help: "Restore the file with `pave apply <golden-path>@<version> --force` (each result names its command); `pave diff` shows what it brings back.",
+        tags: GOLDEN_PATH_TAGS,
     },
     Rule {
         id: "pave/edited-merged",
@@ -59,6 +68,7 @@ const RULES: [Rule; 5] = [
         short: "A merged file was edited locally (allowed)",
         full: "The file is shared between the repo and its golden path: local edits are allowed and kept, and are 3-way merged when the golden path is upgraded.",
         help: "Nothing to fix. `pave diff` shows the local edits.",
+        tags: GOLDEN_PATH_TAGS,
     },
     Rule {
         id: "pave/diverged",
@@ -67,6 +77,7 @@ const RULES: [Rule; 5] = [
         short: "A file keeps the repo's own version by choice",
         full: "The repo kept its own version of the file when a golden path was applied (`pave apply --conflict=keep` or `--conflict=write-new`), so pave does not check it.",
         help: "Nothing to fix. To take the golden path's version again, run `pave apply <golden-path>@<version> --force`.",
+        tags: GOLDEN_PATH_TAGS,
     },
     Rule {
         id: "pave/lock-mismatch",
@@ -75,16 +86,11 @@ const RULES: [Rule; 5] = [
         short: "The lock disagrees with its golden path",
         full: "`.pave/lock.yaml` records hashes, ownerships or files that a fresh render of its golden path version and answers does not produce: the lock was edited by hand.",
         help: "Restore `.pave/lock.yaml` from git: pave writes the lock, people should not. Then run `pave check` again.",
+        tags: GOLDEN_PATH_TAGS,
     },
 ];
 
 pub fn render(report: &CheckReport) -> String {
-    let homepage = env!("CARGO_PKG_HOMEPAGE");
-    let information_uri = if homepage.is_empty() {
-        FALLBACK_INFORMATION_URI
-    } else {
-        homepage
-    };
     let rules: Vec<Value> = RULES.iter().map(rule).collect();
     let mut results = Vec::new();
     for gp in &report.golden_paths {
@@ -107,24 +113,45 @@ pub fn render(report: &CheckReport) -> String {
             ));
         }
     }
+    log(rules, results, None)
+}
+
+/// A SARIF 2.1.0 log of one run of the `pave` driver, pretty-printed. `category` sets the run's
+/// `automationDetails.id` (`<category>/`), which GitHub code scanning uses to keep the alerts of
+/// different analyses (`pave check`, `pave gate`) apart.
+pub(crate) fn log(rules: Vec<Value>, results: Vec<Value>, category: Option<&str>) -> String {
+    let homepage = env!("CARGO_PKG_HOMEPAGE");
+    let information_uri = if homepage.is_empty() {
+        FALLBACK_INFORMATION_URI
+    } else {
+        homepage
+    };
+    let mut run = json!({
+        "tool": {"driver": {
+            "name": "pave",
+            "version": env!("CARGO_PKG_VERSION"),
+            "semanticVersion": env!("CARGO_PKG_VERSION"),
+            "informationUri": information_uri,
+            "rules": rules,
+        }},
+        "results": results,
+    });
+    if let (Some(category), Some(map)) = (category, run.as_object_mut()) {
+        map.insert(
+            "automationDetails".into(),
+            json!({"id": format!("{category}/")}),
+        );
+    }
     let sarif = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "pave",
-                "version": env!("CARGO_PKG_VERSION"),
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "informationUri": information_uri,
-                "rules": rules,
-            }},
-            "results": results,
-        }],
+        "runs": [run],
     });
     format!("{sarif:#}\n")
 }
 
-fn rule(rule: &Rule) -> Value {
+/// A rule as a `reportingDescriptor`.
+pub(crate) fn rule(rule: &Rule) -> Value {
     json!({
         "id": rule.id,
         "name": rule.name,
@@ -132,7 +159,7 @@ fn rule(rule: &Rule) -> Value {
         "fullDescription": {"text": rule.full},
         "help": {"text": rule.help, "markdown": rule.help},
         "defaultConfiguration": {"level": rule.level},
-        "properties": {"tags": ["pave", "golden-path"], "precision": "very-high"},
+        "properties": {"tags": rule.tags, "precision": "very-high"},
     })
 }
 
@@ -192,13 +219,22 @@ fn result(
         "ruleIndex": index,
         "level": rule.level,
         "message": {"text": text},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": uri_path(path), "uriBaseId": "%SRCROOT%"},
-            "region": {"startLine": 1},
-        }}],
+        "locations": [location(path, 1, None)],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
         "properties": properties,
     })
+}
+
+/// A `location` at lines `start_line` to `end_line` of the repo-relative `path`.
+pub(crate) fn location(path: &str, start_line: u32, end_line: Option<u32>) -> Value {
+    let mut region = json!({"startLine": start_line});
+    if let (Some(end_line), Some(map)) = (end_line, region.as_object_mut()) {
+        map.insert("endLine".into(), json!(end_line));
+    }
+    json!({"physicalLocation": {
+        "artifactLocation": {"uri": uri_path(path), "uriBaseId": "%SRCROOT%"},
+        "region": region,
+    }})
 }
 
 /// A repo-relative path as a relative URI reference: every byte outside the unreserved and

@@ -61,7 +61,8 @@ fn stdout_of(dir: &Path, format: &str, code: i32) -> String {
     String::from_utf8(out).unwrap()
 }
 
-fn validate_sarif(dir: &Path, file: &str) {
+/// Validates the SARIF log `file` (relative to `dir`) against the OASIS SARIF 2.1.0 schema.
+pub(crate) fn validate_sarif(dir: &Path, file: &str) {
     validate(dir, "check-jsonschema", &["--schemafile", SCHEMA, file]);
 }
 

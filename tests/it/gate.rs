@@ -690,3 +690,188 @@ fn verdicts_read_as_snapshots() {
         });
     }
 }
+
+/// The first child element of `node` named `tag`.
+fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, tag: &str) -> Option<roxmltree::Node<'a, 'i>> {
+    node.children().find(|n| n.has_tag_name(tag))
+}
+
+/// An AI-assisted change over pr-size's limit, without tests, with two added lines no test runs:
+/// pr-size and ai-provenance fail, conformance is disabled.
+fn failing_ai_change() -> (Repo, String) {
+    let repo = Repo::new(Some(&format!("{LIMIT_10}conformance:\n  enabled: false\n")));
+    repo.write("src/calc.rs", &lines(12, "let x ="))
+        .commit("Calc\n\nCo-authored-by: Copilot <copilot@github.com>\n");
+    let lcov = repo.tmp.path().join("lcov.info");
+    std::fs::write(&lcov, LCOV).unwrap();
+    (repo, lcov.to_str().unwrap().to_owned())
+}
+
+#[test]
+fn sarif_and_junit_in_one_run() {
+    let (repo, lcov) = failing_ai_change();
+    let sarif_path = repo.tmp.path().join("x.sarif");
+    let junit_path = repo.tmp.path().join("x.xml");
+    repo.gate(&[
+        "all",
+        "--coverage",
+        &lcov,
+        "--format",
+        "sarif",
+        "--output",
+        sarif_path.to_str().unwrap(),
+        "--format",
+        "junit",
+        "--output",
+        junit_path.to_str().unwrap(),
+    ])
+    .assert()
+    .code(1)
+    .stdout("");
+
+    // SARIF: valid against the OASIS schema; a result per finding, under stable rule ids, at the
+    // file and lines when known, at the configuration file for the change as a whole.
+    crate::check_formats::validate_sarif(repo.tmp.path(), "x.sarif");
+    let text = std::fs::read_to_string(&sarif_path).unwrap();
+    let sarif: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let runs = sarif["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    assert_eq!(run["tool"]["driver"]["name"], "pave");
+    assert_eq!(run["automationDetails"]["id"], "pave-gate/");
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "pave.gate.pr-size",
+        "pave.gate.ai-provenance.size",
+        "pave.gate.ai-provenance.tests",
+        "pave.gate.ai-provenance.coverage",
+        "pave.gate.ai-provenance.uncovered-lines",
+        "pave/drifted",
+        "pave/lock-mismatch",
+    ] {
+        assert!(rules.contains(&id), "{id} not in {rules:?}");
+    }
+    let results: Vec<_> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let index = r["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(rules[index], r["ruleId"], "{r:#}");
+            let at = &r["locations"][0]["physicalLocation"];
+            (
+                r["ruleId"].as_str().unwrap(),
+                r["level"].as_str().unwrap(),
+                at["artifactLocation"]["uri"].as_str().unwrap(),
+                at["region"]["startLine"].as_u64().unwrap(),
+                at["region"]["endLine"].as_u64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        results,
+        [
+            ("pave.gate.pr-size", "error", ".pave/gates.yaml", 1, None),
+            (
+                "pave.gate.ai-provenance.tests",
+                "error",
+                "src/calc.rs",
+                1,
+                None
+            ),
+            (
+                "pave.gate.ai-provenance.coverage",
+                "error",
+                ".pave/gates.yaml",
+                1,
+                None
+            ),
+            (
+                "pave.gate.ai-provenance.uncovered-lines",
+                "warning",
+                "src/calc.rs",
+                8,
+                Some(9)
+            ),
+        ]
+    );
+    assert!(
+        run["results"][0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("12 changed lines is over the limit of 10")
+    );
+    // The same report on stdout is byte for byte the file.
+    let stdout = repo
+        .gate(&["all", "--coverage", &lcov, "--format", "sarif"])
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(String::from_utf8(stdout).unwrap(), text);
+
+    // JUnit: one suite, a case per gate, counts that agree, the verdicts as failure messages.
+    let xml = std::fs::read_to_string(&junit_path).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let suites: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    assert_eq!(suites.len(), 1);
+    let suite = suites[0];
+    assert_eq!(suite.attribute("name"), Some("pave gate"));
+    for node in [doc.root_element(), suite] {
+        assert_eq!(node.attribute("tests"), Some("3"), "{xml}");
+        assert_eq!(node.attribute("failures"), Some("2"), "{xml}");
+        assert_eq!(node.attribute("skipped"), Some("1"), "{xml}");
+        assert_eq!(node.attribute("errors"), Some("0"), "{xml}");
+    }
+    let cases: Vec<_> = suite
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    let names: Vec<_> = cases.iter().filter_map(|c| c.attribute("name")).collect();
+    assert_eq!(names, ["pr-size", "ai-provenance", "conformance"]);
+    assert!(
+        cases
+            .iter()
+            .all(|c| c.attribute("classname") == Some("pave.gate"))
+    );
+    let size = child(cases[0], "failure").expect("pr-size fails");
+    assert_eq!(
+        size.attribute("message"),
+        Some("FAIL: 12 changed lines (added + deleted) in 1 file(s), limit 10")
+    );
+    let body = size.text().unwrap();
+    assert!(body.contains("changed lines: 12 > 10"), "{body}");
+    assert!(body.contains("next: split the change"), "{body}");
+    let ai = child(cases[1], "failure").expect("ai-provenance fails");
+    assert!(
+        ai.attribute("message").unwrap().starts_with("FAIL: "),
+        "{xml}"
+    );
+    let body = ai.text().unwrap();
+    assert!(
+        body.contains("changed-line coverage (AI-added lines): 75.0% < 80.0%"),
+        "{body}"
+    );
+    assert!(
+        body.contains("error: src/calc.rs was changed by AI-assisted commit(s)"),
+        "{body}"
+    );
+    assert!(
+        body.contains("warning: src/calc.rs:8-9 was added"),
+        "{body}"
+    );
+    let skipped = child(cases[2], "skipped").expect("conformance is skipped");
+    assert_eq!(
+        skipped.attribute("message"),
+        Some("conformance is disabled in the gates configuration")
+    );
+    assert!(child(cases[2], "failure").is_none());
+}

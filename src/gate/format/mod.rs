@@ -2,7 +2,9 @@
 //! renderer is pure (report in, text out) and lists in a stable order.
 
 mod github;
+mod junit;
 mod markdown;
+mod sarif;
 mod text;
 
 use clap::ValueEnum;
@@ -20,6 +22,10 @@ pub enum GateFormat {
     Github,
     /// Markdown for `$GITHUB_STEP_SUMMARY` or a merge-request comment.
     Markdown,
+    /// SARIF 2.1.0, for code-scanning upload (`category: pave-gate`).
+    Sarif,
+    /// JUnit XML: one test case per gate.
+    Junit,
 }
 
 /// At most this many files are listed as "biggest".
@@ -33,6 +39,8 @@ pub fn render(report: &GateReport, format: GateFormat) -> String {
         }
         GateFormat::Github => github::render(report),
         GateFormat::Markdown => markdown::render(report),
+        GateFormat::Sarif => sarif::render(report),
+        GateFormat::Junit => junit::render(report),
     }
 }
 
