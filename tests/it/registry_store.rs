@@ -941,3 +941,54 @@ fn tokens_are_created_verified_listed_and_revoked(store: &dyn Store, raw: &Raw) 
     }
     assert_eq!(store.list_tokens().unwrap().len(), 2);
 }
+
+/// `sslmode` read the libpq way: the default (`prefer`) and `require` encrypt — this machine's
+/// PostgreSQL offers TLS with a self-signed certificate —, `disable` does not, and `verify-full`
+/// refuses a certificate that no trusted root signed.
+#[test]
+fn postgres_connections_use_tls_as_sslmode_says() {
+    let Some(url) = database_url() else { return };
+    let with = |mode: &str| {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{separator}sslmode={mode}")
+    };
+    let encrypted = |url: &str| -> bool {
+        let mut client = pave::registry::store::postgres::connect_client(url).unwrap();
+        client
+            .query_one(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    };
+    assert!(!encrypted(&with("disable")));
+    let mut plain = pave::registry::store::postgres::connect_client(&with("disable")).unwrap();
+    let offered: String = plain.query_one("SHOW ssl", &[]).unwrap().get(0);
+    if offered != "on" {
+        assert!(encrypted(&url), "prefer falls back to plain text");
+        let _ = writeln!(
+            std::io::stderr(),
+            "this PostgreSQL does not offer TLS (ssl = {offered}); its TLS half is skipped"
+        );
+        return;
+    }
+    assert!(encrypted(&url), "prefer, the default, encrypts");
+    assert!(encrypted(&with("require")));
+    let refused = pave::registry::store::postgres::connect_client(&with("verify-full"))
+        .err()
+        .expect("a self-signed certificate is not trusted")
+        .to_string();
+    assert!(refused.contains("certificate"), "{refused}");
+
+    // Debian's PostgreSQL serves its snake-oil certificate, issued to `localhost`: trusted as the
+    // root, it passes `verify-full` for that name.
+    let snakeoil = "/etc/ssl/certs/ssl-cert-snakeoil.pem";
+    if Path::new(snakeoil).is_file() && url.contains("@127.0.0.1:") {
+        let by_name = url.replacen("@127.0.0.1:", "@localhost:", 1);
+        let separator = if by_name.contains('?') { '&' } else { '?' };
+        assert!(encrypted(&format!(
+            "{by_name}{separator}sslmode=verify-full&sslrootcert={snakeoil}"
+        )));
+    }
+}

@@ -12,6 +12,7 @@
 //! tokio-postgres. The server calls it from `tokio::task::spawn_blocking`.
 
 mod changes;
+mod pg_tls;
 pub mod postgres;
 pub mod sqlite;
 
@@ -108,9 +109,9 @@ pub enum StoreError {
     },
     #[error("SQLite: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("cannot connect to PostgreSQL: {0}")]
+    #[error("cannot connect to PostgreSQL: {}", with_causes(.0))]
     ConnectPostgres(::postgres::Error),
-    #[error("PostgreSQL: {0}")]
+    #[error("PostgreSQL: {}", with_causes(.0))]
     Postgres(#[from] ::postgres::Error),
     #[error(
         "the database schema is at version {found}, newer than this pave knows ({known}); upgrade pave"
@@ -120,6 +121,26 @@ pub enum StoreError {
     Corrupt { what: &'static str, value: String },
     #[error("cannot generate a token secret: {0}")]
     Random(getrandom::Error),
+}
+
+/// A PostgreSQL error with what caused it: the crate says "error performing TLS handshake" or
+/// "db error" and keeps the useful part (the certificate problem, the server's message) as its
+/// source.
+fn with_causes(e: &::postgres::Error) -> String {
+    let mut text = e.to_string();
+    if let Some(db) = e.as_db_error() {
+        text = format!("{text}: {}: {}", db.severity(), db.message());
+        return text;
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text = format!("{text}: {cause_text}");
+        }
+        source = cause.source();
+    }
+    text
 }
 
 impl StoreError {

@@ -9,14 +9,15 @@
 //! deadlocks between batches about the same repos; reads are never blocked).
 //!
 //! The `postgres` crate is the blocking wrapper over tokio-postgres (the same dependencies, no
-//! async in the trait). It connects without TLS for now. One connection behind a mutex.
+//! async in the trait). TLS as `sslmode` says, libpq's way (`pg_tls`). One connection behind a
+//! mutex.
 
 use std::collections::HashSet;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
-use postgres::{Client, NoTls, Row, Transaction};
+use postgres::{Client, Row, Transaction};
 use uuid::Uuid;
 
 use super::changes::{Changes, Labels, Stamp};
@@ -127,15 +128,21 @@ pub const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// A client connected as `url` says, TLS included (see `pg_tls`): what [`PostgresStore::connect`]
+/// uses, for callers that need the connection itself (tests, tools).
+pub fn connect_client(url: &str) -> Result<Client, StoreError> {
+    super::pg_tls::connect(url)
+}
+
 /// The registry in a PostgreSQL database.
 pub struct PostgresStore {
     client: Mutex<Client>,
 }
 
 impl PostgresStore {
-    /// Connects to a `postgres://` URL (or libpq key=value parameters).
+    /// Connects to a `postgres://` URL; `sslmode` and `sslrootcert` as in `pg_tls`.
     pub fn connect(url: &str) -> Result<Self, StoreError> {
-        let client = Client::connect(url, NoTls).map_err(StoreError::ConnectPostgres)?;
+        let client = connect_client(url)?;
         Ok(Self::from_client(client))
     }
 
