@@ -63,8 +63,18 @@ pub struct FileReport {
 }
 
 /// How far a golden path's version is behind the catalog's newest.
+/// Ordered from none to major: `lag >= Lag::Minor` reads as "at least a minor version behind".
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Lag {
@@ -75,6 +85,22 @@ pub enum Lag {
 }
 
 impl Lag {
+    pub const ALL: [Lag; 4] = [Self::None, Self::Patch, Self::Minor, Self::Major];
+
+    /// The wire and storage form, as serde writes it: `none`, `patch`, `minor`, `major`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Patch => "patch",
+            Self::Minor => "minor",
+            Self::Major => "major",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|lag| lag.as_str() == s)
+    }
+
     pub fn between(current: &semver::Version, latest: &semver::Version) -> Self {
         if latest <= current {
             Self::None

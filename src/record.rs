@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use sha2::Digest as _;
 
 use crate::answers::{Answers, Value};
-use crate::audit::{RepoAudit, RepoStatus};
+use crate::audit::RepoAudit;
 use crate::check::{CheckReport, FileState};
 use crate::lock::LockEntry;
 use crate::registry::model::{
@@ -119,13 +119,7 @@ pub fn audit(repo: &RepoAudit) -> Event {
             lag: gp.lag,
         });
     }
-    let status = match repo.status {
-        RepoStatus::Conforming => AuditStatus::Conforming,
-        RepoStatus::Outdated => AuditStatus::Outdated,
-        RepoStatus::Drifted => AuditStatus::Drifted,
-        RepoStatus::Unadopted => AuditStatus::Unadopted,
-        RepoStatus::Error => AuditStatus::Error,
-    };
+    let status = repo.status;
     // An adopted status needs a golden path; none readable means the audit could not say.
     let status = if golden_paths.is_empty() && status.is_conforming().is_some() {
         AuditStatus::Error
@@ -210,7 +204,7 @@ mod tests {
         let repo = RepoAudit {
             path: "team/a".into(),
             kind: crate::audit::RepoKind::Worktree,
-            status: RepoStatus::Unadopted,
+            status: crate::audit::RepoStatus::Unadopted,
             golden_paths: vec![],
             drifted_files: vec![],
             missing_files: vec![],

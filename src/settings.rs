@@ -182,14 +182,7 @@ fn relative_to(base: &Path, arg: &str) -> String {
 /// Where clones of git catalogs are cached: `$PAVE_CACHE_DIR/pave/catalogs`, else the same below
 /// the platform's user cache dir.
 pub(crate) fn catalogs_cache_dir() -> Option<PathBuf> {
-    let root = match std::env::var_os("PAVE_CACHE_DIR").filter(|v| !v.is_empty()) {
-        Some(dir) => {
-            let dir = PathBuf::from(dir);
-            std::path::absolute(&dir).unwrap_or(dir)
-        }
-        None => dirs::cache_dir()?,
-    };
-    Some(root.join("pave").join("catalogs"))
+    Some(pave_dir("PAVE_CACHE_DIR", dirs::cache_dir)?.join("catalogs"))
 }
 
 /// `$var/pave`, else `pave` below the platform dir `fallback` gives.

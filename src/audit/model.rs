@@ -8,8 +8,22 @@ use serde::{Deserialize, Serialize};
 use crate::check::Lag;
 
 /// Where a repo stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
+// The registry's API documents it under the name its events use.
+#[schemars(rename = "AuditStatus")]
 pub enum RepoStatus {
     /// On its golden paths' newest versions, no drift.
     Conforming,
@@ -39,6 +53,19 @@ impl RepoStatus {
             Self::Drifted => "drifted",
             Self::Unadopted => "unadopted",
             Self::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == s)
+    }
+
+    /// Whether the repo's golden paths pass `pave check` (`None`: the audit cannot say).
+    pub fn is_conforming(self) -> Option<bool> {
+        match self {
+            Self::Conforming | Self::Outdated => Some(true),
+            Self::Drifted => Some(false),
+            Self::Unadopted | Self::Error => None,
         }
     }
 }

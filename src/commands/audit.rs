@@ -7,7 +7,6 @@ use std::path::PathBuf;
 
 use crate::audit::format::{self, AuditFormat};
 use crate::audit::{self, AuditReport, CatalogIndex, RepoKind, RepoRef, RepoStatus, Shard};
-use crate::check::Lag;
 use crate::cli::{AuditArgs, AuditCommand, FailOn};
 use crate::error::{EXIT_FINDING, Error};
 use crate::printer::Printer;
@@ -178,7 +177,7 @@ impl FailOn {
             FailOn::Lag(min) => repo
                 .golden_paths
                 .iter()
-                .any(|g| g.lag.is_some_and(|lag| lag_rank(lag) >= lag_rank(*min))),
+                .any(|g| g.lag.is_some_and(|lag| lag >= *min)),
         }
     }
 
@@ -189,15 +188,6 @@ impl FailOn {
             FailOn::Error => "unreadable".into(),
             FailOn::Lag(min) => format!("at least a {min:?} version behind").to_lowercase(),
         }
-    }
-}
-
-fn lag_rank(lag: Lag) -> u8 {
-    match lag {
-        Lag::None => 0,
-        Lag::Patch => 1,
-        Lag::Minor => 2,
-        Lag::Major => 3,
     }
 }
 

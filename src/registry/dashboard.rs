@@ -27,7 +27,7 @@ use crate::html::bars::{self, Bar, BarChart, Segment};
 use crate::html::timeline::{self, Day, Timeline};
 use crate::html::{CONTENT_SECURITY_POLICY, STYLE, attrs, capitalized, esc, thousands};
 use crate::registry::model::{
-    DailyAdoption, GoldenPathSummary, GroupBy, GroupStats, Lag, RepoRecord, Stats, lag_str,
+    DailyAdoption, GoldenPathSummary, GroupBy, GroupStats, Lag, RepoRecord, Stats,
 };
 use crate::registry::server::ApiError;
 use crate::registry::store::{Store, StoreError};
@@ -258,7 +258,7 @@ impl<'a> View<'a> {
         };
         for record in &figures.repos {
             if let Some(lag) = view.lag_of(record) {
-                view.lag[lag_index(lag)] += 1;
+                view.lag[lag as usize] += 1;
             }
         }
         for g in &figures.by_golden_path.groups {
@@ -277,15 +277,6 @@ impl<'a> View<'a> {
     fn lag_of(&self, record: &RepoRecord) -> Option<Lag> {
         self.latest_of(&record.golden_path)
             .map(|latest| Lag::between(&record.version, latest))
-    }
-}
-
-fn lag_index(lag: Lag) -> usize {
-    match lag {
-        Lag::None => 0,
-        Lag::Patch => 1,
-        Lag::Minor => 2,
-        Lag::Major => 3,
     }
 }
 
@@ -425,7 +416,7 @@ fn versions_chart(view: &View) -> BarChart {
                     let lag = latest.map(|latest| Lag::between(&v.version, latest));
                     let name = match lag {
                         Some(Lag::None) => format!("{} (newest)", v.version),
-                        Some(lag) => format!("{} ({})", v.version, lag_str(lag)),
+                        Some(lag) => format!("{} ({})", v.version, lag.as_str()),
                         None => v.version.to_string(),
                     };
                     Segment {
@@ -479,7 +470,7 @@ fn lag_chart(view: &View) -> BarChart {
     let bars = [Lag::None, Lag::Patch, Lag::Minor, Lag::Major]
         .into_iter()
         .map(|lag| {
-            let count = view.lag[lag_index(lag)];
+            let count = view.lag[lag as usize];
             Bar {
                 label: capitalized(lag_words(lag)),
                 segments: vec![Segment {
@@ -493,7 +484,7 @@ fn lag_chart(view: &View) -> BarChart {
                     plural(count, "repo", "repos"),
                     share(count as usize, total as usize)
                 ),
-                attrs: vec![("data-lag", lag_str(lag).to_owned())],
+                attrs: vec![("data-lag", lag.as_str().to_owned())],
             }
         })
         .collect();

@@ -131,49 +131,8 @@ pub struct Audit {
     pub train: Option<String>,
 }
 
-/// Where the audit found a repo (as `pave audit` reports it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum AuditStatus {
-    Conforming,
-    Outdated,
-    Drifted,
-    Unadopted,
-    Error,
-}
-
-impl AuditStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Conforming => "conforming",
-            Self::Outdated => "outdated",
-            Self::Drifted => "drifted",
-            Self::Unadopted => "unadopted",
-            Self::Error => "error",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Conforming,
-            Self::Outdated,
-            Self::Drifted,
-            Self::Unadopted,
-            Self::Error,
-        ]
-        .into_iter()
-        .find(|status| status.as_str() == s)
-    }
-
-    /// Whether the audit says the repo's golden paths pass `pave check` (`None`: it cannot say).
-    pub fn is_conforming(self) -> Option<bool> {
-        match self {
-            Self::Conforming | Self::Outdated => Some(true),
-            Self::Drifted => Some(false),
-            Self::Unadopted | Self::Error => None,
-        }
-    }
-}
+/// Where the audit found a repo: the audit's own status, the same wire form (`drifted`).
+pub use crate::audit::RepoStatus as AuditStatus;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AuditedGoldenPath {
@@ -183,22 +142,6 @@ pub struct AuditedGoldenPath {
     pub latest: Option<Version>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lag: Option<Lag>,
-}
-
-/// The text a store keeps for a lag.
-pub fn lag_str(lag: Lag) -> &'static str {
-    match lag {
-        Lag::None => "none",
-        Lag::Patch => "patch",
-        Lag::Minor => "minor",
-        Lag::Major => "major",
-    }
-}
-
-pub fn parse_lag(s: &str) -> Option<Lag> {
-    [Lag::None, Lag::Patch, Lag::Minor, Lag::Major]
-        .into_iter()
-        .find(|lag| lag_str(*lag) == s)
 }
 
 /// Input the registry refuses, naming the field (`events[3].repo_id`), so an API can say which.
@@ -648,10 +591,10 @@ mod tests {
     #[test]
     fn text_forms_round_trip() {
         for lag in [Lag::None, Lag::Patch, Lag::Minor, Lag::Major] {
-            assert_eq!(parse_lag(lag_str(lag)), Some(lag));
+            assert_eq!(Lag::parse(lag.as_str()), Some(lag));
             assert_eq!(
                 serde_json::to_value(lag).unwrap(),
-                serde_json::Value::from(lag_str(lag))
+                serde_json::Value::from(lag.as_str())
             );
         }
         for scope in Scope::ALL {

@@ -559,10 +559,6 @@ fn assert_nothing_external(dom: &Dom) {
     assert!(!dom.html.contains("@import"), "a CSS @import");
 }
 
-fn lag_str(lag: Lag) -> &'static str {
-    pave::registry::model::lag_str(lag)
-}
-
 #[cfg(unix)]
 #[test]
 fn the_dashboard_shows_in_a_real_browser_what_the_api_returns() {
@@ -664,16 +660,16 @@ fn the_dashboard_shows_in_a_real_browser_what_the_api_returns() {
     };
     let mut lags: BTreeMap<&str, u64> = BTreeMap::new();
     for r in &repos {
-        *lags.entry(lag_str(lag_of(r))).or_default() += 1;
+        *lags.entry(lag_of(r).as_str()).or_default() += 1;
     }
     for lag in [Lag::None, Lag::Patch, Lag::Minor, Lag::Major] {
-        let bar = dom.bar("data-lag", lag_str(lag));
+        let bar = dom.bar("data-lag", lag.as_str());
         let shown = dom
             .segments(bar)
             .first()
             .map_or(0, |s| s.number("data-count"));
-        let expected = lags.get(lag_str(lag)).copied().unwrap_or(0);
-        assert_eq!(shown, expected, "repos {}", lag_str(lag));
+        let expected = lags.get(lag.as_str()).copied().unwrap_or(0);
+        assert_eq!(shown, expected, "repos {}", lag.as_str());
     }
     assert_eq!(
         (lags["patch"], lags["minor"], lags["major"]),

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use jiff::civil::{Date, date};
 use pave::registry::model::{
     Adoption, AdoptionCommand, Audit, AuditStatus, AuditedGoldenPath, Batch, Conformance,
-    DailyAdoption, Event, EventKind, GroupBy, Lag, RepoRecord, RepoRef, Scope, TokenInfo, lag_str,
+    DailyAdoption, Event, EventKind, GroupBy, Lag, RepoRecord, RepoRef, Scope, TokenInfo,
 };
 use pave::registry::store::postgres::PostgresStore;
 use pave::registry::store::sqlite::SqliteStore;
@@ -430,7 +430,7 @@ fn describe(record: &RepoRecord) -> String {
             c.drifted_files,
             c.missing_files,
             c.edited_files,
-            c.lag.map_or("-", lag_str),
+            c.lag.map_or("-", Lag::as_str),
             c.latest
                 .as_ref()
                 .map(ToString::to_string)

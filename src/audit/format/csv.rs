@@ -58,7 +58,7 @@ fn row(repo: &RepoAudit, gp: Option<&RepoGoldenPath>) -> [String; 15] {
         optional(gp.map(|g| &g.version)),
         optional(gp.and_then(|g| g.latest.as_ref())),
         gp.and_then(|g| g.lag)
-            .map(lag_name)
+            .map(Lag::as_str)
             .unwrap_or_default()
             .to_owned(),
         gp.and_then(|g| g.versions_behind)
@@ -70,15 +70,6 @@ fn row(repo: &RepoAudit, gp: Option<&RepoGoldenPath>) -> [String; 15] {
         repo.lock_problems.join("; "),
         optional(repo.error.as_ref()),
     ]
-}
-
-fn lag_name(lag: Lag) -> &'static str {
-    match lag {
-        Lag::None => "none",
-        Lag::Patch => "patch",
-        Lag::Minor => "minor",
-        Lag::Major => "major",
-    }
 }
 
 fn write_row(out: &mut String, fields: [String; 15]) {

@@ -28,8 +28,8 @@ use super::{
 };
 use crate::registry::model::{
     AuditStatus, Batch, ConformanceSource, CreatedToken, DailyAdoption, Event, GoldenPathSummary,
-    GroupBy, GroupStats, Invalid, LastConformance, RepoRecord, RepoRef, Scope, Stats, TokenInfo,
-    TokenSummary, lag_str, parse_lag,
+    GroupBy, GroupStats, Invalid, Lag, LastConformance, RepoRecord, RepoRef, Scope, Stats,
+    TokenInfo, TokenSummary,
 };
 
 /// The advisory lock migrations hold ("pave" in ASCII), so concurrent servers migrate in turn.
@@ -535,7 +535,7 @@ fn apply(tx: &mut Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreErr
         let drifted: Vec<i64> = facts().map(|f| i64::from(f.drifted_files)).collect();
         let missing: Vec<i64> = facts().map(|f| i64::from(f.missing_files)).collect();
         let edited: Vec<i64> = facts().map(|f| i64::from(f.edited_files)).collect();
-        let lags: Vec<Option<&str>> = facts().map(|f| f.lag.map(lag_str)).collect();
+        let lags: Vec<Option<&str>> = facts().map(|f| f.lag.map(Lag::as_str)).collect();
         let latest: Vec<Option<&str>> = facts().map(|f| f.latest.as_deref()).collect();
         let sources: Vec<&str> = facts().map(|f| f.source.as_str()).collect();
         let stamps = changes.conformance.values().map(|(stamp, _)| stamp);
@@ -589,7 +589,7 @@ fn repo_row(row: &Row) -> Result<RepoRecord, StoreError> {
         Some(checked_version) => {
             let lag = row
                 .try_get::<_, Option<&str>>(16)?
-                .map(|s| parse_lag(s).ok_or_else(|| StoreError::corrupt("a lag", s)))
+                .map(|s| Lag::parse(s).ok_or_else(|| StoreError::corrupt("a lag", s)))
                 .transpose()?;
             let source: &str = row.try_get(18)?;
             Some(LastConformance {

@@ -25,8 +25,8 @@ use super::{
 };
 use crate::registry::model::{
     AuditStatus, Batch, ConformanceSource, CreatedToken, DailyAdoption, Event, GoldenPathSummary,
-    GroupBy, GroupStats, LastConformance, RepoRecord, RepoRef, Scope, Stats, TokenInfo,
-    TokenSummary, lag_str, parse_lag,
+    GroupBy, GroupStats, Lag, LastConformance, RepoRecord, RepoRef, Scope, Stats, TokenInfo,
+    TokenSummary,
 };
 
 /// How long a write waits for another process's transaction before giving up.
@@ -511,7 +511,7 @@ fn apply(tx: &Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreError> 
             fact.drifted_files,
             fact.missing_files,
             fact.edited_files,
-            fact.lag.map(lag_str),
+            fact.lag.map(Lag::as_str),
             &fact.latest,
             fact.source.as_str(),
             time_text(stamp.at),
@@ -532,7 +532,7 @@ fn repo_row(row: &Row<'_>) -> Result<RepoRecord, StoreError> {
         Some(checked_version) => {
             let lag = row
                 .get::<_, Option<String>>(16)?
-                .map(|s| parse_lag(&s).ok_or_else(|| StoreError::corrupt("a lag", s)))
+                .map(|s| Lag::parse(&s).ok_or_else(|| StoreError::corrupt("a lag", s)))
                 .transpose()?;
             let source: String = row.get(18)?;
             Some(LastConformance {
