@@ -162,7 +162,10 @@ fn emit(
     } else {
         printer.error(
             &format!("the fleet fails --fail-on: {}", failing.join("; ")),
-            None,
+            Some(
+                "the report lists each repo with its status (`--format csv` or `json` to sort them); \
+                 in a repo, `pave diff` shows its drift and `pave upgrade` brings it to the newest version",
+            ),
         );
         Ok(EXIT_FINDING)
     }
