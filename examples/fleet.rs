@@ -5,13 +5,13 @@
 //! cargo run --release --example fleet -- --repos 60 --seed 7 --out /tmp/small --bare-share 0.2 --hostile
 //! ```
 //!
-//! See `pave::fleet` for what the fleet holds.
+//! See `pave_fleet` for what the fleet holds.
 #![allow(clippy::print_stderr, reason = "a command-line tool reports on stderr")]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use pave::fleet::{FleetSpec, generate};
+use pave_fleet::{FleetSpec, generate};
 
 const USAGE: &str = "usage: fleet --repos N --seed S --out DIR [--bare-share F] [--unadopted-share F] \
 [--old-share F] [--drift-share F] [--merged-edit-share F] [--deleted-share F] [--teams N] [--trains N] [--hostile]";
@@ -34,7 +34,7 @@ fn main() -> ExitCode {
             let bare = truth
                 .repos
                 .iter()
-                .filter(|r| r.kind == pave::audit::RepoKind::Bare)
+                .filter(|r| r.kind == pave_engine::audit::RepoKind::Bare)
                 .count();
             eprintln!(
                 "wrote {} repos ({bare} bare, {} hostile) to {} in {:.1} s; {by_status:?}; truth in {}",
@@ -42,7 +42,7 @@ fn main() -> ExitCode {
                 truth.hostile.len(),
                 out.display(),
                 started.elapsed().as_secs_f64(),
-                out.join(pave::fleet::TRUTH_FILE).display()
+                out.join(pave_fleet::TRUTH_FILE).display()
             );
             ExitCode::SUCCESS
         }

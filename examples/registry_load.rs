@@ -24,10 +24,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
-use pave::registry::model::{
+use pave_registry::model::{
     Adoption, AdoptionCommand, Batch, Conformance, Event, EventKind, Lag, RepoRef,
 };
-use pave::registry::store::Database;
+use pave_registry::store::Database;
 use uuid::Uuid;
 
 const USAGE: &str = "usage: registry_load ingest --url URL [--token T] [--events N] [--batch B] [--threads C] [--max-seconds S] [--offset K]

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use pave_engine::audit::{FailOn, Shard};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -124,29 +125,6 @@ pub struct AnsweringArgs {
     pub no_input: bool,
 }
 
-impl AnsweringArgs {
-    /// `base` (answers already known, e.g. from the lock), then the --answers file, then --set.
-    pub fn given(
-        &self,
-        mut given: crate::answers::GivenAnswers,
-    ) -> Result<crate::answers::GivenAnswers, crate::error::Error> {
-        if let Some(path) = &self.answers {
-            let text =
-                std::fs::read_to_string(path).map_err(|source| crate::error::Error::Read {
-                    path: path.clone(),
-                    source,
-                })?;
-            given.extend(crate::answers::read_file(path, &text)?);
-        }
-        for arg in &self.set {
-            let (name, value) =
-                crate::answers::parse_set(arg).map_err(crate::error::Error::Usage)?;
-            given.insert(name, value);
-        }
-        Ok(given)
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Text,
@@ -196,7 +174,7 @@ pub struct CheckArgs {
     pub dir: PathBuf,
     /// Output format; repeat it, with an --output per format, to write several in one run.
     #[arg(long, value_enum)]
-    pub format: Vec<crate::report::CheckFormat>,
+    pub format: Vec<pave_engine::report::CheckFormat>,
     /// Write the report of the --format just before it to this file instead of stdout.
     #[arg(long, value_name = "PATH")]
     pub output: Vec<PathBuf>,
@@ -249,7 +227,7 @@ pub struct GateArgs {
     pub coverage: Option<PathBuf>,
     /// Output format; repeat it, with an --output per format, to write several in one run.
     #[arg(long, value_enum)]
-    pub format: Vec<crate::gate::format::GateFormat>,
+    pub format: Vec<pave_engine::gate::format::GateFormat>,
     /// Write the report of the --format just before it to this file instead of stdout.
     #[arg(long, value_name = "PATH")]
     pub output: Vec<PathBuf>,
@@ -272,8 +250,8 @@ pub struct ApplyArgs {
     #[arg(long, value_delimiter = ',', value_name = "COMPONENTS")]
     pub only: Vec<String>,
     /// What to do with an existing file pave does not own.
-    #[arg(long, value_enum, default_value_t = crate::plan::ConflictMode::Fail)]
-    pub conflict: crate::plan::ConflictMode,
+    #[arg(long, value_enum, default_value_t = pave_engine::plan::ConflictMode::Fail)]
+    pub conflict: pave_engine::plan::ConflictMode,
     /// Overwrite existing files pave does not own, and managed files edited locally.
     #[arg(long)]
     pub force: bool,
@@ -329,22 +307,24 @@ pub struct UpgradeArgs {
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
+#[command(subcommand_negates_reqs = true)]
 pub struct AuditArgs {
     #[command(subcommand)]
     pub command: Option<AuditCommand>,
     /// Folders to search for repos (work trees and bare clones; a repo's own tree is not searched).
+    #[arg(required_unless_present = "repos_file")]
     pub dirs: Vec<PathBuf>,
     /// A file of repo paths or git URLs, one per line (URLs are cloned bare into the cache).
     #[arg(long, value_name = "FILE")]
     pub repos_file: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = crate::audit::format::AuditFormat::Text)]
-    pub format: crate::audit::format::AuditFormat,
+    #[arg(long, value_enum, default_value_t = pave_engine::audit::format::AuditFormat::Text)]
+    pub format: pave_engine::audit::format::AuditFormat,
     /// Write the report here instead of stdout.
     #[arg(long, value_name = "PATH")]
     pub output: Option<PathBuf>,
     /// Audit a deterministic slice `i/n` of the fleet (for CI runners in parallel).
-    #[arg(long, value_name = "I/N")]
-    pub shard: Option<String>,
+    #[arg(long, value_name = "I/N", value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
     /// Exit 1 when a repo is: `drift`, `unadopted`, `error`, or `lag=patch|minor|major` behind.
     #[arg(long, value_name = "RULE", value_parser = FailOn::parse)]
     pub fail_on: Vec<FailOn>,
@@ -370,36 +350,12 @@ pub struct AuditMergeArgs {
     /// JSON reports written by `pave audit --format json`.
     #[arg(required = true)]
     pub reports: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value_t = crate::audit::format::AuditFormat::Text)]
-    pub format: crate::audit::format::AuditFormat,
+    #[arg(long, value_enum, default_value_t = pave_engine::audit::format::AuditFormat::Text)]
+    pub format: pave_engine::audit::format::AuditFormat,
     #[arg(long, value_name = "PATH")]
     pub output: Option<PathBuf>,
     #[arg(long, value_name = "RULE", value_parser = FailOn::parse)]
     pub fail_on: Vec<FailOn>,
-}
-
-/// A `--fail-on` rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailOn {
-    Drift,
-    Unadopted,
-    Error,
-    Lag(crate::check::Lag),
-}
-
-impl FailOn {
-    fn parse(text: &str) -> Result<Self, String> {
-        use crate::check::Lag;
-        match text {
-            "drift" => Ok(Self::Drift),
-            "unadopted" => Ok(Self::Unadopted),
-            "error" => Ok(Self::Error),
-            "lag=patch" => Ok(Self::Lag(Lag::Patch)),
-            "lag=minor" => Ok(Self::Lag(Lag::Minor)),
-            "lag=major" => Ok(Self::Lag(Lag::Major)),
-            _ => Err("expected drift, unadopted, error, lag=patch, lag=minor or lag=major".into()),
-        }
-    }
 }
 
 #[derive(Debug, Args)]
@@ -461,7 +417,7 @@ pub struct RegistryTokenCreateArgs {
     pub name: String,
     /// What it may do (repeat for several): `write` to send events, `read` to read, `admin`.
     #[arg(long = "scope", value_name = "SCOPE", required = true, value_parser = parse_scope)]
-    pub scopes: Vec<crate::registry::model::Scope>,
+    pub scopes: Vec<pave_registry::model::Scope>,
     #[command(flatten)]
     pub database: RegistryDatabaseArgs,
 }
@@ -474,8 +430,8 @@ pub struct RegistryTokenRevokeArgs {
     pub database: RegistryDatabaseArgs,
 }
 
-fn parse_scope(text: &str) -> Result<crate::registry::model::Scope, String> {
-    crate::registry::model::Scope::parse(text)
+fn parse_scope(text: &str) -> Result<pave_registry::model::Scope, String> {
+    pave_registry::model::Scope::parse(text)
         .ok_or_else(|| "expected read, write or admin".to_owned())
 }
 

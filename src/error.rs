@@ -1,13 +1,31 @@
-//! The top-level error: every module's error, the hint that tells a person what to do next, and
-//! the exit code. Rendered once, at the edge, by the printer.
+//! The top-level error: every layer's error, the hint that tells a person what to do next, and
+//! the exit code. Rendered once, at the edge, by the printer. The layers below say what went
+//! wrong (file, line, field); what to run or change next is written here, where the command
+//! line's words (flags, variables, commands) are known.
 
 use std::path::PathBuf;
 
-use crate::answers::AnswerError;
-use crate::apply::ApplyError;
-use crate::catalog::CatalogError;
-use crate::git::GitError;
-use crate::render::RenderError;
+use pave_base::config::ConfigError;
+use pave_engine::adopt::AdoptError;
+use pave_engine::answers::AnswerError;
+use pave_engine::apply::ApplyError;
+use pave_engine::audit::AuditError;
+use pave_engine::catalog::CatalogError;
+use pave_engine::check::RenderEntryError;
+use pave_engine::coverage::CoverageError;
+use pave_engine::gate::GateError;
+use pave_engine::git::GitError;
+use pave_engine::render::RenderError;
+use pave_engine::scaffold::ScaffoldError;
+use pave_engine::upgrade::UpgradeError;
+use pave_model::lock::{LockError, PickError};
+use pave_model::manifest::ManifestError;
+use pave_registry::client::SendError;
+use pave_registry::server::RegistryError;
+use pave_registry::store::StoreError;
+
+use crate::printer::StdoutError;
+use crate::settings::SettingsError;
 
 /// Exit code of an error (bad input, unreadable file, unreachable catalog).
 pub const EXIT_ERROR: u8 = 2;
@@ -26,104 +44,436 @@ pub enum Error {
     Apply(#[from] ApplyError),
     #[error(transparent)]
     Git(#[from] GitError),
-    #[error("target {path} {why}")]
-    Target { path: PathBuf, why: String },
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot write {path}: {source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
     #[error(transparent)]
-    Lock(#[from] crate::lock::LockError),
+    Lock(#[from] LockError),
     #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
-    #[error("{path} has uncommitted changes ({}); pave writes only into a clean work tree", examples.join(", "))]
+    Pick(#[from] PickError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Scaffold(#[from] ScaffoldError),
+    #[error(transparent)]
+    Adopt(#[from] AdoptError),
+    #[error(transparent)]
+    Upgrade(#[from] UpgradeError),
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+    #[error(transparent)]
+    Gate(#[from] GateError),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// `pave stats` could not read the figures (from the local registry, when `local` names it;
+    /// a remote registry's error names its URL itself).
+    #[error("cannot read {what}{}: {source}", local.as_ref().map(|l| format!(" from {l}")).unwrap_or_default())]
+    Stats {
+        what: &'static str,
+        local: Option<String>,
+        source: SendError,
+    },
+    /// `pave apply` runs in a repo's root folder.
+    #[error("{} is not a folder", path.display())]
+    NotAFolder { path: PathBuf },
+    /// `pave audit` searches folders for repos.
+    #[error("{} is not a folder", path.display())]
+    NotAFleetFolder { path: PathBuf },
+    #[error("{} has uncommitted changes ({}); pave writes only into a clean work tree", path.display(), examples.join(", "))]
     DirtyWorkTree {
         path: PathBuf,
         examples: Vec<String>,
     },
-    #[error("{0}")]
-    Usage(String),
+    /// A file named on the command line that cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A report file (`--output`) that cannot be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Standard output failed (a full disk, a closed file); a closed pipe is not an error.
     #[error(transparent)]
-    Gate(#[from] crate::gate::GateError),
-    #[error(transparent)]
-    Registry(#[from] crate::registry::server::RegistryError),
+    Stdout(#[from] StdoutError),
+    #[error("--output needs a --format before it (e.g. --format markdown --output summary.md)")]
+    OutputWithoutFormat,
+    #[error("only one format can go to stdout; give an --output path after each --format but one")]
+    SeveralToStdout,
+}
+
+impl From<RenderEntryError> for Error {
+    fn from(e: RenderEntryError) -> Self {
+        match e {
+            RenderEntryError::Answers(e) => Self::Answers(e),
+            RenderEntryError::Render(e) => Self::Render(e),
+        }
+    }
 }
 
 impl Error {
-    /// What the person can do about it, when we know.
+    /// What the person can do about it.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::Answers(AnswerError::Missing(missing)) => {
-                let sets: Vec<String> = missing
-                    .iter()
-                    .map(|m| {
-                        let notes: Vec<&str> = [Some(m.help.as_str()), m.rejected_default.as_deref()]
-                            .into_iter()
-                            .flatten()
-                            .filter(|s| !s.is_empty())
-                            .collect();
-                        let notes = if notes.is_empty() {
-                            String::new()
-                        } else {
-                            format!("  # {}", notes.join("; "))
-                        };
-                        format!("  --set {}=<{}>{notes}", m.name, m.kind)
-                    })
-                    .collect();
-                Some(format!(
-                    "pass them on the command line, in an --answers file, or run on a terminal without --no-input:\n{}",
-                    sets.join("\n")
-                ))
+            Error::Catalog(e) => catalog_hint(e),
+            Error::Answers(e) => answers_hint(e),
+            Error::Render(e) => render_hint(e),
+            Error::Apply(e) => apply_hint(e),
+            Error::Git(e) => git_hint(e),
+            Error::Lock(e) => lock_hint(e),
+            Error::Pick(e) => Some(pick_hint(e)),
+            Error::Config(e) => config_hint(e),
+            Error::Settings(e) => settings_hint(e),
+            Error::Scaffold(e) => scaffold_hint(e),
+            Error::Adopt(e) => adopt_hint(e),
+            Error::Upgrade(e) => upgrade_hint(e),
+            Error::Audit(e) => Some(audit_hint(e)),
+            Error::Gate(e) => gate_hint(e),
+            Error::Registry(e) => registry_hint(e),
+            Error::Stats { local, source, .. } => Some(stats_hint(local.is_some(), source)),
+            Error::NotAFolder { .. } => {
+                Some("run in the repo's root folder, or point -C at it".into())
             }
-            Error::Answers(AnswerError::Invalid { .. } | AnswerError::Unknown { .. }) => {
-                Some("see the parameters with `pave show <golden-path>`".into())
-            }
-            Error::Catalog(CatalogError::UnknownGoldenPath { .. } | CatalogError::UnknownVersion { .. }) => {
-                Some("see what the catalog has with `pave list`".into())
-            }
-            Error::Catalog(CatalogError::Unreachable { .. }) => Some(
-                "check the URL and that the repository is reachable from here; once fetched, pave reads it from its cache offline (PAVE_CACHE_DIR)".into(),
+            Error::NotAFleetFolder { .. } => Some(
+                "give folders that hold repos (work trees or bare clones), or list repos in a --repos-file".into(),
             ),
-            Error::Catalog(CatalogError::TagMismatch { .. }) => Some(
-                "tag each version as <name>@<version> (or <name>/v<version>) on a commit whose golden-path.yaml says that name and version".into(),
-            ),
-            Error::Catalog(CatalogError::Symlink { .. } | CatalogError::Submodule { .. }) => Some(
-                "a golden path holds its own files only: replace the link or submodule with the files themselves".into(),
-            ),
-            Error::Config(crate::config::ConfigError::Syntax { .. }) => Some(
-                "config.toml takes `catalog = \"<builtin|path|url>\"` and a [registry] table with `url` and `token`; fix the file, or point PAVE_CONFIG at another one".into(),
-            ),
-            Error::Config(crate::config::ConfigError::Value { .. }) => Some(
-                "[registry] takes `url = \"https://registry.example.com\"` (or \"off\" to record nothing) and `token = \"pave_…\"`; PAVE_REGISTRY_URL and PAVE_REGISTRY_TOKEN override them".into(),
-            ),
-            Error::Gate(e) => e.hint(),
-            Error::Target { .. } => Some("choose a new folder, or empty this one".into()),
             Error::DirtyWorkTree { .. } => Some(
                 "commit or stash them first, so pave's changes can be reviewed and undone; or pass --allow-dirty".into(),
             ),
-            Error::Lock(crate::lock::LockError::Missing { .. }) => Some(
-                "adopt a golden path with `pave new` or `pave apply`, or run in the repo's root (-C DIR)".into(),
+            Error::Read { .. } => Some("check the path and that the file is readable".into()),
+            Error::Write { .. } => Some(
+                "check that the folder exists and is writable, and that the disk has room".into(),
             ),
-            Error::Lock(crate::lock::LockError::Invalid { .. }) => Some(
-                "pave writes the lock; restore it from git (`git checkout -- .pave/lock.yaml`)".into(),
+            Error::Stdout(_) => Some(
+                "the output was cut short (a full disk or a closed file?); write the report to a file with --output FILE after its --format".into(),
             ),
-            Error::Render(RenderError::UnsafePath { .. }) => {
-                Some("answers and templated path segments must stay inside the target: no `..`, `/`, or absolute paths".into())
-            }
-            Error::Apply(ApplyError::Symlink { .. }) => {
-                Some("pave never writes through symbolic links; replace the link with a real folder or file".into())
-            }
-            _ => None,
+            Error::OutputWithoutFormat | Error::SeveralToStdout => Some(
+                "each --output belongs to the --format just before it: `--format github --format sarif --output pave.sarif`".into(),
+            ),
         }
     }
 
     pub fn exit_code(&self) -> u8 {
         EXIT_ERROR
+    }
+}
+
+fn settings_hint(e: &SettingsError) -> Option<String> {
+    match e {
+        SettingsError::Catalog(e) => catalog_hint(e),
+        SettingsError::Config(e) => config_hint(e),
+        other => Some(other.hint()),
+    }
+}
+
+fn catalog_hint(e: &CatalogError) -> Option<String> {
+    Some(match e {
+        CatalogError::BadReference { .. } => {
+            "a golden path is named `name`, `name@1.2.0` or `name@^1.2`; `pave list` shows the catalog".into()
+        }
+        CatalogError::UnknownGoldenPath { .. } | CatalogError::UnknownVersion { .. } => {
+            "see what the catalog has with `pave list`".into()
+        }
+        CatalogError::NoManifest { .. } => {
+            "a golden path is a folder with golden-path.yaml and components/<component>/…; check the path, or the catalog's <name>/<version>/ folders".into()
+        }
+        CatalogError::Mismatch { .. } => {
+            "a catalog keeps each version in <name>/<version>/: rename the folder, or fix the manifest's name and version".into()
+        }
+        CatalogError::Unreachable { .. } => {
+            "check the URL and that the repository is reachable from here; once fetched, pave reads it from its cache offline (PAVE_CACHE_DIR)".into()
+        }
+        CatalogError::TagMismatch { .. } => {
+            "tag each version as <name>@<version> (or <name>/v<version>) on a commit whose golden-path.yaml says that name and version".into()
+        }
+        CatalogError::Symlink { .. } | CatalogError::Submodule { .. } => {
+            "a golden path holds its own files only: replace the link or submodule with the files themselves".into()
+        }
+        CatalogError::Git { .. } => {
+            "check that the catalog is a git repository this user can read (`git -C <path> log` tells), or fetch it again with --fetch".into()
+        }
+        CatalogError::Io { .. } => "check the path and its permissions".into(),
+        CatalogError::Manifest(e) => return Some(manifest_hint(e)),
+    })
+}
+
+fn manifest_hint(e: &ManifestError) -> String {
+    match e {
+        ManifestError::Syntax { .. } | ManifestError::Invalid { .. } => {
+            "the golden path's manifest is broken; its authors can see every field with `pave schema golden-path`".into()
+        }
+    }
+}
+
+fn answers_hint(e: &AnswerError) -> Option<String> {
+    Some(match e {
+        AnswerError::Missing(missing) => {
+            let sets: Vec<String> = missing
+                .iter()
+                .map(|m| {
+                    let notes: Vec<&str> = [Some(m.help.as_str()), m.rejected_default.as_deref()]
+                        .into_iter()
+                        .flatten()
+                        .filter(|s| !s.is_empty())
+                        .collect();
+                    let notes = if notes.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  # {}", notes.join("; "))
+                    };
+                    format!("  --set {}=<{}>{notes}", m.name, m.kind)
+                })
+                .collect();
+            format!(
+                "pass them on the command line, in an --answers file, or run on a terminal without --no-input:\n{}",
+                sets.join("\n")
+            )
+        }
+        AnswerError::Invalid { .. } | AnswerError::Unknown { .. } => {
+            "see the parameters with `pave show <golden-path>`".into()
+        }
+        AnswerError::BadDefault { name, .. } => format!(
+            "the golden path's default does not work here; give the answer yourself with --set {name}=<value>, and tell the golden path's owners"
+        ),
+        AnswerError::File { .. } => {
+            "an answers file is a YAML or JSON mapping of parameter names to values (`team: payments`)".into()
+        }
+        AnswerError::BadSet { .. } => "--set takes name=value, e.g. --set team=payments".into(),
+        AnswerError::Prompt(_) => {
+            "answer on the command line instead: --no-input with --set name=value or --answers FILE".into()
+        }
+    })
+}
+
+fn render_hint(e: &RenderError) -> Option<String> {
+    Some(match e {
+        RenderError::Template { .. } | RenderError::When { .. } => {
+            "the golden path does not render with these answers: check the answers against `pave show <golden-path>`, or tell its owners (the file and line are above)".into()
+        }
+        RenderError::UnsafePath { .. } => {
+            "answers and templated path segments must stay inside the target: no `..`, `/`, or absolute paths".into()
+        }
+        RenderError::Reserved { .. } => {
+            ".pave/lock* belongs to pave; the golden path's authors must render that file elsewhere".into()
+        }
+        RenderError::Duplicate { .. } => {
+            "two components render the same file; the golden path's authors must rename one or give one a `when` rule".into()
+        }
+        RenderError::UnknownComponent(_) => {
+            "choose among the components listed (`pave show <golden-path>` says what each renders)".into()
+        }
+    })
+}
+
+fn apply_hint(e: &ApplyError) -> Option<String> {
+    Some(match e {
+        ApplyError::Symlink { .. } => {
+            "pave never writes through symbolic links; replace the link with a real folder or file".into()
+        }
+        ApplyError::NotAFolder { .. } => {
+            "move the file out of the way (pave needs a folder there), then run the command again".into()
+        }
+        ApplyError::Io { .. } => {
+            "check that the repo is writable and the disk has room; nothing was written, so run the command again once fixed".into()
+        }
+    })
+}
+
+fn git_hint(e: &GitError) -> Option<String> {
+    match e {
+        GitError::Git { .. } => Some(
+            "check that the folder is writable; pass --no-git to write the files without a repository".into(),
+        ),
+    }
+}
+
+fn lock_hint(e: &LockError) -> Option<String> {
+    Some(match e {
+        LockError::Missing { .. } => {
+            "adopt a golden path with `pave new` or `pave apply`, or run in the repo's root (-C DIR)".into()
+        }
+        LockError::Invalid { .. } | LockError::TooLarge { .. } => {
+            "pave writes the lock; restore it from git (`git checkout -- .pave/lock.yaml`)".into()
+        }
+        LockError::Unreadable { .. } => {
+            "pave reads .pave/lock.yaml as a regular file: check its permissions, and that it is not a link or a folder".into()
+        }
+    })
+}
+
+fn pick_hint(e: &PickError) -> String {
+    match e {
+        PickError::Unknown { .. } => {
+            "name one of the golden paths the repo's .pave/lock.yaml records".into()
+        }
+        PickError::Several { .. } => {
+            "name it after the command, e.g. `pave upgrade rust-service`".into()
+        }
+    }
+}
+
+fn config_hint(e: &ConfigError) -> Option<String> {
+    Some(match e {
+        ConfigError::Syntax { .. } => {
+            "config.toml takes `catalog = \"<builtin|path|url>\"` and a [registry] table with `url` and `token`; fix the file, or point PAVE_CONFIG at another one".into()
+        }
+        ConfigError::Value { .. } => {
+            "[registry] takes `url = \"https://registry.example.com\"` (or \"off\" to record nothing) and `token = \"pave_…\"`; PAVE_REGISTRY_URL and PAVE_REGISTRY_TOKEN override them".into()
+        }
+        ConfigError::Io { .. } => {
+            "check the file's permissions, or point PAVE_CONFIG at another config file".into()
+        }
+    })
+}
+
+fn scaffold_hint(e: &ScaffoldError) -> Option<String> {
+    match e {
+        ScaffoldError::Answers(e) => answers_hint(e),
+        ScaffoldError::Render(e) => render_hint(e),
+        ScaffoldError::Apply(e) => apply_hint(e),
+        ScaffoldError::Git(e) => git_hint(e),
+        ScaffoldError::Target { .. } => Some("choose a new folder, or empty this one".into()),
+        ScaffoldError::Read { .. } => Some("check the folder's permissions".into()),
+        ScaffoldError::Write { .. } => Some(
+            "check that the target's parent folder is writable and the disk has room; nothing was left behind".into(),
+        ),
+    }
+}
+
+fn adopt_hint(e: &AdoptError) -> Option<String> {
+    match e {
+        AdoptError::Answers(e) => answers_hint(e),
+        AdoptError::Render(e) => render_hint(e),
+        AdoptError::ClaimedTwice(_) => Some(
+            "a file belongs to one golden path: leave it to the other one, or apply only components that do not render it (--only)".into(),
+        ),
+        AdoptError::MixedVersions { name, .. } => Some(format!(
+            "`pave apply {name}` applies the version the repo has; `pave diff --to <version>` shows what an upgrade would change"
+        )),
+    }
+}
+
+fn upgrade_hint(e: &UpgradeError) -> Option<String> {
+    match e {
+        UpgradeError::Catalog(e) => catalog_hint(e),
+        UpgradeError::Answers(e) => answers_hint(e),
+        UpgradeError::Render(e) => render_hint(e),
+        UpgradeError::Apply(e) => apply_hint(e),
+        UpgradeError::Downgrade { .. } => Some(
+            "`git log -- .pave/lock.yaml` finds the commit that was on the older version".into(),
+        ),
+    }
+}
+
+fn audit_hint(e: &AuditError) -> String {
+    match e {
+        AuditError::Read { .. } => "check the path and that the file is readable".into(),
+        AuditError::Write { .. } => {
+            "check that the cache folder is writable (PAVE_CACHE_DIR moves it)".into()
+        }
+        AuditError::NotAReport { .. } => {
+            "`pave audit merge` reads the reports of `pave audit --format json --output FILE`"
+                .into()
+        }
+    }
+}
+
+fn gate_hint(e: &GateError) -> Option<String> {
+    const UNSHALLOW: &str = "fetch the whole history: `fetch-depth: 0` on actions/checkout (GitHub), `GIT_DEPTH: 0` (GitLab CI), or `git fetch --unshallow` locally";
+    Some(match e {
+        GateError::ConfigSyntax { .. } | GateError::ConfigInvalid { .. } => {
+            "see the fields and defaults with `pave schema gates`; a field left out takes its default".into()
+        }
+        GateError::ConfigUnreadable { .. } => {
+            "check the path given to --config, or leave --config out to use .pave/gates.yaml (or the defaults)".into()
+        }
+        GateError::Shallow { .. } | GateError::BaseNotFound { shallow: true, .. } => {
+            UNSHALLOW.into()
+        }
+        GateError::BaseNotFound { .. } => {
+            "name the base with `--base REF` (a branch, tag or commit), or fetch it: `git fetch origin main`".into()
+        }
+        GateError::HeadNotFound { .. } => {
+            "name a branch, tag or commit with `--head REF` (default HEAD)".into()
+        }
+        GateError::NoMergeBase { .. } => {
+            "the two share no history: name the branch the change is meant for with --base".into()
+        }
+        GateError::NotARepo { .. } => {
+            "run inside the repository's work tree, or point --repo at it".into()
+        }
+        GateError::Git { .. } => {
+            "check that the repository is readable; `git status` in it may tell more".into()
+        }
+        GateError::Coverage(e) => return Some(coverage_hint(e)),
+        GateError::CoverageUnused => {
+            "drop --coverage, or run `pave gate ai-provenance` or `pave gate all`".into()
+        }
+        GateError::Lock(e) => return lock_hint(e),
+        GateError::Catalog(e) => return catalog_hint(e),
+    })
+}
+
+fn coverage_hint(e: &CoverageError) -> String {
+    match e {
+        CoverageError::TooLarge { .. } => {
+            "report only the repo's own code (exclude dependencies), or split the report".into()
+        }
+        _ => "pass an lcov tracefile (`cargo llvm-cov --lcov --output-path lcov.info`) or a Cobertura XML report".into(),
+    }
+}
+
+fn registry_hint(e: &RegistryError) -> Option<String> {
+    Some(match e {
+        RegistryError::Store(e) => return store_hint(e),
+        RegistryError::Bind { .. } => {
+            "another process may use that port: choose another with --listen 127.0.0.1:PORT".into()
+        }
+        RegistryError::Serve(_) | RegistryError::Runtime(_) => {
+            "the system refused the server its resources (threads, sockets); check the process limits (`ulimit -a`)".into()
+        }
+        RegistryError::NoDataDir => {
+            "set PAVE_DATA_DIR, or pass --database sqlite:PATH or postgres://…".into()
+        }
+        RegistryError::CreateDir { .. } => {
+            "check the folder's permissions, or put the database elsewhere with --database sqlite:PATH".into()
+        }
+        RegistryError::UnknownToken(_) => "`pave registry token list` shows the tokens' ids".into(),
+    })
+}
+
+fn store_hint(e: &StoreError) -> Option<String> {
+    Some(match e {
+        StoreError::OpenSqlite { .. } => {
+            "check the path and its permissions (--database sqlite:PATH)".into()
+        }
+        StoreError::ConnectPostgres(_) => {
+            "check the URL in --database (host, port, user, database, sslmode) and that PostgreSQL accepts connections from here".into()
+        }
+        StoreError::SchemaTooNew { .. } => {
+            "a newer pave migrated this database; run that version (`pave --version` says which this is)".into()
+        }
+        StoreError::Invalid(_) => "see `pave registry token create --help`".into(),
+        StoreError::Sqlite(_) | StoreError::Postgres(_) | StoreError::Corrupt { .. } => {
+            "the database refused the operation; its own message is above".into()
+        }
+        StoreError::Random(_) => "the system's random source failed; try again".into(),
+    })
+}
+
+fn stats_hint(is_local: bool, source: &SendError) -> String {
+    match source {
+        _ if is_local => {
+            "the local registry's file could not be read; `pave registry serve` opens the same file and says more".into()
+        }
+        SendError::Unauthorized { .. } => {
+            "set a token with the `read` scope in PAVE_REGISTRY_TOKEN (or `token` in [registry] of config.toml)".into()
+        }
+        SendError::Unreachable { .. } => {
+            "check PAVE_REGISTRY_URL (or `url` in [registry] of config.toml) and that the registry is running".into()
+        }
+        _ => "the registry answered with an error; its own log says more".into(),
     }
 }

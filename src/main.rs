@@ -1,3 +1,108 @@
+//! pave: the paved-path scaffolder of an internal developer platform.
+//!
+//! This binary is the edge: it parses the command line ([`cli`]), resolves settings once
+//! ([`settings`]), runs one command ([`commands`], a thin file each) and maps the outcome to an
+//! exit code (0 success, 1 a finding, 2 an error), printing through one [`printer`]. The work is
+//! done by the layers below it, each a crate (docs/ARCHITECTURE.md): `pave-base` ← `pave-model`
+//! ← `pave-engine` ← `pave-registry` ← this package.
+
+mod cli;
+mod commands;
+mod error;
+mod printer;
+mod prompt;
+mod record;
+mod settings;
+
+use crate::cli::{Cli, Command};
+use crate::error::Error;
+use crate::printer::Printer;
+use crate::settings::CatalogChoice;
+
 fn main() -> std::process::ExitCode {
-    std::process::ExitCode::from(pave::run())
+    std::process::ExitCode::from(run())
+}
+
+/// Parses the command line, runs the command and returns the process exit code.
+fn run() -> u8 {
+    let parsed = <Cli as clap::CommandFactory>::command()
+        .try_get_matches()
+        .and_then(|matches| {
+            Ok((
+                <Cli as clap::FromArgMatches>::from_arg_matches(&matches)?,
+                matches,
+            ))
+        });
+    let cli = match parsed {
+        Ok((mut cli, matches)) => {
+            if let Err(message) = cli.command.pair_outputs(&matches) {
+                Printer::new(false).error(&message, None);
+                return error::EXIT_ERROR;
+            }
+            cli
+        }
+        Err(e) => {
+            // Usage errors exit 2, help and version exit 0; clap knows which.
+            let _ = e.print();
+            return u8::try_from(e.exit_code()).unwrap_or(error::EXIT_ERROR);
+        }
+    };
+    let printer = Printer::new(cli.global.quiet);
+    match dispatch(&cli, &printer) {
+        Ok(code) => code,
+        Err(e) => {
+            printer.error(&e.to_string(), e.hint().as_deref());
+            e.exit_code()
+        }
+    }
+}
+
+fn dispatch(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
+    // Commands on an existing repo use the catalog its lock records unless one is named
+    // (--catalog > PAVE_CATALOG); anything new comes from it, else the config file's, else builtin.
+    let explicit = || settings::explicit_catalog(&cli.global, printer);
+    let chosen = |explicit: Option<CatalogChoice>| match explicit {
+        Some(choice) => Ok(choice),
+        None => settings::default_catalog(&cli.global, printer),
+    };
+    // Commands that record resolve the registry first: a bad URL is an error before any write.
+    let registry = settings::registry_choice;
+    match &cli.command {
+        Command::New(args) => {
+            let registry = registry()?;
+            commands::new::run(args, &chosen(explicit()?)?, &registry, printer)
+        }
+        Command::List(args) => commands::list::run(args, &chosen(explicit()?)?, printer),
+        Command::Show(args) => commands::show::run(args, &chosen(explicit()?)?, printer),
+        Command::Apply(args) => {
+            let registry = registry()?;
+            let explicit = explicit()?;
+            let fresh = chosen(explicit.clone())?;
+            commands::apply::run(args, explicit.as_ref(), &fresh, &registry, printer)
+        }
+        Command::Check(args) => {
+            let registry = args.report.then(registry).transpose()?;
+            commands::check::run(args, explicit()?.as_ref(), registry.as_ref(), printer)
+        }
+        Command::Gate(args) => commands::gate::run(args, explicit()?.as_ref(), printer),
+        Command::Diff(args) => commands::diff::run(args, explicit()?.as_ref(), printer),
+        Command::Upgrade(args) => {
+            let registry = registry()?;
+            commands::upgrade::run(args, explicit()?.as_ref(), &registry, printer)
+        }
+        Command::Audit(args) => {
+            let registry = args.push.then(registry).transpose()?;
+            commands::audit::run(args, registry.as_ref(), printer)
+        }
+        Command::Stats(args) => commands::stats::run(args, &registry()?, printer),
+        Command::Registry(args) => commands::registry::run(args, printer),
+        Command::Schema(args) => commands::schema::run(args, printer),
+        Command::Completions(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, "pave", &mut out);
+            printer.data(&String::from_utf8_lossy(&out))?;
+            Ok(0)
+        }
+    }
 }

@@ -11,6 +11,11 @@ const HINT: Style = AnsiColor::Cyan.on_default().bold();
 const STATUS: Style = AnsiColor::Green.on_default().bold();
 const DIM: Style = Style::new().dimmed();
 
+/// Standard output could not be written (other than a closed pipe).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write to standard output: {0}")]
+pub struct StdoutError(pub std::io::Error);
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Printer {
     pub is_quiet: bool,
@@ -21,15 +26,25 @@ impl Printer {
         Self { is_quiet }
     }
 
-    /// Machine-readable output.
-    pub fn data(&self, text: &str) {
+    /// Machine-readable output. A closed pipe (`pave list | head`) is not an error: the reader
+    /// has what it wanted. Any other failure (a full disk, `> /dev/full`) is, so a report cut
+    /// short never passes for a whole one.
+    pub fn data(&self, text: &str) -> Result<(), StdoutError> {
         let mut out = anstream::stdout().lock();
-        // A closed pipe (`pave list | head`) is not an error worth reporting.
-        let _ = out.write_all(text.as_bytes());
-        if !text.ends_with('\n') {
-            let _ = out.write_all(b"\n");
+        let written = out
+            .write_all(text.as_bytes())
+            .and_then(|()| {
+                if text.ends_with('\n') {
+                    Ok(())
+                } else {
+                    out.write_all(b"\n")
+                }
+            })
+            .and_then(|()| out.flush());
+        match written {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(StdoutError(e)),
+            _ => Ok(()),
         }
-        let _ = out.flush();
     }
 
     /// A line for a person, unless `--quiet`.

@@ -3,29 +3,34 @@
 
 use std::io::IsTerminal as _;
 
-use crate::answers::{self, AnswerError, Answers, Asker, GivenAnswers, Value};
-use crate::manifest::{Manifest, Parameter, ParameterType};
+use pave_engine::answers::{AnswerError, Asker};
+use pave_model::parameter::{Parameter, ParameterType, Value};
 
-/// Resolves the answers, prompting only when stdin and stderr are a terminal.
-pub fn resolve(
-    manifest: &Manifest,
-    given: &GivenAnswers,
-    target_name: &str,
-    is_no_input: bool,
-) -> Result<Answers, AnswerError> {
-    let is_interactive =
-        !is_no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    let mut prompter = Prompter;
-    let asker: Option<&mut dyn Asker> = if is_interactive {
-        Some(&mut prompter)
-    } else {
-        None
-    };
-    answers::resolve(manifest, given, target_name, asker)
+/// Asks on a terminal with dialoguer, showing each parameter's help, constraint and default.
+pub struct Prompter {
+    is_interactive: bool,
 }
 
-/// Prompts on a terminal with dialoguer, showing each parameter's help and default.
-struct Prompter;
+impl Prompter {
+    /// Prompts only when stdin and stderr are a terminal and `--no-input` was not given.
+    pub fn new(is_no_input: bool) -> Self {
+        Self {
+            is_interactive: !is_no_input
+                && std::io::stdin().is_terminal()
+                && std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// The asker to hand the engine: none when no person is there, so a missing answer is an
+    /// error that lists every missing parameter.
+    pub fn asker(&mut self) -> Option<&mut dyn Asker> {
+        if self.is_interactive {
+            Some(self)
+        } else {
+            None
+        }
+    }
+}
 
 impl Asker for Prompter {
     fn ask(

@@ -8,11 +8,11 @@ use std::path::Path;
 use jiff::Timestamp;
 use sha2::Digest as _;
 
-use crate::answers::{Answers, Value};
-use crate::audit::RepoAudit;
-use crate::check::{CheckReport, FileState};
-use crate::lock::LockEntry;
-use crate::registry::model::{
+use pave_engine::audit::RepoAudit;
+use pave_engine::check::{CheckReport, FileState};
+use pave_model::lock::LockEntry;
+use pave_model::parameter::{Answers, Value};
+use pave_registry::model::{
     Adoption, AdoptionCommand, Audit, AuditStatus, AuditedGoldenPath, Conformance, Event,
     EventKind, MAX_LOCATION_LEN, MAX_NAME_LEN, RepoRef,
 };
@@ -27,7 +27,7 @@ pub fn repo_ref(root: &Path) -> RepoRef {
         .unwrap_or_else(|| path.display().to_string());
     RepoRef {
         name: bounded(name, MAX_NAME_LEN),
-        url: crate::git::origin_url(&path).map(|u| bounded(u, MAX_LOCATION_LEN)),
+        url: pave_engine::git::origin_url(&path).map(|u| bounded(u, MAX_LOCATION_LEN)),
         path: Some(bounded(path.display().to_string(), MAX_LOCATION_LEN)),
     }
 }
@@ -85,7 +85,7 @@ pub fn conformance(report: &CheckReport, repo: &RepoRef) -> Vec<Event> {
 /// by where it was found (its absolute path, or the URL it was listed by).
 pub fn audit(repo: &RepoAudit) -> Event {
     let location = repo.location.as_deref().unwrap_or(&repo.path);
-    let is_url = crate::catalog::git::GitLocation::is_url(location);
+    let is_url = pave_engine::catalog::GitLocation::is_url(location);
     let name = location
         .trim_end_matches('/')
         .trim_end_matches(".git")
@@ -203,8 +203,8 @@ mod tests {
     fn an_audit_of_an_unlocked_repo_is_valid() {
         let repo = RepoAudit {
             path: "team/a".into(),
-            kind: crate::audit::RepoKind::Worktree,
-            status: crate::audit::RepoStatus::Unadopted,
+            kind: pave_engine::audit::RepoKind::Worktree,
+            status: pave_model::status::RepoStatus::Unadopted,
             golden_paths: vec![],
             drifted_files: vec![],
             missing_files: vec![],

@@ -6,14 +6,73 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::catalog::{
+use pave_base::config::{CONFIG_FILE, Config, ConfigError};
+use pave_engine::catalog::{
     BuiltinCatalog, Catalog, CatalogError, DirCatalog, FetchPolicy, GitCatalog, GitLocation,
     GoldenPath, Reference, SingleGoldenPath, SyncOutcome, is_repository_root, load_golden_path_dir,
 };
+use pave_model::lock::LockEntry;
+use pave_registry::recording::Destination;
+
 use crate::cli::GlobalArgs;
-use crate::config::{CONFIG_FILE, Config};
-use crate::error::Error;
 use crate::printer::Printer;
+
+/// Settings that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// `--catalog`, `PAVE_CATALOG` or `catalog` in config.toml names no catalog.
+    #[error("catalog `{arg}` {why}{}", set_in.as_ref().map(|p| format!(" (set in {})", p.display())).unwrap_or_default())]
+    CatalogArg {
+        arg: String,
+        why: String,
+        set_in: Option<PathBuf>,
+    },
+    /// The platform has no user folder of a kind pave needs, and no variable names one.
+    #[error("this system has no user {what} folder {purpose}")]
+    NoUserDir {
+        what: &'static str,
+        purpose: String,
+        variable: &'static str,
+    },
+    #[error("PAVE_REGISTRY_URL `{url}` {why}")]
+    RegistryUrl { url: String, why: String },
+    /// A lock's golden path came from a catalog that cannot be read from here.
+    #[error("the catalog {catalog} that {golden_path} came from is not reachable")]
+    LockCatalog {
+        catalog: String,
+        golden_path: String,
+    },
+    /// `pave stats` with recording off.
+    #[error("recording is off (registry url `off`), so there are no stats to show")]
+    RecordingOff,
+    /// The catalog named cannot be read.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// The config file cannot be read.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+impl SettingsError {
+    /// What to do, for the errors of settings themselves (a catalog's or the config file's
+    /// own errors have their own hints).
+    pub fn hint(&self) -> String {
+        match self {
+            Self::Catalog(_) | Self::Config(_) => String::new(),
+            Self::CatalogArg { .. } => "use `builtin`, a folder of <name>/<version>/ golden paths, a golden path's folder, or a git repository by path or URL (`git:<path-or-url>`)".into(),
+            Self::NoUserDir { variable, .. } => format!("set {variable} to a folder pave may use"),
+            Self::RegistryUrl { .. } => {
+                "use http(s)://host[:port][/prefix], or `off` to record nothing".into()
+            }
+            Self::LockCatalog { .. } => {
+                "name a catalog that has it with --catalog (or PAVE_CATALOG)".into()
+            }
+            Self::RecordingOff => {
+                "unset PAVE_REGISTRY_URL (the local registry), or set it to a registry's URL".into()
+            }
+        }
+    }
+}
 
 /// Which catalog to read.
 #[derive(Debug, Clone)]
@@ -28,7 +87,7 @@ impl CatalogChoice {
     /// catalog; `git:<url-or-path>`, a URL, or the root of a git repository is a git catalog
     /// (unless it has no version tags but `<name>/<version>/` folders); `dir:<path>` or another
     /// folder is a directory catalog.
-    pub fn from_arg(arg: Option<&str>) -> Result<Self, Error> {
+    pub fn from_arg(arg: Option<&str>) -> Result<Self, SettingsError> {
         let arg = match arg {
             None | Some("" | "builtin") => return Ok(Self::Builtin),
             Some(arg) => arg,
@@ -38,9 +97,11 @@ impl CatalogChoice {
         }
         if let Some(rest) = arg.strip_prefix("git:") {
             if rest.is_empty() {
-                return Err(Error::Usage(
-                    "catalog `git:` names no repository: use `git:<url>` or `git:<path>`".into(),
-                ));
+                return Err(SettingsError::CatalogArg {
+                    arg: arg.to_owned(),
+                    why: "names no repository: use `git:<url>` or `git:<path>`".into(),
+                    set_in: None,
+                });
             }
             return git_choice(GitLocation::parse(rest));
         }
@@ -49,10 +110,11 @@ impl CatalogChoice {
             None => (PathBuf::from(arg), true),
         };
         if !path.is_dir() {
-            return Err(Error::Usage(format!(
-                "catalog `{}` is not a directory (use `builtin`, a folder of <name>/<version>/ golden paths, or a git repository by path or URL)",
-                path.display()
-            )));
+            return Err(SettingsError::CatalogArg {
+                arg: arg.to_owned(),
+                why: "is not a folder".into(),
+                set_in: None,
+            });
         }
         let path = std::path::absolute(&path).unwrap_or(path);
         if may_be_git && is_repository_root(&path) {
@@ -80,7 +142,7 @@ impl CatalogChoice {
 
     /// Makes a git catalog from a URL ready to read: cloned when not cached yet, fetched with
     /// `--fetch` or when the cache is stale. A failed fetch with a cache warns and goes on.
-    pub fn sync(&self, fetch: bool, printer: &Printer) -> Result<(), Error> {
+    pub fn sync(&self, fetch: bool, printer: &Printer) -> Result<(), CatalogError> {
         let Self::Git(git) = self else {
             return Ok(());
         };
@@ -103,21 +165,16 @@ impl CatalogChoice {
 
     /// Loads what `reference` names: a golden-path folder when it is a path to one, else a
     /// golden path of this catalog.
-    pub fn load(&self, reference: &str) -> Result<GoldenPath, Error> {
+    pub fn load(&self, reference: &str) -> Result<GoldenPath, CatalogError> {
         let as_path = Path::new(reference);
         let looks_like_path =
             reference.starts_with('.') || reference.contains('/') || as_path.is_absolute();
         if looks_like_path && as_path.is_dir() {
             let abs = std::path::absolute(as_path).unwrap_or_else(|_| as_path.to_owned());
-            return Ok(load_golden_path_dir(
-                &abs,
-                format!("dir:{}", abs.display()),
-            )?);
+            return load_golden_path_dir(&abs, format!("dir:{}", abs.display()));
         }
-        let parsed: Reference = reference
-            .parse()
-            .map_err(|e: CatalogError| Error::Catalog(e))?;
-        Ok(self.open().load(&parsed)?)
+        let parsed: Reference = reference.parse()?;
+        self.open().load(&parsed)
     }
 }
 
@@ -126,7 +183,7 @@ impl CatalogChoice {
 pub fn explicit_catalog(
     global: &GlobalArgs,
     printer: &Printer,
-) -> Result<Option<CatalogChoice>, Error> {
+) -> Result<Option<CatalogChoice>, SettingsError> {
     let Some(arg) = global.catalog.as_deref() else {
         return Ok(None);
     };
@@ -136,7 +193,10 @@ pub fn explicit_catalog(
 }
 
 /// The catalog when no flag or variable names one: the config file's, else the built-in one.
-pub fn default_catalog(global: &GlobalArgs, printer: &Printer) -> Result<CatalogChoice, Error> {
+pub fn default_catalog(
+    global: &GlobalArgs,
+    printer: &Printer,
+) -> Result<CatalogChoice, SettingsError> {
     let Some((path, must_exist)) = config_path() else {
         return Ok(CatalogChoice::Builtin);
     };
@@ -148,7 +208,11 @@ pub fn default_catalog(global: &GlobalArgs, printer: &Printer) -> Result<Catalog
     };
     let base = path.parent().unwrap_or(Path::new("."));
     let choice = CatalogChoice::from_arg(Some(&relative_to(base, arg))).map_err(|e| match e {
-        Error::Usage(message) => Error::Usage(format!("{message} (set in {})", path.display())),
+        SettingsError::CatalogArg { arg, why, .. } => SettingsError::CatalogArg {
+            arg,
+            why,
+            set_in: Some(path.clone()),
+        },
         other => other,
     })?;
     choice.sync(global.fetch, printer)?;
@@ -181,8 +245,29 @@ fn relative_to(base: &Path, arg: &str) -> String {
 
 /// Where clones of git catalogs are cached: `$PAVE_CACHE_DIR/pave/catalogs`, else the same below
 /// the platform's user cache dir.
-pub(crate) fn catalogs_cache_dir() -> Option<PathBuf> {
+pub fn catalogs_cache_dir() -> Option<PathBuf> {
     Some(pave_dir("PAVE_CACHE_DIR", dirs::cache_dir)?.join("catalogs"))
+}
+
+/// Where `pave audit` clones the repos a repos file lists by URL: `audit` beside the catalogs'
+/// clones.
+pub fn audit_cache_dir() -> Result<PathBuf, SettingsError> {
+    catalogs_cache_dir()
+        .map(|dir| dir.with_file_name("audit"))
+        .ok_or(SettingsError::NoUserDir {
+            what: "cache",
+            purpose: "to clone the listed repos into".into(),
+            variable: "PAVE_CACHE_DIR",
+        })
+}
+
+/// The spool folder, or why there is none.
+pub fn required_spool_dir() -> Result<PathBuf, SettingsError> {
+    spool_dir().ok_or(SettingsError::NoUserDir {
+        what: "state",
+        purpose: "for the spool of registry events".into(),
+        variable: "PAVE_STATE_DIR",
+    })
 }
 
 /// `$var/pave`, else `pave` below the platform dir `fallback` gives.
@@ -232,10 +317,21 @@ pub enum RegistryChoice {
     },
 }
 
+impl RegistryChoice {
+    /// Where events go; `None` when recording is off.
+    pub fn destination(&self) -> Option<Destination> {
+        match self {
+            Self::Off => None,
+            Self::Local(path) => Some(Destination::local(path.clone())),
+            Self::Remote { url, token, .. } => Some(Destination::remote(url, token.clone())),
+        }
+    }
+}
+
 /// The registry settings: `PAVE_REGISTRY_URL` and `PAVE_REGISTRY_TOKEN` beat the config file's
 /// `[registry]` `url` and `token`; no URL means the local embedded registry; `off` records
 /// nothing. A malformed URL is an error naming the variable or the file and line.
-pub fn registry_choice() -> Result<RegistryChoice, Error> {
+pub fn registry_choice() -> Result<RegistryChoice, SettingsError> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let path = config_path();
     let config = match &path {
@@ -257,7 +353,7 @@ pub fn registry_choice() -> Result<RegistryChoice, Error> {
                 .map(|u| (u, path, r.url_line))
         }) {
             Some((url, path, line)) => {
-                check_registry_url(&url).map_err(|why| crate::config::ConfigError::Value {
+                check_registry_url(&url).map_err(|why| pave_base::config::ConfigError::Value {
                     path: path.clone(),
                     line,
                     message: format!("registry url `{url}` {why}"),
@@ -276,10 +372,9 @@ pub fn registry_choice() -> Result<RegistryChoice, Error> {
         return Ok(RegistryChoice::Off);
     }
     if url_from == "PAVE_REGISTRY_URL" {
-        check_registry_url(&url).map_err(|why| {
-            Error::Usage(format!(
-                "PAVE_REGISTRY_URL `{url}` {why}; use http(s)://host[:port][/prefix], or `off` to record nothing"
-            ))
+        check_registry_url(&url).map_err(|why| SettingsError::RegistryUrl {
+            url: url.clone(),
+            why,
         })?;
     }
     let (token, token_from) = match env("PAVE_REGISTRY_TOKEN") {
@@ -326,14 +421,14 @@ fn check_registry_url(url: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn git_choice(location: GitLocation) -> Result<CatalogChoice, Error> {
+fn git_choice(location: GitLocation) -> Result<CatalogChoice, SettingsError> {
     let git = match location {
         GitLocation::Local(path) => GitCatalog::local(path),
         GitLocation::Remote(url) => {
-            let cache = catalogs_cache_dir().ok_or_else(|| {
-                Error::Usage(format!(
-                    "no user cache dir to clone the git catalog {url} into; set PAVE_CACHE_DIR"
-                ))
+            let cache = catalogs_cache_dir().ok_or_else(|| SettingsError::NoUserDir {
+                what: "cache",
+                purpose: format!("to clone the git catalog {url} into"),
+                variable: "PAVE_CACHE_DIR",
             })?;
             GitCatalog::cached(url, &cache)
         }
@@ -345,16 +440,25 @@ fn git_choice(location: GitLocation) -> Result<CatalogChoice, Error> {
 /// says it came from; an error when that one is not reachable.
 pub fn catalog_for_lock_entry(
     explicit: Option<&CatalogChoice>,
-    entry: &crate::lock::LockEntry,
-) -> Result<Box<dyn Catalog>, Error> {
+    entry: &LockEntry,
+) -> Result<Box<dyn Catalog>, SettingsError> {
     match explicit {
         Some(choice) => Ok(choice.open()),
-        None => catalog_of_source(&entry.catalog).ok_or_else(|| {
-            Error::Usage(format!(
-                "the catalog {} that {} came from is not reachable; name one with --catalog",
-                entry.catalog, entry.name
-            ))
+        None => catalog_of_source(&entry.catalog).ok_or_else(|| SettingsError::LockCatalog {
+            catalog: entry.catalog.clone(),
+            golden_path: entry.name.clone(),
         }),
+    }
+}
+
+/// How `check` and the conformance gate open a lock entry's catalog: the one named
+/// explicitly, else the one the entry records (`None` when that is not reachable: lag unknown).
+pub fn catalog_opener(
+    explicit: Option<&CatalogChoice>,
+) -> impl Fn(&LockEntry) -> Option<Box<dyn Catalog>> + '_ {
+    move |entry| match explicit {
+        Some(choice) => Some(choice.open()),
+        None => catalog_of_source(&entry.catalog),
     }
 }
 
@@ -375,7 +479,7 @@ pub fn catalog_of_source(source: &str) -> Option<Box<dyn Catalog>> {
         return Some(Box::new(git));
     }
     let path = Path::new(source.strip_prefix("dir:")?);
-    if path.join(crate::catalog::MANIFEST_FILE).is_file() {
+    if path.join(pave_engine::catalog::MANIFEST_FILE).is_file() {
         Some(Box::new(SingleGoldenPath::new(path.to_owned())))
     } else if path.is_dir() {
         Some(Box::new(DirCatalog::new(path.to_owned())))

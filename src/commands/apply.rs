@@ -1,20 +1,18 @@
-//! `pave apply`: render a golden path, or more of its components, into an existing repo.
-//!
-//! Files pave does not own are never overwritten silently; a second apply with the same answers
-//! is a no-op; the lock keeps one entry per golden path and the answers, so later commands ask
-//! nothing they already know. Everything is planned first and written all or nothing.
+//! `pave apply`: render a golden path, or more of its components, into an existing repo (the
+//! engine's [`adopt`](pave_engine::adopt)), print the plan, write it all or nothing, record the
+//! adoption.
 
-use crate::answers::{self, GivenAnswers};
-use crate::catalog::{GoldenPath, Reference, VersionSpec};
+use pave_engine::adopt::{self, Request};
+use pave_engine::catalog::{GoldenPath, Reference};
+use pave_engine::git::{self, WorkTree};
+use pave_engine::plan::Action;
+use pave_model::lock::{Lock, LockError};
+use pave_registry::model::AdoptionCommand;
+
 use crate::cli::ApplyArgs;
 use crate::error::{EXIT_FINDING, Error};
-use crate::git::{self, WorkTree};
-use crate::lock::{LOCK_PATH, LOCK_SCHEMA_PATH, Lock, LockEntry};
-use crate::plan::{Action, Existing, Plan};
 use crate::printer::Printer;
-use crate::registry::model::AdoptionCommand;
-use crate::render;
-use crate::repo_path::RepoPath;
+use crate::prompt::Prompter;
 use crate::settings::{CatalogChoice, RegistryChoice, catalog_for_lock_entry};
 
 /// `explicit_catalog` (`--catalog`, `PAVE_CATALOG`) overrides the catalog the lock records;
@@ -28,10 +26,7 @@ pub fn run(
 ) -> Result<u8, Error> {
     let root = &args.dir;
     if !root.is_dir() {
-        return Err(Error::Target {
-            path: root.clone(),
-            why: "is not a folder".into(),
-        });
+        return Err(Error::NotAFolder { path: root.clone() });
     }
     match git::work_tree(root)? {
         WorkTree::NoRepo => printer.warn(&format!(
@@ -39,119 +34,35 @@ pub fn run(
             root.display()
         )),
         WorkTree::Dirty(paths) if !args.allow_dirty => {
-            return Err(Error::DirtyWorkTree { path: root.clone(), examples: paths });
+            return Err(Error::DirtyWorkTree {
+                path: root.clone(),
+                examples: paths,
+            });
         }
         WorkTree::Dirty(_) | WorkTree::Clean => {}
     }
     let lock = match Lock::read(root) {
         Ok(lock) => Some(lock),
-        Err(crate::lock::LockError::Missing { .. }) => None,
+        Err(LockError::Missing { .. }) => None,
         Err(e) => return Err(e.into()),
     };
-
     let golden_path = load(args, lock.as_ref(), explicit_catalog, fresh_catalog)?;
-    let manifest = &golden_path.manifest;
-    let prior = lock.as_ref().and_then(|l| l.entry(&manifest.name));
-
-    let recorded: GivenAnswers = prior
-        .map(|entry| answers::recorded(&entry.answers, Some(manifest)))
-        .unwrap_or_default();
-    let given = args.answering.given(recorded)?;
-    let answers = crate::prompt::resolve(
-        manifest,
-        &given,
-        &super::folder_name(root),
-        args.answering.no_input,
-    )?;
-
-    let previous_components = prior.map(|e| e.components.clone()).unwrap_or_default();
-    let components = if args.only.is_empty() && prior.is_some() {
-        manifest.select_components(&previous_components, &[])?
-    } else {
-        manifest.select_components(&args.only, &[])?
-    };
-    let rendered = render::render(&golden_path, &answers, &components)?;
-
-    let owner_of = |path: &RepoPath| {
-        lock.as_ref()
-            .and_then(|l| l.owner_of(path, &manifest.name))
-            .map(|e| format!("{}@{}", e.name, e.version))
-    };
-    let existing = Existing {
-        entry: prior,
-        owner_of: &owner_of,
-    };
-    let plan = Plan::new(
+    let given = super::given_answers(&args.answering)?;
+    let mut prompter = Prompter::new(args.answering.no_input);
+    let request = Request {
         root,
-        &manifest.id(),
-        rendered,
-        &existing,
-        args.conflict,
-        args.force,
-    )
-    .map_err(|e| Error::Usage(e.to_string()))?;
-
-    // The new lock: this entry updated (components and files added to what it had), others kept.
-    let mut entry = LockEntry {
-        name: manifest.name.clone(),
-        version: manifest.version.clone(),
-        catalog: golden_path.source.clone(),
-        answers: answers.clone(),
-        // Every component applied so far, in the manifest's order.
-        components: manifest
-            .components
-            .keys()
-            .filter(|c| previous_components.contains(c) || components.contains(c))
-            .cloned()
-            .collect(),
-        files: Vec::new(),
+        lock: lock.as_ref(),
+        golden_path: &golden_path,
+        given: &given,
+        target_name: &super::folder_name(root),
+        only: &args.only,
+        conflict: args.conflict,
+        is_forced: args.force,
     };
-    for f in plan.files.iter().filter(|f| f.ownership.is_some()) {
-        entry.files.push(crate::lock::LockedFile {
-            path: f.path.clone(),
-            ownership: f.ownership.expect("filtered on ownership"),
-            component: f.component.clone().unwrap_or_default(),
-            sha256: crate::lock::sha256_hex(&f.bytes),
-            diverged: f.is_diverged()
-                || (f.action == Action::Keep
-                    && prior.is_some_and(|p| {
-                        p.files.iter().any(|pf| pf.path == f.path && pf.diverged)
-                    })),
-        });
-    }
-    if let Some(prior) = prior {
-        for old in &prior.files {
-            if !entry.files.iter().any(|f| f.path == old.path) {
-                entry.files.push(old.clone());
-            }
-        }
-    }
-    entry.files.sort_by(|a, b| a.path.cmp(&b.path));
-    let new_lock = match lock.clone() {
-        Some(mut lock) => {
-            match lock.golden_paths.iter_mut().find(|e| e.name == entry.name) {
-                Some(slot) => *slot = entry,
-                None => lock.golden_paths.push(entry),
-            }
-            lock
-        }
-        None => Lock::new(entry),
-    };
-    let plan = plan.with_pave_files(
-        root,
-        vec![
-            (
-                RepoPath::parse(LOCK_PATH).expect("constant path"),
-                new_lock.to_yaml().into_bytes(),
-            ),
-            (
-                RepoPath::parse(LOCK_SCHEMA_PATH).expect("constant path"),
-                crate::commands::schema::lock_schema().into_bytes(),
-            ),
-        ],
-    );
+    let adoption = adopt::plan(&request, prompter.asker())?;
+    let plan = &adoption.plan;
 
-    super::print_plan(printer, &plan);
+    super::print_plan(printer, plan);
     let conflicts: Vec<_> = plan.conflicts().collect();
     if !conflicts.is_empty() {
         printer.error(
@@ -168,13 +79,11 @@ pub fn run(
         );
         return Ok(EXIT_FINDING);
     }
+    let id = golden_path.manifest.id();
     if plan.is_noop() {
         printer.status(
             "Up to date",
-            &format!(
-                "{} is already applied as planned; nothing to do",
-                manifest.id()
-            ),
+            &format!("{id} is already applied as planned; nothing to do"),
         );
         return Ok(0);
     }
@@ -182,21 +91,12 @@ pub fn run(
         printer.status("Dry run", "nothing written");
         return Ok(0);
     }
-    crate::apply::write_all(root, &plan.writes())?;
-    let events = new_lock
-        .entry(&manifest.name)
-        .map(|entry| {
-            let repo = crate::record::repo_ref(root);
-            crate::record::adoption(AdoptionCommand::Apply, &new_lock.repo_id, &repo, entry)
-        })
-        .into_iter()
-        .collect();
+    pave_engine::apply::write_all(root, &plan.writes())?;
     printer.status(
         "Applied",
         &format!(
-            "{} ({}) to {}: {} created, {} updated, {} kept, {} written beside as .pave-new",
-            manifest.id(),
-            components.join(", "),
+            "{id} ({}) to {}: {} created, {} updated, {} kept, {} written beside as .pave-new",
+            adoption.components.join(", "),
             root.display(),
             plan.count(Action::Create),
             plan.count(Action::Update),
@@ -204,38 +104,35 @@ pub fn run(
             plan.count(Action::WriteNew),
         ),
     );
+    let new_lock = &adoption.lock;
+    let events = new_lock
+        .entry(&golden_path.manifest.name)
+        .map(|entry| {
+            let repo = crate::record::repo_ref(root);
+            crate::record::adoption(AdoptionCommand::Apply, &new_lock.repo_id, &repo, entry)
+        })
+        .into_iter()
+        .collect();
     super::registry::record(registry, events, printer);
     Ok(0)
 }
 
-/// Loads the golden path: the locked version when the repo already has it and no version was
-/// asked for; a different version is `pave upgrade`'s job.
+/// Loads the golden path: a golden-path folder given by path; else, when the repo already has
+/// it, the locked version from the catalog the lock records (a different version is `pave
+/// upgrade`'s job); else from the catalog for new golden paths.
 fn load(
     args: &ApplyArgs,
     lock: Option<&Lock>,
     explicit: Option<&CatalogChoice>,
-    choice: &CatalogChoice,
+    fresh: &CatalogChoice,
 ) -> Result<GoldenPath, Error> {
     let looks_like_path = args.reference.starts_with('.') || args.reference.contains('/');
     if looks_like_path {
-        return choice.load(&args.reference);
+        return Ok(fresh.load(&args.reference)?);
     }
-    let mut reference: Reference = args.reference.parse().map_err(Error::Catalog)?;
-    let Some(prior) = lock.and_then(|l| l.entry(&reference.name)) else {
-        return choice.load(&args.reference);
-    };
-    let fits = match &reference.version {
-        VersionSpec::Newest => true,
-        VersionSpec::Exact(v) => *v == prior.version,
-        VersionSpec::Matching(req) => req.matches(&prior.version),
-    };
-    if !fits {
-        return Err(Error::Usage(format!(
-            "this repo has {}@{}; applying {} would mix versions. Take the new version with `pave upgrade --to <version>`",
-            prior.name, prior.version, args.reference
-        )));
+    let reference: Reference = args.reference.parse()?;
+    match adopt::pinned_reference(&reference, lock)? {
+        Some((pinned, prior)) => Ok(catalog_for_lock_entry(explicit, prior)?.load(&pinned)?),
+        None => Ok(fresh.load(&args.reference)?),
     }
-    reference.version = VersionSpec::Exact(prior.version.clone());
-    let catalog = catalog_for_lock_entry(explicit, prior)?;
-    Ok(catalog.load(&reference)?)
 }

@@ -3,13 +3,14 @@
 //! `--format github --format sarif --output pave.sarif` writes annotations to stdout and SARIF
 //! to a file. `--report` records the result in the registry; the exit code stays the check's.
 
-use crate::check::{self, CatalogAccess};
+use pave_engine::check::{self, CatalogAccess};
+use pave_engine::report::{self, CheckFormat};
+use pave_model::lock::Lock;
+
 use crate::cli::CheckArgs;
 use crate::error::{EXIT_FINDING, Error};
-use crate::lock::{Lock, LockEntry};
 use crate::printer::Printer;
-use crate::report::{self, CheckFormat};
-use crate::settings::{CatalogChoice, RegistryChoice, catalog_of_source};
+use crate::settings::{CatalogChoice, RegistryChoice};
 
 pub fn run(
     args: &CheckArgs,
@@ -25,10 +26,7 @@ pub fn run(
     )?;
     let root = &args.dir;
     let lock = Lock::read(root)?;
-    let open = |entry: &LockEntry| match catalog {
-        Some(choice) => Some(choice.open()),
-        None => catalog_of_source(&entry.catalog),
-    };
+    let open = crate::settings::catalog_opener(catalog);
     let access = if args.offline {
         CatalogAccess::Offline
     } else {

@@ -1,21 +1,21 @@
 //! `pave diff`: the repo against a fresh render of the golden-path versions its lock records,
 //! as a unified diff per file (`-` the repo, `+` the golden path), or `--stat`; with `--to`,
 //! against what `pave upgrade --to` would write. Exit 1 when they differ. Seeded files are the
-//! repo's own and are left out unless `--all`.
+//! repo's own and are left out unless `--all`. Which files differ is the engine's
+//! ([`diff`](pave_engine::diff)); how they are shown is here.
 
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
-use crate::catalog::{Reference, VersionSpec};
-use crate::check::render_entry;
+use pave_engine::catalog::{Reference, VersionSpec};
+use pave_engine::{diff, upgrade};
+use pave_model::lock::Lock;
+
 use crate::cli::DiffArgs;
 use crate::error::{EXIT_FINDING, Error};
-use crate::lock::Lock;
-use crate::manifest::Ownership;
 use crate::printer::Printer;
 use crate::settings::{CatalogChoice, catalog_for_lock_entry};
-use crate::upgrade::Step;
 
 const ADDED: Style = AnsiColor::Green.on_default();
 const REMOVED: Style = AnsiColor::Red.on_default();
@@ -28,87 +28,64 @@ pub fn run(
     printer: &Printer,
 ) -> Result<u8, Error> {
     let lock = Lock::read(&args.dir)?;
-    let mut out = String::new();
-    let mut changed = 0usize;
-    if let Some(to) = &args.to {
-        let entry = super::upgrade::pick_entry(&lock, args.golden_path.as_deref())?;
-        let Some(prepared) =
-            super::upgrade::prepare(&args.dir, entry, explicit, Some(to), None, true)?
-        else {
-            printer.info(&format!(
-                "{}@{} is already at {to}",
-                entry.name, entry.version
-            ));
-            return Ok(0);
-        };
-        for f in &prepared.plan.files {
-            if f.ownership == Some(Ownership::Seeded) && !args.all {
-                continue;
-            }
-            let before = f
-                .moved_from
-                .as_ref()
-                .unwrap_or(&f.path)
-                .read_regular_under(&args.dir)
-                .unwrap_or_default();
-            let after: &[u8] = match (f.step, &f.bytes) {
-                (Step::Delete, _) => &[],
-                (_, Some(bytes)) => bytes,
-                (_, None) => continue,
-            };
-            if before == after && f.moved_from.is_none() {
-                continue;
-            }
-            changed += 1;
-            let label = format!(
-                "{}@{} -> {} ({})",
-                entry.name,
-                entry.version,
-                prepared.target,
-                f.step.as_str()
-            );
-            write_file_diff(&mut out, args.stat, &label, f.path.as_str(), &before, after);
-        }
-    } else {
-        for entry in &lock.golden_paths {
+    let diffs = match &args.to {
+        Some(to) => {
+            let entry = lock.pick(args.golden_path.as_deref())?;
             let catalog = catalog_for_lock_entry(explicit, entry)?;
-            let reference = Reference {
-                name: entry.name.clone(),
-                version: VersionSpec::Exact(entry.version.clone()),
+            let no_answers = Default::default();
+            let prepared = upgrade::prepare(
+                &args.dir,
+                entry,
+                catalog.as_ref(),
+                Some(to),
+                &no_answers,
+                None,
+                true,
+            )?;
+            let Some(prepared) = prepared else {
+                printer.info(&format!(
+                    "{}@{} is already at {to}",
+                    entry.name, entry.version
+                ));
+                return Ok(0);
             };
-            let golden_path = catalog.load(&reference)?;
-            let rendered = render_entry(&golden_path, entry)?;
-            for file in rendered.files.values() {
-                if file.ownership == Ownership::Seeded && !args.all {
-                    continue;
-                }
-                let on_disk = file.path.read_regular_under(&args.dir);
-                if on_disk.as_deref() == Some(file.bytes.as_slice()) {
-                    continue;
-                }
-                changed += 1;
-                let label = format!("{}@{} ({})", entry.name, entry.version, file.ownership);
-                write_file_diff(
-                    &mut out,
-                    args.stat,
-                    &label,
-                    file.path.as_str(),
-                    &on_disk.unwrap_or_default(),
-                    &file.bytes,
-                );
-            }
+            diff::against_upgrade(&args.dir, entry, &prepared, args.all)
         }
+        None => {
+            let mut diffs = Vec::new();
+            for entry in &lock.golden_paths {
+                let catalog = catalog_for_lock_entry(explicit, entry)?;
+                let reference = Reference {
+                    name: entry.name.clone(),
+                    version: VersionSpec::Exact(entry.version.clone()),
+                };
+                let golden_path = catalog.load(&reference)?;
+                diffs.extend(diff::against_render(
+                    &args.dir,
+                    entry,
+                    &golden_path,
+                    args.all,
+                )?);
+            }
+            diffs
+        }
+    };
+    let mut out = String::new();
+    for d in &diffs {
+        write_file_diff(&mut out, args.stat, &d.label, &d.path, &d.before, &d.after);
     }
     if args.stat {
-        let _ = writeln!(out, " {changed} file(s) differ from the golden path");
+        let _ = writeln!(out, " {} file(s) differ from the golden path", diffs.len());
     }
     if !out.is_empty() {
-        printer.data(&out);
+        printer.data(&out)?;
     }
-    if changed == 0 {
+    if diffs.is_empty() {
         printer.info("the repo matches a fresh render of its golden paths");
+        Ok(0)
+    } else {
+        Ok(EXIT_FINDING)
     }
-    Ok(if changed == 0 { 0 } else { EXIT_FINDING })
 }
 
 /// One file's unified diff (`-` the repo, `+` the golden path), or its `--stat` line.

@@ -27,7 +27,7 @@ pub fn run(args: &FormatArgs, catalog: &CatalogChoice, printer: &Printer) -> Res
                     "golden_paths": json,
                 }))
                 .expect("JSON values serialise"),
-            );
+            )?;
         }
         Format::Text => {
             let width = listings.iter().map(|l| l.name.len()).max().unwrap_or(0);
@@ -48,7 +48,7 @@ pub fn run(args: &FormatArgs, catalog: &CatalogChoice, printer: &Printer) -> Res
                     catalog.describe()
                 ));
             }
-            printer.data(&out);
+            printer.data(&out)?;
         }
     }
     Ok(0)

@@ -1,4 +1,5 @@
-//! One thin file per subcommand: read arguments, call the engine, print the outcome.
+//! One thin file per subcommand: read the arguments, call the engine, print the outcome. What
+//! several commands print the same way is here: plans, and reports in several formats.
 
 pub mod apply;
 pub mod audit;
@@ -15,8 +16,12 @@ pub mod upgrade;
 
 use std::path::{Path, PathBuf};
 
+use pave_engine::answers::{self, GivenAnswers};
+use pave_engine::plan::{Action, Plan};
+use pave_engine::upgrade::{Step, UpgradePlan};
+
+use crate::cli::AnsweringArgs;
 use crate::error::Error;
-use crate::plan::{Action, Plan};
 use crate::printer::Printer;
 
 /// The last component of `dir` made absolute (`.` is the current folder's name): what a
@@ -28,35 +33,107 @@ pub(crate) fn folder_name(dir: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Prints a plan of `new` or `apply` to stderr: one line per file that changes, a count of the
-/// unchanged ones.
-pub(crate) fn print_plan(printer: &Printer, plan: &Plan) {
-    let width = plan
-        .files
-        .iter()
-        .map(|f| f.path.as_str().len())
-        .max()
-        .unwrap_or(0);
-    for file in plan.files.iter().filter(|f| f.action != Action::Unchanged) {
-        let owner = match (&file.ownership, &file.component) {
-            (Some(o), Some(c)) => format!("{o:<7} {c}"),
-            _ => "pave".to_owned(),
-        };
-        let owner = match file.reason {
-            Some(reason) => format!("{owner}  ({reason})"),
-            None => owner,
-        };
+/// The answers given on the command line: the `--answers` file, then each `--set` (which wins).
+pub(crate) fn given_answers(args: &AnsweringArgs) -> Result<GivenAnswers, Error> {
+    let mut given = GivenAnswers::new();
+    if let Some(path) = &args.answers {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?;
+        given.extend(answers::read_file(path, &text)?);
+    }
+    for arg in &args.set {
+        let (name, value) = answers::parse_set(arg)?;
+        given.insert(name, value);
+    }
+    Ok(given)
+}
+
+/// A file of a plan as printed: `  create    Dockerfile  managed app`.
+struct PlanRow<'a> {
+    action: &'a str,
+    path: &'a str,
+    /// Who owns it and why the action, dimmed.
+    note: String,
+    /// After the note (`(from old/path)`).
+    suffix: String,
+}
+
+/// Prints plan rows to stderr, paths in one column as wide as the longest path of the plan
+/// (`width`), then how many files stay as they are (`rest`, e.g. "file(s) unchanged").
+fn print_rows(printer: &Printer, rows: &[PlanRow<'_>], width: usize, rest: (usize, &str)) {
+    for row in rows {
         printer.info(&format!(
-            "  {:<9} {:<width$}  {}",
-            file.action.to_string(),
-            file.path.as_str(),
-            printer.dim(&owner)
+            "  {:<9} {:<width$}  {}{}",
+            row.action,
+            row.path,
+            printer.dim(&row.note),
+            row.suffix
         ));
     }
-    let unchanged = plan.count(Action::Unchanged);
-    if unchanged > 0 {
-        printer.info(&format!("  {unchanged} file(s) unchanged"));
+    if rest.0 > 0 {
+        printer.info(&format!("  {} {}", rest.0, rest.1));
     }
+}
+
+/// Prints the plan of `new` or `apply`: one line per file that changes, a count of the others.
+pub(crate) fn print_plan(printer: &Printer, plan: &Plan) {
+    let width = plan.files.iter().map(|f| f.path.as_str().len()).max();
+    let rows: Vec<PlanRow<'_>> = plan
+        .files
+        .iter()
+        .filter(|f| f.action != Action::Unchanged)
+        .map(|file| {
+            let owner = match (&file.ownership, &file.component) {
+                (Some(o), Some(c)) => format!("{o:<7} {c}"),
+                _ => "pave".to_owned(),
+            };
+            PlanRow {
+                action: file.action.as_str(),
+                path: file.path.as_str(),
+                note: match file.reason {
+                    Some(reason) => format!("{owner}  ({reason})"),
+                    None => owner,
+                },
+                suffix: String::new(),
+            }
+        })
+        .collect();
+    let unchanged = plan.count(Action::Unchanged);
+    print_rows(
+        printer,
+        &rows,
+        width.unwrap_or(0),
+        (unchanged, "file(s) unchanged"),
+    );
+}
+
+/// Prints the plan of `upgrade`: one line per file it touches, a count of the ones it keeps.
+pub(crate) fn print_upgrade_plan(printer: &Printer, plan: &UpgradePlan) {
+    let width = plan.files.iter().map(|f| f.path.as_str().len()).max();
+    let rows: Vec<PlanRow<'_>> = plan
+        .files
+        .iter()
+        .filter(|f| f.step != Step::Keep)
+        .map(|f| PlanRow {
+            action: f.step.as_str(),
+            path: f.path.as_str(),
+            note: f.ownership.map(|o| o.to_string()).unwrap_or_default(),
+            suffix: f
+                .moved_from
+                .as_ref()
+                .map(|p| format!(" (from {p})"))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let kept = plan.count(Step::Keep);
+    print_rows(
+        printer,
+        &rows,
+        width.unwrap_or(0),
+        (kept, "file(s) kept as they are"),
+    );
 }
 
 /// The `--format`s of a report and where each goes (`None`: stdout), from the formats, the
@@ -69,10 +146,7 @@ pub(crate) fn report_targets<F: Copy>(
     default: F,
 ) -> Result<Vec<(F, Option<PathBuf>)>, Error> {
     if formats.is_empty() && !outputs.is_empty() {
-        return Err(Error::Usage(
-            "--output needs a --format before it (e.g. --format markdown --output summary.md)"
-                .into(),
-        ));
+        return Err(Error::OutputWithoutFormat);
     }
     let targets: Vec<(F, Option<PathBuf>)> = if formats.is_empty() {
         vec![(default, None)]
@@ -84,10 +158,7 @@ pub(crate) fn report_targets<F: Copy>(
             .collect()
     };
     if targets.iter().filter(|(_, out)| out.is_none()).count() > 1 {
-        return Err(Error::Usage(
-            "only one format can go to stdout; give an --output path after each --format but one"
-                .into(),
-        ));
+        return Err(Error::SeveralToStdout);
     }
     Ok(targets)
 }
@@ -100,20 +171,31 @@ pub(crate) fn write_reports<F: Copy + clap::ValueEnum>(
 ) -> Result<(), Error> {
     for (format, output) in targets {
         let text = render(*format);
-        match output {
-            Some(path) => {
-                std::fs::write(path, text).map_err(|source| Error::Write {
-                    path: path.clone(),
-                    source,
-                })?;
-                let name = format
-                    .to_possible_value()
-                    .map(|v| v.get_name().to_owned())
-                    .unwrap_or_default();
-                printer.status("Wrote", &format!("{name} report to {}", path.display()));
-            }
-            None => printer.data(&text),
-        }
+        let name = format
+            .to_possible_value()
+            .map(|v| v.get_name().to_owned())
+            .unwrap_or_default();
+        write_report(&text, output.as_deref(), &format!("{name} report"), printer)?;
     }
     Ok(())
+}
+
+/// Writes a report to `output` (saying so) or to stdout.
+pub(crate) fn write_report(
+    text: &str,
+    output: Option<&Path>,
+    what: &str,
+    printer: &Printer,
+) -> Result<(), Error> {
+    match output {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|source| Error::Write {
+                path: path.to_owned(),
+                source,
+            })?;
+            printer.status("Wrote", &format!("{what} to {}", path.display()));
+            Ok(())
+        }
+        None => Ok(printer.data(text)?),
+    }
 }

@@ -6,23 +6,25 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use pave_registry::client::SendError;
+use pave_registry::model::Event;
+use pave_registry::recording::{self, Destination, Recorded};
+use pave_registry::server::{self, ReadAccess, RegistryError};
+use pave_registry::spool::{FlushOutcome, Spool};
+use pave_registry::store::{Database, Store, StoreError};
+
 use crate::cli::{
     RegistryArgs, RegistryCommand, RegistryDatabaseArgs, RegistryServeArgs, RegistryTokenCommand,
     RegistryTokenCreateArgs,
 };
-use crate::error::Error;
+use crate::error::{EXIT_FINDING, Error};
 use crate::printer::Printer;
-use crate::registry::client::{LocalRegistry, RemoteRegistry, RetryPolicy, SendError, Sink};
-use crate::registry::model::{Batch, Event};
-use crate::registry::server::{self, ReadAccess, RegistryError};
-use crate::registry::spool::{FlushOutcome, Spool};
-use crate::registry::store::{Database, Store, StoreError};
 use crate::settings::RegistryChoice;
 
 pub fn run(args: &RegistryArgs, printer: &Printer) -> Result<u8, Error> {
-    let outcome = match &args.command {
-        RegistryCommand::Serve(args) => serve(args, printer),
-        RegistryCommand::Flush => return flush_command(printer),
+    match &args.command {
+        RegistryCommand::Serve(args) => Ok(serve(args, printer)?),
+        RegistryCommand::Flush => flush_command(printer),
         RegistryCommand::Token(token) => match &token.command {
             RegistryTokenCommand::Create(args) => create_token(args, printer),
             RegistryTokenCommand::List(args) => list_tokens(args, printer),
@@ -35,8 +37,7 @@ pub fn run(args: &RegistryArgs, printer: &Printer) -> Result<u8, Error> {
                 Ok(0)
             }
         },
-    };
-    Ok(outcome?)
+    }
 }
 
 fn serve(args: &RegistryServeArgs, printer: &Printer) -> Result<u8, RegistryError> {
@@ -74,11 +75,13 @@ fn serve(args: &RegistryServeArgs, printer: &Printer) -> Result<u8, RegistryErro
     served.map(|()| 0)
 }
 
-fn create_token(args: &RegistryTokenCreateArgs, printer: &Printer) -> Result<u8, RegistryError> {
+fn create_token(args: &RegistryTokenCreateArgs, printer: &Printer) -> Result<u8, Error> {
     let store = open(&args.database, printer)?;
-    let created = store.create_token(&args.name, &args.scopes)?;
+    let created = store
+        .create_token(&args.name, &args.scopes)
+        .map_err(RegistryError::from)?;
     // The secret alone on stdout, so `TOKEN=$(pave registry token create …)` just works.
-    printer.data(&created.secret);
+    printer.data(&created.secret)?;
     printer.status(
         "Created",
         &format!(
@@ -89,10 +92,10 @@ fn create_token(args: &RegistryTokenCreateArgs, printer: &Printer) -> Result<u8,
     Ok(0)
 }
 
-fn list_tokens(args: &RegistryDatabaseArgs, printer: &Printer) -> Result<u8, RegistryError> {
+fn list_tokens(args: &RegistryDatabaseArgs, printer: &Printer) -> Result<u8, Error> {
     let store = open(args, printer)?;
     let mut out = String::from("ID\tNAME\tSCOPES\tCREATED\tREVOKED\n");
-    for token in store.list_tokens()? {
+    for token in store.list_tokens().map_err(RegistryError::from)? {
         let scopes: Vec<&str> = token.scopes.iter().map(|s| s.as_str()).collect();
         let revoked = token
             .revoked_at
@@ -105,7 +108,7 @@ fn list_tokens(args: &RegistryDatabaseArgs, printer: &Printer) -> Result<u8, Reg
             token.created_at
         ));
     }
-    printer.data(&out);
+    printer.data(&out)?;
     Ok(0)
 }
 
@@ -139,76 +142,11 @@ fn default_sqlite() -> Result<PathBuf, RegistryError> {
     Ok(path)
 }
 
-/// Where events go, ready to send to.
-pub(crate) enum Destination {
-    Remote {
-        registry: RemoteRegistry,
-        token_from: String,
-        has_token: bool,
-    },
-    Local(LocalRegistry),
-}
-
-impl Destination {
-    /// `None` when recording is off.
-    pub(crate) fn of(choice: &RegistryChoice) -> Option<Self> {
-        match choice {
-            RegistryChoice::Off => None,
-            RegistryChoice::Local(path) => Some(Self::Local(LocalRegistry::new(path.clone()))),
-            RegistryChoice::Remote {
-                url,
-                token,
-                token_from,
-                ..
-            } => Some(Self::Remote {
-                registry: RemoteRegistry::new(url, token.clone(), RetryPolicy::default()),
-                token_from: token_from.clone(),
-                has_token: token.is_some(),
-            }),
-        }
-    }
-
-    pub(crate) fn describe(&self) -> String {
-        match self {
-            Self::Remote { registry, .. } => format!("the registry {}", registry.url()),
-            Self::Local(local) => format!("the local registry {}", local.path.display()),
-        }
-    }
-
-    fn sink(&self) -> &dyn Sink {
-        match self {
-            Self::Remote { registry, .. } => registry,
-            Self::Local(local) => local,
-        }
-    }
-
-    /// Sends the spool, unless a token is missing (which the registry would refuse anyway).
-    fn flush(&self, spool: &Spool) -> FlushOutcome {
-        if let Self::Remote {
-            registry,
-            has_token: false,
-            ..
-        } = self
-        {
-            return FlushOutcome {
-                remaining: spool.count(),
-                stopped: Some(SendError::Unauthorized {
-                    url: registry.url().to_owned(),
-                    status: 401,
-                    message: "no token is configured".to_owned(),
-                }),
-                ..FlushOutcome::default()
-            };
-        }
-        spool.flush(self.sink())
-    }
-}
-
 /// Records what a command did: writes `events` to the spool, then sends the whole spool (older
 /// events first). Never fails the command: what cannot be sent stays spooled, with one warning
 /// that says where and what to do.
 pub(crate) fn record(choice: &RegistryChoice, events: Vec<Event>, printer: &Printer) {
-    let Some(destination) = Destination::of(choice) else {
+    let Some(destination) = choice.destination() else {
         return;
     };
     let Some(dir) = crate::settings::spool_dir() else {
@@ -219,34 +157,21 @@ pub(crate) fn record(choice: &RegistryChoice, events: Vec<Event>, printer: &Prin
         return;
     };
     let spool = Spool::new(dir);
-    if let Destination::Local(local) = &destination
-        && !events.is_empty()
-        && events.len() <= Batch::MAX_EVENTS
-        && spool.is_empty()
-    {
-        // The local registry is as durable as the spool (SQLite syncs each commit): store the
-        // events directly, and spool them only when that fails. Saves a synced write, a rename
-        // and a removal on every scaffold.
-        let batch = Batch {
-            events: events.clone(),
-        };
-        if local.send(&batch).is_ok() {
-            return;
-        }
+    match recording::record(&destination, &spool, events) {
+        Recorded::Done => {}
+        Recorded::NotSpooled(e) => printer.warn(&format!("event(s) not recorded: {e}")),
+        Recorded::Flushed(outcome) => warn_about(choice, &destination, &spool, &outcome, printer),
     }
-    if let Err(e) = spool.write(events) {
-        printer.warn(&format!("event(s) not recorded: {e}"));
-        return;
-    }
-    if spool.is_empty() {
-        return;
-    }
-    let outcome = destination.flush(&spool);
-    warn_about(&destination, &spool, &outcome, printer);
 }
 
 /// One warning for what stayed spooled, and one per rejected event.
-fn warn_about(destination: &Destination, spool: &Spool, outcome: &FlushOutcome, printer: &Printer) {
+fn warn_about(
+    choice: &RegistryChoice,
+    destination: &Destination,
+    spool: &Spool,
+    outcome: &FlushOutcome,
+    printer: &Printer,
+) {
     const SHOWN: usize = 3;
     for rejection in outcome.rejected.iter().take(SHOWN) {
         printer.warn(&format!(
@@ -261,10 +186,7 @@ fn warn_about(destination: &Destination, spool: &Spool, outcome: &FlushOutcome, 
         printer.warn(&format!(
             "{} more event(s) were rejected and moved to {}",
             outcome.rejected.len() - SHOWN,
-            spool
-                .dir
-                .join(crate::registry::spool::REJECTED_DIR)
-                .display()
+            spool.dir.join(pave_registry::spool::REJECTED_DIR).display()
         ));
     }
     let Some(stopped) = &outcome.stopped else {
@@ -279,21 +201,21 @@ fn warn_about(destination: &Destination, spool: &Spool, outcome: &FlushOutcome, 
         },
         spool.dir.display()
     );
-    let message = match (stopped, destination) {
+    let message = match (stopped, choice) {
         (
             SendError::Unauthorized {
                 url,
                 status,
                 message,
             },
-            Destination::Remote { token_from, .. },
+            RegistryChoice::Remote { token_from, .. },
         ) => format!(
             "the registry {url} refused the token ({status}: {message}); {spooled}. Set a token with the `write` scope in {token_from}, then run `pave registry flush`"
         ),
         (SendError::Unreachable { .. }, _) => format!(
             "{stopped}; {spooled}: `pave registry flush` or the next pave command that records sends them"
         ),
-        (other, destination) => format!(
+        (other, _) => format!(
             "{} did not take the events ({other}); {spooled}: `pave registry flush` or the next pave command that records sends them",
             destination.describe()
         ),
@@ -305,13 +227,8 @@ fn warn_about(destination: &Destination, spool: &Spool, outcome: &FlushOutcome, 
 /// (the registry is unreachable or refuses the token), 2 for bad settings.
 fn flush_command(printer: &Printer) -> Result<u8, Error> {
     let choice = crate::settings::registry_choice()?;
-    let Some(dir) = crate::settings::spool_dir() else {
-        return Err(Error::Usage(
-            "this system has no user state folder for the spool; set PAVE_STATE_DIR".into(),
-        ));
-    };
-    let spool = Spool::new(dir);
-    let Some(destination) = Destination::of(&choice) else {
+    let spool = Spool::new(crate::settings::required_spool_dir()?);
+    let Some(destination) = choice.destination() else {
         let spooled = spool.count();
         printer.status(
             "Off",
@@ -327,7 +244,7 @@ fn flush_command(printer: &Printer) -> Result<u8, Error> {
         return Ok(0);
     }
     let outcome = destination.flush(&spool);
-    warn_about(&destination, &spool, &outcome, printer);
+    warn_about(&choice, &destination, &spool, &outcome, printer);
     let sent = outcome.accepted + outcome.duplicates;
     if sent > 0 || outcome.stopped.is_none() {
         printer.status(
@@ -343,7 +260,7 @@ fn flush_command(printer: &Printer) -> Result<u8, Error> {
         );
     }
     Ok(if outcome.stopped.is_some() {
-        crate::error::EXIT_FINDING
+        EXIT_FINDING
     } else {
         0
     })

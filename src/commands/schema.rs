@@ -6,22 +6,11 @@ use crate::error::Error;
 use crate::printer::Printer;
 
 pub fn run(args: &SchemaArgs, printer: &Printer) -> Result<u8, Error> {
-    printer.data(&schema(args.name));
+    let schema = match args.name {
+        SchemaName::GoldenPath => pave_base::schema::of::<pave_model::manifest::Manifest>(),
+        SchemaName::Lock => pave_model::lock::schema(),
+        SchemaName::Gates => pave_base::schema::of::<pave_engine::gate::config::GatesConfig>(),
+    };
+    printer.data(&schema)?;
     Ok(0)
-}
-
-pub fn schema(name: SchemaName) -> String {
-    match name {
-        SchemaName::GoldenPath => pretty(schemars::schema_for!(crate::manifest::Manifest)),
-        SchemaName::Lock => lock_schema(),
-        SchemaName::Gates => pretty(schemars::schema_for!(crate::gate::config::GatesConfig)),
-    }
-}
-
-pub fn lock_schema() -> String {
-    pretty(schemars::schema_for!(crate::lock::Lock))
-}
-
-fn pretty(schema: schemars::Schema) -> String {
-    serde_json::to_string_pretty(&schema).expect("schemas serialise") + "\n"
 }

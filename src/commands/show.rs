@@ -1,17 +1,17 @@
 //! `pave show`: a golden path's parameters (type, default, constraint, help), components, and
 //! which files each component renders with which ownership.
 
-use crate::catalog::GoldenPath;
+use pave_engine::catalog::GoldenPath;
+use pave_engine::render::{self, OutlineFile};
+
 use crate::cli::{Format, ShowArgs};
 use crate::error::Error;
-use crate::manifest::Ownership;
 use crate::printer::Printer;
-use crate::render::{TEMPLATE_SUFFIX, compile_glob};
 use crate::settings::CatalogChoice;
 
 pub fn run(args: &ShowArgs, catalog: &CatalogChoice, printer: &Printer) -> Result<u8, Error> {
     let golden_path = catalog.load(&args.reference)?;
-    let files = file_table(&golden_path);
+    let files = render::outline(&golden_path);
     let m = &golden_path.manifest;
     match args.format {
         Format::Json => {
@@ -33,58 +33,14 @@ pub fn run(args: &ShowArgs, catalog: &CatalogChoice, printer: &Printer) -> Resul
                     })).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
             });
-            printer.data(&serde_json::to_string_pretty(&json).expect("JSON values serialise"));
+            printer.data(&serde_json::to_string_pretty(&json).expect("JSON values serialise"))?;
         }
-        Format::Text => printer.data(&text(&golden_path, &files)),
+        Format::Text => printer.data(&text(&golden_path, &files))?,
     }
     Ok(0)
 }
 
-struct FileRow {
-    component: String,
-    path: String,
-    ownership: Ownership,
-    condition: Option<String>,
-}
-
-/// Each template file's target path (segments unrendered), its ownership and its conditions.
-fn file_table(golden_path: &GoldenPath) -> Vec<FileRow> {
-    let rules: Vec<_> = golden_path
-        .manifest
-        .files
-        .iter()
-        .filter_map(|r| compile_glob(&r.value.glob).ok().map(|g| (g, &r.value)))
-        .collect();
-    let mut rows = Vec::new();
-    for source in golden_path.files.keys() {
-        let Some(rest) = source.strip_prefix("components/") else {
-            continue;
-        };
-        let Some((component, rel)) = rest.split_once('/') else {
-            continue;
-        };
-        let path = rel.strip_suffix(TEMPLATE_SUFFIX).unwrap_or(rel).to_owned();
-        let matching: Vec<_> = rules
-            .iter()
-            .filter(|(g, _)| g.is_match(&path))
-            .map(|(_, r)| *r)
-            .collect();
-        let ownership = matching
-            .iter()
-            .find_map(|r| r.ownership)
-            .unwrap_or(Ownership::Managed);
-        let conditions: Vec<&str> = matching.iter().filter_map(|r| r.when.as_deref()).collect();
-        rows.push(FileRow {
-            component: component.to_owned(),
-            path,
-            ownership,
-            condition: (!conditions.is_empty()).then(|| conditions.join(" and ")),
-        });
-    }
-    rows
-}
-
-fn text(golden_path: &GoldenPath, files: &[FileRow]) -> String {
+fn text(golden_path: &GoldenPath, files: &[OutlineFile]) -> String {
     let m = &golden_path.manifest;
     let mut out = format!("{}  {}\n", m.id(), m.summary);
     if !m.owners.is_empty() {

@@ -3,14 +3,13 @@
 //! One model ([`Stats`]), a renderer per `--format`: an aligned table, JSON, Markdown. `--daily`
 //! shows first adoptions per day instead.
 
+use pave_registry::model::{GroupBy, GroupStats, Stats};
+use pave_registry::recording::Destination;
+
 use crate::cli::{StatsArgs, StatsBy, StatsFormat};
 use crate::error::Error;
 use crate::printer::Printer;
-use crate::registry::client::SendError;
-use crate::registry::model::{GroupBy, GroupStats, Stats};
-use crate::settings::RegistryChoice;
-
-use super::registry::Destination;
+use crate::settings::{RegistryChoice, SettingsError};
 
 pub fn run(args: &StatsArgs, registry: &RegistryChoice, printer: &Printer) -> Result<u8, Error> {
     let group_by = match args.by {
@@ -19,31 +18,17 @@ pub fn run(args: &StatsArgs, registry: &RegistryChoice, printer: &Printer) -> Re
         StatsBy::Team => GroupBy::Team,
         StatsBy::Train => GroupBy::Train,
     };
-    let Some(destination) = Destination::of(registry) else {
-        return Err(Error::Usage(
-            "recording is off (registry url `off`), so there are no stats to show; unset PAVE_REGISTRY_URL or set it to a registry".into(),
-        ));
+    let Some(destination) = registry.destination() else {
+        return Err(SettingsError::RecordingOff.into());
     };
+    // Spooled events first, so a person's own recent commands count.
     super::registry::record(registry, Vec::new(), printer);
     if let Some(days) = args.daily {
         return daily(days, args.format, &destination, printer);
     }
-    let stats = match &destination {
-        Destination::Remote { registry, .. } => registry.stats(group_by),
-        Destination::Local(local) => local.store().and_then(|store| {
-            store
-                .stats(group_by)
-                .map_err(|e| SendError::Failed(e.to_string()))
-        }),
-    }
-    .map_err(|e| {
-        Error::Usage(match &destination {
-            Destination::Remote { .. } => format!("cannot read stats: {e}"),
-            Destination::Local(_) => {
-                format!("cannot read stats from {}: {e}", destination.describe())
-            }
-        })
-    })?;
+    let stats = destination
+        .stats(group_by)
+        .map_err(|source| read_error("stats", &destination, source))?;
     let text = match args.format {
         StatsFormat::Text => text(&stats),
         StatsFormat::Json => {
@@ -57,8 +42,20 @@ pub fn run(args: &StatsArgs, registry: &RegistryChoice, printer: &Printer) -> Re
             destination.describe()
         ));
     }
-    printer.data(&text);
+    printer.data(&text)?;
     Ok(0)
+}
+
+fn read_error(
+    what: &'static str,
+    destination: &Destination,
+    source: pave_registry::client::SendError,
+) -> Error {
+    Error::Stats {
+        what,
+        local: matches!(destination, Destination::Local(_)).then(|| destination.describe()),
+        source,
+    }
 }
 
 /// `--daily`: one row per day, oldest first.
@@ -68,26 +65,12 @@ fn daily(
     destination: &Destination,
     printer: &Printer,
 ) -> Result<u8, Error> {
-    let series = match destination {
-        Destination::Remote { registry, .. } => registry.daily(days),
-        Destination::Local(local) => local.store().and_then(|store| {
-            let today = jiff::tz::Offset::UTC
-                .to_datetime(jiff::Timestamp::now())
-                .date();
-            store
-                .daily(days, today)
-                .map_err(|e| SendError::Failed(e.to_string()))
-        }),
-    }
-    .map_err(|e| {
-        Error::Usage(match destination {
-            Destination::Remote { .. } => format!("cannot read daily adoption: {e}"),
-            Destination::Local(_) => format!(
-                "cannot read daily adoption from {}: {e}",
-                destination.describe()
-            ),
-        })
-    })?;
+    let today = jiff::tz::Offset::UTC
+        .to_datetime(jiff::Timestamp::now())
+        .date();
+    let series = destination
+        .daily(days, today)
+        .map_err(|source| read_error("daily adoption", destination, source))?;
     let text = match format {
         StatsFormat::Json => {
             serde_json::to_string_pretty(&serde_json::json!({ "days": series }))
@@ -115,7 +98,7 @@ fn daily(
             out
         }
     };
-    printer.data(&text);
+    printer.data(&text)?;
     Ok(0)
 }
 

@@ -55,7 +55,7 @@ fn conflict_keep_keeps_the_repos_files_and_records_them_as_diverged() {
         "name: ours\n"
     );
     assert!(repo.path().join("Dockerfile").exists());
-    let lock = pave::lock::Lock::read(repo.path()).unwrap();
+    let lock = pave_model::lock::Lock::read(repo.path()).unwrap();
     let diverged: Vec<_> = lock.golden_paths[0]
         .files
         .iter()
@@ -150,7 +150,7 @@ fn more_components_later_join_the_same_lock_entry() {
     )
     .assert()
     .success();
-    let lock = pave::lock::Lock::read(repo.path()).unwrap();
+    let lock = pave_model::lock::Lock::read(repo.path()).unwrap();
     assert_eq!(lock.golden_paths.len(), 1);
     assert_eq!(lock.golden_paths[0].components, ["ci", "deploy"]);
     assert!(
@@ -189,7 +189,7 @@ fn a_second_golden_path_adds_a_second_entry() {
     commit_all(repo.path(), "ci");
     let gp = second_golden_path("docs/index.md");
     pave_apply(&gp.arg(), repo.path(), &[]).assert().success();
-    let lock = pave::lock::Lock::read(repo.path()).unwrap();
+    let lock = pave_model::lock::Lock::read(repo.path()).unwrap();
     let names: Vec<_> = lock.golden_paths.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(names, ["rust-service", "docs-site"]);
     commit_all(repo.path(), "docs");

@@ -1,13 +1,14 @@
-//! `pave audit` on fleets made by `pave::fleet`: the report equals the fleet's truth repo by
+//! `pave audit` on fleets made by `pave_fleet`: the report equals the fleet's truth repo by
 //! repo; hostile repos are reported for themselves and stop nothing; shards partition the fleet
 //! and merge back into the whole; `--fail-on` rules; repos files with paths and `file://` URLs.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use pave::audit::{AuditReport, RepoAudit, RepoKind, RepoStatus};
-use pave::check::Lag;
-use pave::fleet::{FleetSpec, Truth, TruthGoldenPath, TruthRepo};
+use pave_engine::audit::{AuditReport, RepoAudit, RepoKind};
+use pave_fleet::{FleetSpec, Truth, TruthGoldenPath, TruthRepo};
+use pave_model::status::Lag;
+use pave_model::status::RepoStatus;
 
 use crate::support::pave;
 
@@ -26,7 +27,7 @@ fn small_spec() -> FleetSpec {
 fn fleet(spec: &FleetSpec) -> (tempfile::TempDir, String, Truth) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("fleet");
-    let truth = pave::fleet::generate(&dir, spec).unwrap();
+    let truth = pave_fleet::generate(&dir, spec).unwrap();
     (tmp, dir.display().to_string(), truth)
 }
 
@@ -173,7 +174,7 @@ fn audit_reports_exactly_the_fleet_truth() {
 fn the_truth_file_is_written_beside_the_repos_and_a_seed_makes_the_same_fleet() {
     let spec = small_spec();
     let (_tmp, dir, truth) = fleet(&spec);
-    let text = std::fs::read_to_string(Path::new(&dir).join(pave::fleet::TRUTH_FILE)).unwrap();
+    let text = std::fs::read_to_string(Path::new(&dir).join(pave_fleet::TRUTH_FILE)).unwrap();
     assert_eq!(serde_json::from_str::<Truth>(&text).unwrap(), truth);
     let (_again, dir_again, again) = fleet(&spec);
     let moved = serde_json::to_string(&again)
@@ -195,7 +196,7 @@ fn the_truth_file_is_written_beside_the_repos_and_a_seed_makes_the_same_fleet() 
 #[test]
 fn hostile_repos_are_reported_for_themselves_and_stop_nothing() {
     let (_tmp, dir, truth) = fleet(&small_spec());
-    assert_eq!(truth.hostile.len(), pave::fleet::Hostile::ALL.len());
+    assert_eq!(truth.hostile.len(), pave_fleet::Hostile::ALL.len());
     let (code, report, stderr) = audit(&[&dir]);
     assert_eq!(code, 0, "{stderr}");
     assert!(!stderr.contains("internal error"), "{stderr}");
@@ -469,7 +470,7 @@ fn a_folder_replaced_by_a_link_to_identical_files_outside_the_repo_is_missing() 
     // Regression: the work-tree reader followed a linked folder (`deploy/overlays` → a copy
     // outside the repo) and reported the repo conforming.
     let spec = FleetSpec {
-        repos: pave::fleet::Hostile::ALL.len(),
+        repos: pave_fleet::Hostile::ALL.len(),
         ..small_spec()
     };
     let (_tmp, dir, truth) = fleet(&spec);

@@ -109,7 +109,7 @@ fn a_lock_hash_edited_to_hide_drift_is_detected() {
     let (_tmp, dir) = adopted();
     std::fs::write(dir.join("Dockerfile"), "FROM scratch\n").unwrap();
     let lock_path = dir.join(".pave/lock.yaml");
-    let lock = pave::lock::Lock::read(&dir).unwrap();
+    let lock = pave_model::lock::Lock::read(&dir).unwrap();
     let old = lock.golden_paths[0]
         .files
         .iter()
@@ -119,7 +119,7 @@ fn a_lock_hash_edited_to_hide_drift_is_detected() {
         .clone();
     let text = std::fs::read_to_string(&lock_path)
         .unwrap()
-        .replace(&old, &pave::lock::sha256_hex(b"FROM scratch\n"));
+        .replace(&old, &pave_model::lock::sha256_hex(b"FROM scratch\n"));
     std::fs::write(&lock_path, text).unwrap();
     pave_check(&dir, &[])
         .assert()

@@ -9,6 +9,7 @@ mod check;
 mod check_formats;
 mod diff;
 mod gate;
+mod layers;
 mod new;
 mod prompts;
 mod registry_client;

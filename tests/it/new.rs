@@ -40,7 +40,7 @@ fn new_rust_service_gives_a_committed_repo_with_a_lock() {
     // The lock records every rendered file with its SHA-256, and the hashes are right.
     let lock_text = std::fs::read_to_string(dir.join(".pave/lock.yaml")).unwrap();
     assert!(lock_text.starts_with("# yaml-language-server: $schema=lock.schema.json\n"));
-    let lock = pave::lock::Lock::parse(&lock_text).unwrap();
+    let lock = pave_model::lock::Lock::parse(&lock_text).unwrap();
     assert_eq!(lock.golden_paths.len(), 1);
     let entry = &lock.golden_paths[0];
     assert_eq!(
@@ -50,7 +50,7 @@ fn new_rust_service_gives_a_committed_repo_with_a_lock() {
     assert_eq!(entry.catalog, "builtin");
     assert_eq!(
         entry.answers.get("team"),
-        Some(&pave::answers::Value::String("payments".into()))
+        Some(&pave_model::parameter::Value::String("payments".into()))
     );
     assert_eq!(
         entry.components,
@@ -70,7 +70,7 @@ fn new_rust_service_gives_a_committed_repo_with_a_lock() {
             .get(locked.path.as_str())
             .unwrap_or_else(|| panic!("{} missing", locked.path));
         assert_eq!(
-            pave::lock::sha256_hex(bytes),
+            pave_model::lock::sha256_hex(bytes),
             locked.sha256,
             "{}",
             locked.path
@@ -164,7 +164,7 @@ fn only_renders_the_chosen_components() {
     assert!(files.contains_key(".github/workflows/ci.yml"));
     assert!(!files.contains_key("src/main.rs"));
     let lock =
-        pave::lock::Lock::parse(&String::from_utf8_lossy(&files[".pave/lock.yaml"])).unwrap();
+        pave_model::lock::Lock::parse(&String::from_utf8_lossy(&files[".pave/lock.yaml"])).unwrap();
     assert_eq!(
         lock.golden_paths[0].components,
         ["ci", "deploy"],
@@ -268,9 +268,10 @@ fn when_rules_drop_files_and_ownership_is_first_match() {
     .file("components/app/.gitlab-ci.yml", "x\n");
     let (_tmp, dir) = target();
     pave_new(&gp.arg(), &dir, &["--no-git"]).assert().success();
-    let lock =
-        pave::lock::Lock::parse(&std::fs::read_to_string(dir.join(".pave/lock.yaml")).unwrap())
-            .unwrap();
+    let lock = pave_model::lock::Lock::parse(
+        &std::fs::read_to_string(dir.join(".pave/lock.yaml")).unwrap(),
+    )
+    .unwrap();
     let owned: Vec<(String, String)> = lock.golden_paths[0]
         .files
         .iter()

@@ -116,7 +116,7 @@ fn succeeded(output: &std::process::Output) -> String {
 }
 
 fn repo_id(dir: &Path) -> String {
-    pave::lock::Lock::read(dir).unwrap().repo_id
+    pave_model::lock::Lock::read(dir).unwrap().repo_id
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -330,11 +330,11 @@ fn records_everything(database: &str) {
         .code(0);
     let stats = machine.stats_json("golden-path");
     assert_eq!(group(&stats, "rust-service")["conforming"], 1, "{stats}");
-    let lock = pave::lock::Lock::read(&payments).unwrap();
+    let lock = pave_model::lock::Lock::read(&payments).unwrap();
     let managed = lock.golden_paths[0]
         .files
         .iter()
-        .find(|f| f.ownership == pave::manifest::Ownership::Managed)
+        .find(|f| f.ownership == pave_model::manifest::Ownership::Managed)
         .unwrap();
     let path = payments.join(managed.path.as_str());
     std::fs::write(&path, "edited\n").unwrap();

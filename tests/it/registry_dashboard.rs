@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
-use pave::registry::model::{Batch, Lag, Scope};
-use pave::registry::server::{ReadAccess, app};
-use pave::registry::store::Store;
-use pave::registry::store::sqlite::SqliteStore;
+use pave_registry::model::{Batch, Lag, Scope};
+use pave_registry::server::{ReadAccess, app};
+use pave_registry::store::Store;
+use pave_registry::store::sqlite::SqliteStore;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 

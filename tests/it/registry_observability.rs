@@ -12,12 +12,12 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use pave::registry::model::Scope;
-use pave::registry::openapi::Method;
-use pave::registry::server::{API_ROUTES, ReadAccess, app};
-use pave::registry::store::Store;
-use pave::registry::store::postgres::PostgresStore;
-use pave::registry::store::sqlite::SqliteStore;
+use pave_registry::model::Scope;
+use pave_registry::openapi::Method;
+use pave_registry::server::{API_ROUTES, ReadAccess, app};
+use pave_registry::store::Store;
+use pave_registry::store::postgres::PostgresStore;
+use pave_registry::store::sqlite::SqliteStore;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
@@ -132,7 +132,7 @@ async fn the_openapi_document_is_public_json_and_valid_openapi_3_1() {
     assert_eq!(answer.content_type, "application/json");
     let doc = answer.json();
     assert_eq!(doc["openapi"], "3.1.0");
-    assert_eq!(doc, pave::registry::server::openapi(), "served as built");
+    assert_eq!(doc, pave_registry::server::openapi(), "served as built");
 
     // schemars' `$defs` are hoisted into the components, and every `$ref` resolves there.
     assert!(!answer.body.contains("$defs"), "{}", answer.body);
@@ -237,7 +237,7 @@ async fn served_bodies_match_their_documented_schemas() {
         event(2, "payments", conformance("rust-service", "1.1.0", false)),
         event(3, "search", audit),
     ]);
-    let doc = pave::registry::server::openapi();
+    let doc = pave_registry::server::openapi();
     let dir = tempfile::tempdir().unwrap();
     let mut checked = Vec::new();
     let mut calls: Vec<(&str, String, &str, &str)> = API_ROUTES
@@ -317,7 +317,7 @@ fn collect_refs(value: &Value, refs: &mut Vec<String>) {
 async fn every_api_route_is_served_and_documented() {
     let server = Server::new(ReadAccess::TokenRequired);
     let admin = server.store.create_token("admin", &[Scope::Admin]).unwrap();
-    let doc = pave::registry::server::openapi();
+    let doc = pave_registry::server::openapi();
     let mut served = Vec::new();
     for route in API_ROUTES {
         let operation = &route.operation;

@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use pave::registry::model::Scope;
-use pave::registry::server::{MAX_BODY_BYTES, ReadAccess, app};
-use pave::registry::store::Store;
-use pave::registry::store::sqlite::SqliteStore;
+use pave_registry::model::MAX_BODY_BYTES;
+use pave_registry::model::Scope;
+use pave_registry::server::{ReadAccess, app};
+use pave_registry::store::Store;
+use pave_registry::store::sqlite::SqliteStore;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 

@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use jiff::civil::{Date, date};
-use pave::registry::model::{
+use pave_registry::model::{
     Adoption, AdoptionCommand, Audit, AuditStatus, AuditedGoldenPath, Batch, Conformance,
     DailyAdoption, Event, EventKind, GroupBy, Lag, RepoRecord, RepoRef, Scope, TokenInfo,
 };
-use pave::registry::store::postgres::PostgresStore;
-use pave::registry::store::sqlite::SqliteStore;
-use pave::registry::store::{Ingested, Store, StoreError, token_hash};
+use pave_registry::store::postgres::PostgresStore;
+use pave_registry::store::sqlite::SqliteStore;
+use pave_registry::store::{Ingested, Store, StoreError, token_hash};
 use semver::Version;
 use uuid::Uuid;
 
@@ -953,7 +953,7 @@ fn postgres_connections_use_tls_as_sslmode_says() {
         format!("{url}{separator}sslmode={mode}")
     };
     let encrypted = |url: &str| -> bool {
-        let mut client = pave::registry::store::postgres::connect_client(url).unwrap();
+        let mut client = pave_registry::store::postgres::connect_client(url).unwrap();
         client
             .query_one(
                 "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
@@ -963,7 +963,7 @@ fn postgres_connections_use_tls_as_sslmode_says() {
             .get(0)
     };
     assert!(!encrypted(&with("disable")));
-    let mut plain = pave::registry::store::postgres::connect_client(&with("disable")).unwrap();
+    let mut plain = pave_registry::store::postgres::connect_client(&with("disable")).unwrap();
     let offered: String = plain.query_one("SHOW ssl", &[]).unwrap().get(0);
     if offered != "on" {
         assert!(encrypted(&url), "prefer falls back to plain text");
@@ -975,7 +975,7 @@ fn postgres_connections_use_tls_as_sslmode_says() {
     }
     assert!(encrypted(&url), "prefer, the default, encrypts");
     assert!(encrypted(&with("require")));
-    let refused = pave::registry::store::postgres::connect_client(&with("verify-full"))
+    let refused = pave_registry::store::postgres::connect_client(&with("verify-full"))
         .err()
         .expect("a self-signed certificate is not trusted")
         .to_string();

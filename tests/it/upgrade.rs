@@ -134,11 +134,11 @@ fn without_local_edits_the_result_equals_a_fresh_render() {
     // Seeded files are the repo's own: the upgraded repo keeps 1.0.0's src/main.rs.
     assert_eq!(upgraded.remove("src/main.rs").unwrap(), b"fn main() {}\n");
     expected.remove("src/main.rs");
-    let lock_up = pave::lock::Lock::parse(
+    let lock_up = pave_model::lock::Lock::parse(
         &String::from_utf8(upgraded.remove(".pave/lock.yaml").unwrap()).unwrap(),
     )
     .unwrap();
-    let lock_fresh = pave::lock::Lock::parse(
+    let lock_fresh = pave_model::lock::Lock::parse(
         &String::from_utf8(expected.remove(".pave/lock.yaml").unwrap()).unwrap(),
     )
     .unwrap();
@@ -206,7 +206,7 @@ fn an_overlapping_edit_gets_conflict_markers_and_exit_one_with_the_rest_done() {
         read(&dir, "config.yaml"),
         "name: demo\nversion: 2\nport: 9000\n"
     );
-    let lock = pave::lock::Lock::read(&dir).unwrap();
+    let lock = pave_model::lock::Lock::read(&dir).unwrap();
     assert_eq!(lock.golden_paths[0].version.to_string(), "1.1.0");
 }
 
@@ -267,7 +267,7 @@ fn a_removed_file_that_was_edited_is_kept_and_reported() {
             "legacy.txt is no longer part of svc; kept",
         ));
     assert_eq!(read(&dir, "legacy.txt"), "still needed\n");
-    let lock = pave::lock::Lock::read(&dir).unwrap();
+    let lock = pave_model::lock::Lock::read(&dir).unwrap();
     assert!(
         !lock.golden_paths[0]
             .files
@@ -295,10 +295,10 @@ fn skipping_a_version_runs_every_migration_and_prints_every_release_note() {
         dir.join("handbook/guide.md").exists(),
         "1.1.0's rename applied"
     );
-    let lock = pave::lock::Lock::read(&dir).unwrap();
+    let lock = pave_model::lock::Lock::read(&dir).unwrap();
     assert_eq!(
         lock.golden_paths[0].answers.get("port"),
-        Some(&pave::answers::Value::Integer(9000))
+        Some(&pave_model::parameter::Value::Integer(9000))
     );
 }
 
@@ -392,10 +392,10 @@ fn the_builtin_rust_service_upgrades_out_of_the_box() {
     assert!(read(&dir, "README.md").ends_with("## On call\n\n#payments-oncall\n"));
     assert!(read(&dir, "docs/runbook.md").ends_with("Our own step.\n"));
     assert!(!runbook.exists());
-    let lock = pave::lock::Lock::read(&dir).unwrap();
+    let lock = pave_model::lock::Lock::read(&dir).unwrap();
     assert_eq!(
         lock.golden_paths[0].answers.get("latency_objective_ms"),
-        Some(&pave::answers::Value::Integer(500))
+        Some(&pave_model::parameter::Value::Integer(500))
     );
     pave_check(&dir, &[])
         .assert()
@@ -465,8 +465,8 @@ fn the_builtin_rust_service_upgrades_from_1_1_to_1_2_with_the_gates_in_ci() {
         assert!(ci.contains("scripts/ci/install-pave.sh"), "{ci}");
         assert!(dir.join("scripts/ci/install-pave.sh").is_file());
         let (lock_up, lock_fresh) = (
-            pave::lock::Lock::parse(&String::from_utf8(lock_up).unwrap()).unwrap(),
-            pave::lock::Lock::parse(&String::from_utf8(lock_fresh).unwrap()).unwrap(),
+            pave_model::lock::Lock::parse(&String::from_utf8(lock_up).unwrap()).unwrap(),
+            pave_model::lock::Lock::parse(&String::from_utf8(lock_fresh).unwrap()).unwrap(),
         );
         let (mut a, mut b) = (
             lock_up.golden_paths[0].clone(),

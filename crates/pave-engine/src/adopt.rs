@@ -1,0 +1,192 @@
+//! `pave apply`'s engine: a golden path, or more of its components, rendered into an existing
+//! repo. Files pave does not own are never overwritten silently (they are conflicts, unless the
+//! caller chose `--conflict=keep|write-new` or `--force`); a second apply with the same answers
+//! plans nothing; the lock keeps one entry per golden path with its answers, so later commands
+//! ask nothing they already know. [`plan`] computes everything; the caller prints the plan and
+//! writes it with [`crate::apply::write_all`].
+
+use std::path::Path;
+
+use pave_base::repo_path::RepoPath;
+use pave_model::lock::{Lock, LockEntry, LockedFile};
+
+use crate::answers::{self, AnswerError, Asker, GivenAnswers};
+use crate::catalog::{GoldenPath, Reference, VersionSpec};
+use crate::plan::{Action, ClaimedTwice, ConflictMode, Existing, Plan};
+use crate::render::{self, RenderError};
+
+/// Why a golden path cannot be applied.
+#[derive(Debug, thiserror::Error)]
+pub enum AdoptError {
+    #[error(transparent)]
+    Answers(#[from] AnswerError),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    ClaimedTwice(#[from] ClaimedTwice),
+    /// The reference names another version than the one the repo has.
+    #[error(
+        "this repo has {name}@{locked}; applying {reference} would mix versions. Take the new version with `pave upgrade --to <version>`"
+    )]
+    MixedVersions {
+        name: String,
+        locked: semver::Version,
+        reference: String,
+    },
+}
+
+/// What to apply, and how.
+pub struct Request<'a> {
+    /// The repo's root folder.
+    pub root: &'a Path,
+    /// The repo's lock, when it has adopted a golden path before.
+    pub lock: Option<&'a Lock>,
+    pub golden_path: &'a GoldenPath,
+    /// Answers given now (`--answers`, `--set`), on top of those the lock records.
+    pub given: &'a GivenAnswers,
+    /// The folder's name, for templated defaults (`{{ target_name }}`).
+    pub target_name: &'a str,
+    /// Components to add; empty: those applied before, else the golden path's defaults.
+    pub only: &'a [String],
+    pub conflict: ConflictMode,
+    pub is_forced: bool,
+}
+
+/// The planned apply: every file's action, pave's own files last, and the lock it writes.
+#[derive(Debug, Clone)]
+pub struct Adoption {
+    pub plan: Plan,
+    pub lock: Lock,
+    /// The components this apply renders.
+    pub components: Vec<String>,
+}
+
+/// The version of `reference` to load for a repo with `lock`: the locked one when the repo has
+/// the golden path and the reference allows it (a reference without a version means "the one I
+/// have"); `None` when the repo does not have it. Another version is `pave upgrade`'s job.
+pub fn pinned_reference<'a>(
+    reference: &Reference,
+    lock: Option<&'a Lock>,
+) -> Result<Option<(Reference, &'a LockEntry)>, AdoptError> {
+    let Some(prior) = lock.and_then(|l| l.entry(&reference.name)) else {
+        return Ok(None);
+    };
+    let fits = match &reference.version {
+        VersionSpec::Newest => true,
+        VersionSpec::Exact(v) => *v == prior.version,
+        VersionSpec::Matching(req) => req.matches(&prior.version),
+    };
+    if !fits {
+        return Err(AdoptError::MixedVersions {
+            name: prior.name.clone(),
+            locked: prior.version.clone(),
+            reference: reference.to_string(),
+        });
+    }
+    let pinned = Reference {
+        name: reference.name.clone(),
+        version: VersionSpec::Exact(prior.version.clone()),
+    };
+    Ok(Some((pinned, prior)))
+}
+
+/// Plans applying the request's golden path: answers resolved (recorded, then given, then
+/// `asker`, then defaults), components chosen, rendered, planned against the repo and its lock.
+pub fn plan(request: &Request<'_>, asker: Option<&mut dyn Asker>) -> Result<Adoption, AdoptError> {
+    let Request {
+        root,
+        lock,
+        golden_path,
+        ..
+    } = *request;
+    let manifest = &golden_path.manifest;
+    let prior = lock.and_then(|l| l.entry(&manifest.name));
+
+    let mut given: GivenAnswers = prior
+        .map(|entry| answers::recorded(&entry.answers, Some(manifest)))
+        .unwrap_or_default();
+    given.extend(request.given.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let answers = answers::resolve(manifest, &given, request.target_name, asker)?;
+
+    let previous_components = prior.map(|e| e.components.clone()).unwrap_or_default();
+    let only = if request.only.is_empty() && prior.is_some() {
+        &previous_components
+    } else {
+        request.only
+    };
+    let components = manifest
+        .select_components(only, &[])
+        .map_err(RenderError::from)?;
+    let rendered = render::render(golden_path, &answers, &components)?;
+
+    let owner_of = |path: &RepoPath| {
+        lock.and_then(|l| l.owner_of(path, &manifest.name))
+            .map(|e| format!("{}@{}", e.name, e.version))
+    };
+    let existing = Existing {
+        entry: prior,
+        owner_of: &owner_of,
+    };
+    let plan = Plan::new(
+        root,
+        &manifest.id(),
+        rendered,
+        &existing,
+        request.conflict,
+        request.is_forced,
+    )?;
+
+    // The new lock: this entry updated (components and files added to what it had), others kept.
+    let mut entry = LockEntry {
+        name: manifest.name.clone(),
+        version: manifest.version.clone(),
+        catalog: golden_path.source.clone(),
+        answers,
+        // Every component applied so far, in the manifest's order.
+        components: manifest
+            .components
+            .keys()
+            .filter(|c| previous_components.contains(c) || components.contains(c))
+            .cloned()
+            .collect(),
+        files: Vec::new(),
+    };
+    for f in plan.files.iter() {
+        let Some(ownership) = f.ownership else {
+            continue;
+        };
+        let was_diverged =
+            prior.is_some_and(|p| p.files.iter().any(|pf| pf.path == f.path && pf.diverged));
+        entry.files.push(LockedFile {
+            path: f.path.clone(),
+            ownership,
+            component: f.component.clone().unwrap_or_default(),
+            sha256: pave_model::lock::sha256_hex(&f.bytes),
+            diverged: f.is_diverged() || (f.action == Action::Keep && was_diverged),
+        });
+    }
+    if let Some(prior) = prior {
+        for old in &prior.files {
+            if !entry.files.iter().any(|f| f.path == old.path) {
+                entry.files.push(old.clone());
+            }
+        }
+    }
+    entry.files.sort_by(|a, b| a.path.cmp(&b.path));
+    let lock = match lock.cloned() {
+        Some(mut lock) => {
+            match lock.golden_paths.iter_mut().find(|e| e.name == entry.name) {
+                Some(slot) => *slot = entry,
+                None => lock.golden_paths.push(entry),
+            }
+            lock
+        }
+        None => Lock::new(entry),
+    };
+    let plan = plan.with_lock(root, &lock);
+    Ok(Adoption {
+        plan,
+        lock,
+        components,
+    })
+}

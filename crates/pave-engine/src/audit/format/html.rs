@@ -1,0 +1,356 @@
+//! `--format html`: one self-contained page for a platform lead — headline tiles, three charts
+//! (versions per golden path, drift by team, status mix by train), the most drifted files and
+//! the repos that need attention. Nothing loads from the network: the CSS is inline, the charts
+//! are SVG drawn by [`pave_base::html`], there is no script, and a Content-Security-Policy forbids
+//! anything else.
+//!
+//! Every chart has a `<title>` and an `aria-label`, and every bar its numbers in text, so it
+//! reads without colour. Repo paths, teams and errors come from untrusted repos and are escaped
+//! everywhere. The markup is well-formed XML (void elements self-closed, no named entities but
+//! XML's) so a test can parse it, and the output is deterministic: no timestamps.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::{Adoption, most_drifted_first, needs_attention, percent, share, versions_newest_first};
+use crate::audit::model::Breakdown;
+use pave_model::status::RepoStatus;
+
+use crate::audit::{AuditReport, RepoAudit};
+use pave_base::html::bars::{self, Bar, BarChart, Segment};
+use pave_base::html::{STYLE, esc};
+
+/// Bars per team or train chart; the rest are counted.
+const MAX_BARS: usize = 20;
+/// Rows of the attention table; the rest are counted.
+const MAX_ROWS: usize = 200;
+/// Files named per repo in the attention table.
+const MAX_FILES: usize = 5;
+/// Versions named under a golden path's bar; older ones are summed.
+const MAX_VERSIONS: usize = 6;
+
+pub fn render(report: &AuditReport) -> String {
+    let s = &report.summary;
+    let mut out = String::new();
+    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
+    // Defence in depth behind the escaping: nothing may load or run, whatever a repo name holds.
+    out.push_str(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"/>\n",
+    );
+    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n");
+    let _ = writeln!(out, "<title>pave audit: {} repos</title>", s.repos);
+    let _ = writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>\n<main>");
+    let _ = writeln!(
+        out,
+        "<h1>pave audit</h1>\n<p class=\"sub\">{} repos audited</p>",
+        s.repos
+    );
+    tiles(&mut out, report);
+    bars::render(&mut out, &versions_chart(report));
+    bars::render(&mut out, &teams_chart(&s.by_team));
+    bars::render(&mut out, &trains_chart(&s.by_train));
+    drifted_files(&mut out, report);
+    attention(&mut out, report);
+    let _ = writeln!(
+        out,
+        "<footer>pave {} · <code>pave audit --format json</code> lists every repo</footer>\n</main>\n</body>\n</html>",
+        env!("CARGO_PKG_VERSION")
+    );
+    out
+}
+
+fn tiles(out: &mut String, report: &AuditReport) {
+    let s = &report.summary;
+    let n = Adoption::of(report);
+    let statuses: Vec<String> = RepoStatus::ALL
+        .iter()
+        .map(|st| {
+            format!(
+                "{} {}",
+                s.by_status.get(st.as_str()).copied().unwrap_or(0),
+                st.as_str()
+            )
+        })
+        .collect();
+    out.push_str("<section class=\"tiles\" aria-label=\"Headline numbers\">\n");
+    for (label, value, note) in [
+        ("Repos", s.repos.to_string(), statuses.join(" · ")),
+        (
+            "Adoption",
+            percent(s.adoption_rate),
+            format!("{} of {} repos have a lock", n.adopted, s.repos),
+        ),
+        (
+            "On newest version",
+            percent(s.on_latest_rate),
+            format!("{} of {} adopted repos", n.on_latest, n.adopted),
+        ),
+        (
+            "Drift rate",
+            percent(s.drift_rate),
+            format!("{} of {} adopted repos drifted", n.drifted, n.adopted),
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "<div class=\"tile\"><div class=\"value\">{}</div><div class=\"label\">{label}</div><div class=\"note\">{}</div></div>",
+            esc(&value),
+            esc(&note)
+        );
+    }
+    out.push_str("</section>\n");
+}
+
+/// Chart 1: per golden path, its repos by version, newest first; colour by releases behind.
+fn versions_chart(report: &AuditReport) -> BarChart {
+    let mut behind: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for repo in &report.repos {
+        for gp in &repo.golden_paths {
+            if let Some(n) = gp.versions_behind {
+                behind.entry((&gp.name, &gp.version)).or_insert(n);
+            }
+        }
+    }
+    let bars = report
+        .summary
+        .by_golden_path
+        .iter()
+        .map(|(name, stats)| {
+            let versions = versions_newest_first(&stats.versions);
+            let segments: Vec<Segment> = versions
+                .iter()
+                .map(|(version, count)| {
+                    let lag = behind.get(&(name.as_str(), *version)).copied();
+                    let class = match lag {
+                        Some(0) => "v0",
+                        Some(1) => "v1",
+                        Some(2) => "v2",
+                        Some(_) => "v3",
+                        None => "vx",
+                    };
+                    let name = match lag {
+                        Some(0) => format!("{version} (newest)"),
+                        Some(n) => format!("{version} ({n} behind)"),
+                        None => (*version).to_owned(),
+                    };
+                    Segment {
+                        class,
+                        name,
+                        count: *count,
+                        attrs: Vec::new(),
+                    }
+                })
+                .collect();
+            let detail = bars::versions_in_words(&segments, MAX_VERSIONS);
+            Bar {
+                label: name.clone(),
+                segments,
+                detail,
+                attrs: Vec::new(),
+            }
+        })
+        .collect();
+    BarChart {
+        id: "versions",
+        title: "Versions per golden path",
+        width: bars::WIDTH,
+        note: String::new(),
+        empty: "No repo has a lock yet.",
+        legend: vec![
+            ("v0", "newest".into()),
+            ("v1", "1 release behind".into()),
+            ("v2", "2 behind".into()),
+            ("v3", "3 or more behind".into()),
+            ("vx", "lag unknown".into()),
+        ],
+        bars,
+        is_share: true,
+        more: (0, ""),
+    }
+}
+
+/// Chart 2: per team, drifted, outdated and conforming repos (and any others), most drifted first.
+fn teams_chart(by_team: &BTreeMap<String, Breakdown>) -> BarChart {
+    let rows = most_drifted_first(by_team);
+    let order = [
+        RepoStatus::Drifted,
+        RepoStatus::Outdated,
+        RepoStatus::Conforming,
+        RepoStatus::Error,
+        RepoStatus::Unadopted,
+    ];
+    BarChart {
+        id: "teams",
+        title: "Drift by team",
+        width: bars::WIDTH,
+        note: String::new(),
+        empty: "No repos.",
+        legend: status_legend(&order),
+        bars: rows
+            .iter()
+            .take(MAX_BARS)
+            .map(|(name, b)| status_bar(name, b, &order, false))
+            .collect(),
+        is_share: false,
+        more: (rows.len().saturating_sub(MAX_BARS), "teams"),
+    }
+}
+
+/// Chart 3: per train, the status mix of its adopted repos, largest train first.
+fn trains_chart(by_train: &BTreeMap<String, Breakdown>) -> BarChart {
+    let mut rows: Vec<(&String, &Breakdown)> = by_train.iter().collect();
+    rows.sort_by(|a, b| b.1.repos.cmp(&a.1.repos).then_with(|| a.0.cmp(b.0)));
+    let order = [
+        RepoStatus::Conforming,
+        RepoStatus::Outdated,
+        RepoStatus::Drifted,
+    ];
+    BarChart {
+        id: "trains",
+        title: "Status mix by train (adopted repos)",
+        width: bars::WIDTH,
+        note: String::new(),
+        empty: "No adopted repo names a train.",
+        legend: status_legend(&order),
+        bars: rows
+            .iter()
+            .take(MAX_BARS)
+            .map(|(name, b)| status_bar(name, b, &order, true))
+            .collect(),
+        is_share: true,
+        more: (rows.len().saturating_sub(MAX_BARS), "trains"),
+    }
+}
+
+fn status_legend(order: &[RepoStatus]) -> Vec<(&'static str, String)> {
+    order
+        .iter()
+        .map(|s| (status_class(*s), s.as_str().to_owned()))
+        .collect()
+}
+
+/// A bar of statuses; the first three are always named, others only when there are some.
+fn status_bar(name: &str, b: &Breakdown, order: &[RepoStatus], with_share: bool) -> Bar {
+    let count = |status: RepoStatus| match status {
+        RepoStatus::Conforming => b.conforming,
+        RepoStatus::Outdated => b.outdated,
+        RepoStatus::Drifted => b.drifted,
+        RepoStatus::Unadopted => b.unadopted,
+        RepoStatus::Error => b.error,
+    };
+    let segments: Vec<Segment> = order
+        .iter()
+        .map(|s| Segment {
+            class: status_class(*s),
+            name: s.as_str().to_owned(),
+            count: count(*s),
+            attrs: Vec::new(),
+        })
+        .collect();
+    let words: Vec<String> = segments
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| *i < 3 || s.count > 0)
+        .map(|(_, s)| {
+            if with_share {
+                format!("{} {} ({})", s.count, s.name, share(s.count, b.repos))
+            } else {
+                format!("{} {}", s.count, s.name)
+            }
+        })
+        .collect();
+    Bar {
+        label: name.to_owned(),
+        segments,
+        detail: words.join(" · "),
+        attrs: Vec::new(),
+    }
+}
+
+fn status_class(status: RepoStatus) -> &'static str {
+    match status {
+        RepoStatus::Conforming => "s-conforming",
+        RepoStatus::Outdated => "s-outdated",
+        RepoStatus::Drifted => "s-drifted",
+        RepoStatus::Unadopted => "s-unadopted",
+        RepoStatus::Error => "s-error",
+    }
+}
+
+fn drifted_files(out: &mut String, report: &AuditReport) {
+    let files = &report.summary.top_drifted_files;
+    if files.is_empty() {
+        return;
+    }
+    let adopted = Adoption::of(report).adopted;
+    out.push_str("<h2>Most drifted files</h2>\n<table>\n<thead><tr><th scope=\"col\">File</th><th scope=\"col\" class=\"num\">Repos</th><th scope=\"col\" class=\"num\">Share of adopted repos</th></tr></thead>\n<tbody>\n");
+    for (file, count) in files {
+        let _ = writeln!(
+            out,
+            "<tr><td><code>{}</code></td><td class=\"num\">{count}</td><td class=\"num\">{}</td></tr>",
+            esc(file),
+            share(*count, adopted)
+        );
+    }
+    out.push_str("</tbody>\n</table>\n");
+}
+
+fn attention(out: &mut String, report: &AuditReport) {
+    let repos = needs_attention(report);
+    if repos.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "<h2>Needs attention ({})</h2>", repos.len());
+    if repos.len() > MAX_ROWS {
+        let _ = writeln!(
+            out,
+            "<p class=\"more\">The first {MAX_ROWS} of {}; <code>pave audit --format json</code> lists every repo.</p>",
+            repos.len()
+        );
+    }
+    out.push_str("<table>\n<thead><tr><th scope=\"col\">Status</th><th scope=\"col\">Repo</th><th scope=\"col\">Team</th><th scope=\"col\">Golden paths</th><th scope=\"col\">Why</th></tr></thead>\n<tbody>\n");
+    for repo in repos.iter().take(MAX_ROWS) {
+        let golden_paths: Vec<String> = repo
+            .golden_paths
+            .iter()
+            .map(|g| esc(&format!("{}@{}", g.name, g.version)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "<tr><td><span class=\"badge b-{0}\">{0}</span></td><td><code>{1}</code></td><td>{2}</td><td>{3}</td><td>{4}</td></tr>",
+            repo.status.as_str(),
+            esc(&repo.path),
+            esc(repo.team.as_deref().unwrap_or("")),
+            golden_paths.join("<br/>"),
+            why(repo)
+        );
+    }
+    out.push_str("</tbody>\n</table>\n");
+}
+
+/// Why a repo needs attention, as escaped markup: its error, or what drifted.
+fn why(repo: &RepoAudit) -> String {
+    if let Some(error) = &repo.error {
+        return esc(error);
+    }
+    let files = |label: &str, list: &[String]| {
+        let mut named: Vec<String> = list
+            .iter()
+            .take(MAX_FILES)
+            .map(|f| format!("<code>{}</code>", esc(f)))
+            .collect();
+        if list.len() > MAX_FILES {
+            named.push(format!("{} more", list.len() - MAX_FILES));
+        }
+        format!("{} {label}: {}", list.len(), named.join(", "))
+    };
+    let mut parts = Vec::new();
+    if !repo.drifted_files.is_empty() {
+        parts.push(files("drifted", &repo.drifted_files));
+    }
+    if !repo.missing_files.is_empty() {
+        parts.push(files("missing", &repo.missing_files));
+    }
+    parts.extend(repo.lock_problems.iter().map(|p| esc(p)));
+    parts.join("<br/>")
+}

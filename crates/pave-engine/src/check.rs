@@ -1,0 +1,289 @@
+//! Conformance: does a repo still match what its golden paths rendered?
+//!
+//! Drift comes from the lock's hashes alone, offline, with no catalog: a managed file edited or
+//! deleted is drift; a merged file edited is reported and allowed; seeded files are the repo's.
+//! When the golden path's catalog is reachable, the report also carries the version lag and
+//! whether the lock agrees with a fresh render of its version and answers (a hand-edited lock).
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use pave_model::status::Lag;
+
+use crate::answers::{self, AnswerError};
+use crate::catalog::{Catalog, CatalogError, GoldenPath, Reference, VersionSpec};
+use crate::render::{self, RenderError, Rendered};
+use pave_model::lock::{Lock, LockEntry, sha256_hex};
+use pave_model::manifest::Ownership;
+
+/// What happened to one file the lock records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileState {
+    /// Exactly as rendered.
+    Unchanged,
+    /// A managed file whose content differs from the render: drift, fails.
+    Drifted,
+    /// A managed or merged file that is gone: fails.
+    Deleted,
+    /// A merged file edited locally: allowed, reported.
+    Edited,
+    /// The repo kept its own version on purpose (`apply --conflict=keep|write-new`).
+    Diverged,
+    /// Seeded: the repo's own after creation, never checked.
+    Seeded,
+}
+
+impl FileState {
+    pub fn is_failure(self) -> bool {
+        matches!(self, Self::Drifted | Self::Deleted)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unchanged => "unchanged",
+            Self::Drifted => "drifted",
+            Self::Deleted => "deleted",
+            Self::Edited => "edited",
+            Self::Diverged => "diverged",
+            Self::Seeded => "seeded",
+        }
+    }
+}
+
+/// One file of the lock and its state in the repo.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub path: String,
+    pub ownership: Ownership,
+    pub component: String,
+    pub state: FileState,
+    pub expected_sha256: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual_sha256: Option<String>,
+}
+
+/// What the catalog says about a golden path of the lock.
+#[derive(Debug, Clone, Serialize)]
+pub struct CatalogView {
+    pub latest: String,
+    pub lag: Lag,
+    /// Released versions newer than the locked one.
+    pub versions_behind: usize,
+    /// Where the lock disagrees with a fresh render of its version and answers.
+    pub lock_mismatches: Vec<String>,
+}
+
+/// The conformance of one golden path of the lock.
+#[derive(Debug, Clone, Serialize)]
+pub struct GoldenPathReport {
+    pub name: String,
+    pub version: String,
+    pub catalog: String,
+    pub files: Vec<FileReport>,
+    /// `None` when the catalog was not consulted or not reachable (see `catalog_note`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub catalog_view: Option<CatalogView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub catalog_note: Option<String>,
+}
+
+impl GoldenPathReport {
+    pub fn count(&self, state: FileState) -> usize {
+        self.files.iter().filter(|f| f.state == state).count()
+    }
+
+    pub fn is_conforming(&self) -> bool {
+        !self.files.iter().any(|f| f.state.is_failure())
+            && self
+                .catalog_view
+                .as_ref()
+                .is_none_or(|c| c.lock_mismatches.is_empty())
+    }
+}
+
+/// The conformance of a repo: one report per golden path of its lock.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub root: PathBuf,
+    pub repo_id: String,
+    pub conforming: bool,
+    pub golden_paths: Vec<GoldenPathReport>,
+}
+
+/// Where `check` may look for catalogs.
+pub enum CatalogAccess<'a> {
+    /// Lock only.
+    Offline,
+    /// The catalog each entry records, or this one for every entry.
+    Online(&'a dyn Fn(&LockEntry) -> Option<Box<dyn Catalog>>),
+}
+
+/// Checks the repo at `root` against its `lock`. A golden path the reachable catalog does not
+/// know (or whose locked version it lacks) is an error, not a finding.
+pub fn check(
+    root: &Path,
+    lock: &Lock,
+    access: CatalogAccess<'_>,
+) -> Result<CheckReport, CatalogError> {
+    let mut golden_paths = Vec::new();
+    for entry in &lock.golden_paths {
+        let files = entry.files.iter().map(|f| file_report(root, f)).collect();
+        let (catalog_view, catalog_note) = match &access {
+            CatalogAccess::Offline => (None, None),
+            CatalogAccess::Online(open) => match open(entry) {
+                None => (
+                    None,
+                    Some(format!(
+                        "catalog {} is not reachable; version lag unknown",
+                        entry.catalog
+                    )),
+                ),
+                Some(catalog) => (Some(catalog_view(catalog.as_ref(), entry)?), None),
+            },
+        };
+        golden_paths.push(GoldenPathReport {
+            name: entry.name.clone(),
+            version: entry.version.to_string(),
+            catalog: entry.catalog.clone(),
+            files,
+            catalog_view,
+            catalog_note,
+        });
+    }
+    Ok(CheckReport {
+        root: root.to_owned(),
+        repo_id: lock.repo_id.clone(),
+        conforming: golden_paths.iter().all(GoldenPathReport::is_conforming),
+        golden_paths,
+    })
+}
+
+/// The state of a locked file given the SHA-256 of what the repo has (`None`: missing).
+pub fn file_state(locked: &pave_model::lock::LockedFile, actual: Option<&str>) -> FileState {
+    match (locked.ownership, actual) {
+        (Ownership::Seeded, _) => FileState::Seeded,
+        (_, None) => FileState::Deleted,
+        _ if locked.diverged => FileState::Diverged,
+        (_, Some(sha)) if sha == locked.sha256 => FileState::Unchanged,
+        (Ownership::Managed, Some(_)) => FileState::Drifted,
+        (Ownership::Merged, Some(_)) => FileState::Edited,
+    }
+}
+
+fn file_report(root: &Path, locked: &pave_model::lock::LockedFile) -> FileReport {
+    let actual = locked
+        .path
+        .read_regular_under(root)
+        .map(|bytes| sha256_hex(&bytes));
+    let state = file_state(locked, actual.as_deref());
+    FileReport {
+        path: locked.path.to_string(),
+        ownership: locked.ownership,
+        component: locked.component.clone(),
+        state,
+        expected_sha256: locked.sha256.clone(),
+        actual_sha256: actual.filter(|_| state != FileState::Seeded),
+    }
+}
+
+/// A regular file's bytes; `None` when missing, or when it is a symlink or folder (a file
+/// replaced by a link is not the file pave wrote, and links are never followed).
+fn catalog_view(catalog: &dyn Catalog, entry: &LockEntry) -> Result<CatalogView, CatalogError> {
+    let listings = catalog.list()?;
+    let Some(listing) = listings.iter().find(|l| l.name == entry.name) else {
+        return Err(CatalogError::UnknownGoldenPath {
+            name: entry.name.clone(),
+            catalog: catalog.describe(),
+            known: listings
+                .iter()
+                .map(|l| l.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    };
+    let released: Vec<&semver::Version> = listing
+        .versions
+        .iter()
+        .filter(|v| v.pre.is_empty())
+        .collect();
+    let latest = released
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(&entry.version)
+        .clone();
+    let versions_behind = released.iter().filter(|v| ***v > entry.version).count();
+    let reference = Reference {
+        name: entry.name.clone(),
+        version: VersionSpec::Exact(entry.version.clone()),
+    };
+    let golden_path = catalog.load(&reference)?;
+    let lock_mismatches = match render_entry(&golden_path, entry) {
+        Ok(rendered) => mismatches(entry, &rendered),
+        Err(e) => vec![format!("the lock's answers do not render: {e}")],
+    };
+    Ok(CatalogView {
+        lag: Lag::between(&entry.version, &latest),
+        latest: latest.to_string(),
+        versions_behind,
+        lock_mismatches,
+    })
+}
+
+/// Why a lock entry does not render again: its answers no longer resolve, or the golden path
+/// fails to render with them.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderEntryError {
+    #[error(transparent)]
+    Answers(#[from] AnswerError),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+}
+
+/// Renders a lock entry again: its golden path version, answers and components.
+pub fn render_entry(
+    golden_path: &GoldenPath,
+    entry: &LockEntry,
+) -> Result<Rendered, RenderEntryError> {
+    // Every recorded answer counts: one the golden path does not know is a lock mismatch.
+    let given = answers::recorded(&entry.answers, None);
+    let answers = answers::resolve(&golden_path.manifest, &given, "", None)?;
+    Ok(render::render(golden_path, &answers, &entry.components)?)
+}
+
+fn mismatches(entry: &LockEntry, rendered: &Rendered) -> Vec<String> {
+    let mut out = Vec::new();
+    for locked in &entry.files {
+        match rendered.files.get(&locked.path) {
+            None => out.push(format!(
+                "{}: in the lock, but {}@{} does not render it",
+                locked.path, entry.name, entry.version
+            )),
+            Some(file) => {
+                if sha256_hex(&file.bytes) != locked.sha256 {
+                    out.push(format!(
+                        "{}: the lock's sha256 is not what {}@{} renders",
+                        locked.path, entry.name, entry.version
+                    ));
+                }
+                if file.ownership != locked.ownership {
+                    out.push(format!(
+                        "{}: the lock says {}, the golden path says {}",
+                        locked.path, locked.ownership, file.ownership
+                    ));
+                }
+            }
+        }
+    }
+    for path in rendered.files.keys() {
+        if !entry.files.iter().any(|f| f.path == *path) {
+            out.push(format!(
+                "{path}: rendered by {}@{}, but missing from the lock",
+                entry.name, entry.version
+            ));
+        }
+    }
+    out
+}

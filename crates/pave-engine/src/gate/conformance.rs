@@ -1,0 +1,108 @@
+//! The `conformance` gate: `pave check`'s report (the same engine, `crate::check`) as a verdict.
+
+use super::{Finding, FindingKind, Gate, Level, Status, Verdict};
+use pave_model::status::Lag;
+
+use crate::check::{CheckReport, FileState};
+use crate::report::fix_command;
+use pave_model::lock::LOCK_PATH;
+
+pub fn conformance(report: &CheckReport) -> Verdict {
+    let count =
+        |state: FileState| -> usize { report.golden_paths.iter().map(|gp| gp.count(state)).sum() };
+    let checked: usize = report
+        .golden_paths
+        .iter()
+        .map(|gp| gp.files.len() - gp.count(FileState::Seeded))
+        .sum();
+    let mismatches: usize = report
+        .golden_paths
+        .iter()
+        .filter_map(|gp| gp.catalog_view.as_ref())
+        .map(|v| v.lock_mismatches.len())
+        .sum();
+    let headline = format!(
+        "{} golden path(s), {checked} files checked: {} drifted, {} deleted, {mismatches} lock mismatch(es)",
+        report.golden_paths.len(),
+        count(FileState::Drifted),
+        count(FileState::Deleted),
+    );
+    let mut verdict = Verdict::new(
+        Gate::Conformance,
+        if report.conforming {
+            Status::Pass
+        } else {
+            Status::Fail
+        },
+        headline,
+    );
+    for gp in &report.golden_paths {
+        let at = format!("{}@{}", gp.name, gp.version);
+        let fix = fix_command(gp);
+        for f in &gp.files {
+            let (kind, level, title, message) = match f.state {
+                FileState::Drifted => (
+                    FindingKind::Drifted,
+                    Level::Error,
+                    format!("Managed file drifted ({at})"),
+                    format!(
+                        "{} is managed by {at} and was edited; restore it with `{fix}`",
+                        f.path
+                    ),
+                ),
+                FileState::Deleted => (
+                    FindingKind::Deleted,
+                    Level::Error,
+                    format!("File deleted ({at})"),
+                    format!(
+                        "{} ({} by {at}) is missing; restore it with `{fix}`",
+                        f.path, f.ownership
+                    ),
+                ),
+                FileState::Edited => (
+                    FindingKind::EditedMerged,
+                    Level::Notice,
+                    format!("Merged file edited ({at})"),
+                    format!("{} is merged with {at}: the local edit is allowed", f.path),
+                ),
+                _ => continue,
+            };
+            verdict
+                .findings
+                .push(Finding::new(kind, level, title, message).on(&f.path, None, None));
+        }
+        if let Some(view) = &gp.catalog_view {
+            for m in &view.lock_mismatches {
+                verdict.findings.push(
+                    Finding::new(
+                        FindingKind::LockMismatch,
+                        Level::Error,
+                        format!("Lock mismatch ({at})"),
+                        format!("the lock disagrees with {at}: {m}"),
+                    )
+                    .on(LOCK_PATH, None, None),
+                );
+            }
+            if !view.lock_mismatches.is_empty() {
+                verdict.next_steps.push(format!(
+                    "restore {LOCK_PATH} from git (`git checkout -- {LOCK_PATH}`); pave writes it, people should not"
+                ));
+            }
+            if view.lag != Lag::None {
+                verdict.notes.push(format!(
+                    "{at} is {} version(s) behind {}; `pave upgrade` takes it",
+                    view.versions_behind, view.latest
+                ));
+            }
+        }
+        if let Some(note) = &gp.catalog_note {
+            verdict.notes.push(note.clone());
+        }
+        if gp.files.iter().any(|f| f.state.is_failure()) {
+            verdict.next_steps.push(format!(
+                "see the changes with `pave diff`, restore with `{fix}`"
+            ));
+        }
+    }
+    verdict
+}

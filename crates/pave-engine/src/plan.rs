@@ -1,0 +1,267 @@
+//! The plan: what a command will do to every file, computed in full before anything is written
+//! and printed so a person (or `--dry-run`) sees it first.
+//!
+//! For a file that already exists, ownership decides: a file this golden path wrote and nobody
+//! edited is updated; a managed file edited locally, or a file pave does not own, is a conflict
+//! (unless `--force` or a conflict mode says otherwise); merged and seeded files keep the repo's
+//! edits; a file another golden path of the lock owns is an error.
+
+use std::fmt;
+use std::path::Path;
+
+use crate::apply::Write;
+use crate::render::Rendered;
+use pave_base::repo_path::RepoPath;
+use pave_model::lock::{Lock, LockEntry, sha256_hex};
+use pave_model::manifest::Ownership;
+
+/// What will happen to one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Action {
+    /// The file does not exist and will be written.
+    Create,
+    /// The file exists with other content and will be replaced.
+    Update,
+    /// The file exists with exactly the rendered content.
+    Unchanged,
+    /// The repo's version stays; nothing is written (seeded, merged with local edits, diverged).
+    Keep,
+    /// The repo's version stays and is recorded as diverged (`--conflict=keep`).
+    KeepDiverged,
+    /// The render is written beside the repo's file as `<file>.pave-new`.
+    WriteNew,
+    /// The file exists and pave may not overwrite it: the command stops.
+    Conflict,
+}
+
+impl Action {
+    /// How plans print it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Unchanged => "unchanged",
+            Self::Keep => "keep",
+            Self::KeepDiverged => "diverge",
+            Self::WriteNew => "write-new",
+            Self::Conflict => "CONFLICT",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How to treat an existing file pave does not own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ConflictMode {
+    /// List it as a conflict; nothing is written (exit 1).
+    #[default]
+    Fail,
+    /// Keep the repo's file and record it as diverged.
+    Keep,
+    /// Write the rendered file beside it as `<file>.pave-new`.
+    WriteNew,
+}
+
+/// One file of the plan.
+#[derive(Debug, Clone)]
+pub struct PlannedFile {
+    pub path: RepoPath,
+    pub action: Action,
+    /// `None` for pave's own files (the lock).
+    pub ownership: Option<Ownership>,
+    pub component: Option<String>,
+    pub bytes: Vec<u8>,
+    pub is_executable: bool,
+    /// Why the action was chosen, when that is not obvious.
+    pub reason: Option<&'static str>,
+}
+
+impl PlannedFile {
+    /// Recorded as diverged in the lock.
+    pub fn is_diverged(&self) -> bool {
+        matches!(self.action, Action::KeepDiverged | Action::WriteNew)
+    }
+}
+
+/// Every file a command will touch, sorted by path, pave's own files last.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub files: Vec<PlannedFile>,
+}
+
+/// A file of the render that another golden path of the lock already owns.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "`{path}` is claimed by both {this} and {other}; a file can belong to one golden path only"
+)]
+pub struct ClaimedTwice {
+    pub path: String,
+    pub this: String,
+    pub other: String,
+}
+
+/// What the repo already has, for planning.
+pub struct Existing<'a> {
+    /// This golden path's lock entry, when the repo applied it before.
+    pub entry: Option<&'a LockEntry>,
+    /// Another golden path of the lock that owns a path, if any.
+    pub owner_of: &'a dyn Fn(&RepoPath) -> Option<String>,
+}
+
+impl Plan {
+    /// Plans writing `rendered` into `root` for golden path `gp_id`.
+    pub fn new(
+        root: &Path,
+        gp_id: &str,
+        rendered: Rendered,
+        existing: &Existing<'_>,
+        mode: ConflictMode,
+        is_forced: bool,
+    ) -> Result<Self, ClaimedTwice> {
+        let mut files = Vec::new();
+        for f in rendered.files.into_values() {
+            if let Some(other) = (existing.owner_of)(&f.path) {
+                return Err(ClaimedTwice {
+                    path: f.path.to_string(),
+                    this: gp_id.to_owned(),
+                    other,
+                });
+            }
+            let prior = existing
+                .entry
+                .and_then(|e| e.files.iter().find(|p| p.path == f.path));
+            let on_disk = read_regular(&f.path.under(root));
+            let (action, reason) = match (on_disk, prior) {
+                (None, Some(p)) if p.ownership == Ownership::Seeded => (
+                    Action::Keep,
+                    Some("seeded: the repo removed it; pave does not bring it back"),
+                ),
+                (None, _) => (Action::Create, None),
+                (Some(bytes), _) if bytes == f.bytes => (Action::Unchanged, None),
+                (Some(_), Some(p)) if p.ownership == Ownership::Seeded => {
+                    (Action::Keep, Some("seeded: the repo's own after creation"))
+                }
+                (Some(_), Some(p)) if p.diverged => (Action::Keep, Some("diverged by choice")),
+                (Some(bytes), Some(p)) if sha256_hex(&bytes) == p.sha256 => (Action::Update, None),
+                (Some(_), Some(p)) if p.ownership == Ownership::Merged => (
+                    Action::Keep,
+                    Some("merged: local edits kept (`pave upgrade` merges)"),
+                ),
+                (Some(_), Some(_)) if is_forced => {
+                    (Action::Update, Some("managed file edited locally; --force"))
+                }
+                (Some(_), Some(_)) => (
+                    Action::Conflict,
+                    Some("managed file edited locally; --force overwrites it"),
+                ),
+                (Some(_), None) if is_forced => (Action::Update, Some("not pave's; --force")),
+                (Some(_), None) => match mode {
+                    ConflictMode::Fail => (Action::Conflict, Some("exists and is not pave's")),
+                    ConflictMode::Keep => (
+                        Action::KeepDiverged,
+                        Some("not pave's; kept (--conflict=keep)"),
+                    ),
+                    ConflictMode::WriteNew => (
+                        Action::WriteNew,
+                        Some("not pave's; render written beside it"),
+                    ),
+                },
+            };
+            files.push(PlannedFile {
+                path: f.path,
+                action,
+                ownership: Some(f.ownership),
+                component: Some(f.component),
+                bytes: f.bytes,
+                is_executable: f.is_executable,
+                reason,
+            });
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(Self { files })
+    }
+
+    /// Adds pave's own files, the lock and its schema ([`Lock::files`]), to be written last.
+    pub fn with_lock(mut self, root: &Path, lock: &Lock) -> Self {
+        for (path, bytes) in lock.files() {
+            let action = match read_regular(&path.under(root)) {
+                Some(existing) if existing == bytes => Action::Unchanged,
+                Some(_) => Action::Update,
+                None => Action::Create,
+            };
+            self.files.push(PlannedFile {
+                path,
+                action,
+                ownership: None,
+                component: None,
+                bytes,
+                is_executable: false,
+                reason: None,
+            });
+        }
+        self
+    }
+
+    /// How many files take each action, for the summary line.
+    pub fn count(&self, action: Action) -> usize {
+        self.files.iter().filter(|f| f.action == action).count()
+    }
+
+    pub fn conflicts(&self) -> impl Iterator<Item = &PlannedFile> {
+        self.files.iter().filter(|f| f.action == Action::Conflict)
+    }
+
+    /// True when applying the plan would change nothing.
+    pub fn is_noop(&self) -> bool {
+        self.files
+            .iter()
+            .all(|f| matches!(f.action, Action::Unchanged | Action::Keep))
+    }
+
+    /// The writes that carry the plan out, pave's own files last.
+    pub fn writes(&self) -> Vec<Write> {
+        let mut writes: Vec<Write> = Vec::new();
+        let (ours, rendered): (Vec<_>, Vec<_>) =
+            self.files.iter().partition(|f| f.ownership.is_none());
+        for f in rendered.into_iter().chain(ours) {
+            let path = match f.action {
+                Action::Create | Action::Update => f.path.clone(),
+                Action::WriteNew => new_beside(&f.path),
+                _ => continue,
+            };
+            writes.push(Write {
+                path,
+                bytes: f.bytes.clone(),
+                is_executable: f.is_executable,
+            });
+        }
+        writes
+    }
+}
+
+/// `<file>.pave-new` beside `path`.
+pub fn new_beside(path: &RepoPath) -> RepoPath {
+    let mut segments: Vec<String> = path.segments().map(str::to_owned).collect();
+    if let Some(last) = segments.last_mut() {
+        last.push_str(".pave-new");
+    }
+    RepoPath::from_segments(&segments).expect("adding a suffix to a safe path keeps it safe")
+}
+
+/// A regular file's bytes; `None` when missing or not a regular file (links are not followed).
+fn read_regular(path: &Path) -> Option<Vec<u8>> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if meta.file_type().is_symlink() {
+        // Reported and refused when written; for planning it is "there, and not ours".
+        return Some(Vec::new());
+    }
+    if !meta.is_file() {
+        return None;
+    }
+    std::fs::read(path).ok()
+}

@@ -1,0 +1,91 @@
+//! `--format text`: what a person reads in one screen — per golden path, what drifted, what was
+//! deleted, what was edited where that is allowed, the version lag, and the command that fixes it.
+
+use std::fmt::Write as _;
+
+use pave_model::status::Lag;
+
+use crate::check::{CheckReport, FileState};
+
+/// At most this many files are listed per state; the rest are counted.
+const MAX_LISTED: usize = 15;
+
+pub fn render(report: &CheckReport) -> String {
+    let mut out = String::new();
+    for gp in &report.golden_paths {
+        let verdict = if gp.is_conforming() {
+            "conforms"
+        } else {
+            "DRIFTED"
+        };
+        let _ = writeln!(out, "{}@{}: {verdict}", gp.name, gp.version);
+        let checked = gp
+            .files
+            .iter()
+            .filter(|f| f.state != FileState::Seeded)
+            .count();
+        let _ = writeln!(
+            out,
+            "  {checked} files checked: {} unchanged, {} drifted, {} deleted, {} edited (merged), {} diverged; {} seeded not checked",
+            gp.count(FileState::Unchanged),
+            gp.count(FileState::Drifted),
+            gp.count(FileState::Deleted),
+            gp.count(FileState::Edited),
+            gp.count(FileState::Diverged),
+            gp.count(FileState::Seeded),
+        );
+        for (state, label) in [
+            (FileState::Drifted, "drifted (managed file edited)"),
+            (FileState::Deleted, "deleted"),
+            (FileState::Edited, "edited (merged: allowed)"),
+            (FileState::Diverged, "diverged (kept by choice)"),
+        ] {
+            let files: Vec<_> = gp.files.iter().filter(|f| f.state == state).collect();
+            for f in files.iter().take(MAX_LISTED) {
+                let _ = writeln!(out, "  {label:<30} {}", f.path);
+            }
+            if files.len() > MAX_LISTED {
+                let _ = writeln!(out, "  {label:<30} … and {} more", files.len() - MAX_LISTED);
+            }
+        }
+        if let Some(view) = &gp.catalog_view {
+            match view.lag {
+                Lag::None => {
+                    let _ = writeln!(
+                        out,
+                        "  version: {} is the newest in {}",
+                        gp.version, gp.catalog
+                    );
+                }
+                lag => {
+                    let _ = writeln!(
+                        out,
+                        "  version: {} is {} version(s) behind {} ({lag:?} lag); `pave upgrade` takes it",
+                        gp.version, view.versions_behind, view.latest
+                    );
+                }
+            }
+            for m in &view.lock_mismatches {
+                let _ = writeln!(out, "  lock mismatch: {m}");
+            }
+        }
+        if let Some(note) = &gp.catalog_note {
+            let _ = writeln!(out, "  note: {note}");
+        }
+        if gp.files.iter().any(|f| f.state.is_failure()) {
+            let _ = writeln!(out, "  see the changes: pave diff");
+            let _ = writeln!(out, "  fix: {}", super::fix_command(gp));
+        }
+        if gp
+            .catalog_view
+            .as_ref()
+            .is_some_and(|v| !v.lock_mismatches.is_empty())
+        {
+            let _ = writeln!(
+                out,
+                "  fix the lock: restore .pave/lock.yaml from git; pave writes it, people should not"
+            );
+        }
+    }
+    out
+}

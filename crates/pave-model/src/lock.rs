@@ -1,0 +1,269 @@
+//! The lock, `.pave/lock.yaml`: the repo's record of its paved path. One entry per golden path
+//! applied, with the answers, the components and every rendered file's ownership and SHA-256, so
+//! `pave check` can find drift offline from the lock alone.
+
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
+
+use pave_base::repo_path::RepoPath;
+
+use crate::manifest::Ownership;
+use crate::parameter::Answers;
+
+/// Where the lock lives in a repo.
+pub const LOCK_PATH: &str = ".pave/lock.yaml";
+/// The lock's JSON Schema, written beside it so editors validate the lock offline.
+pub const LOCK_SCHEMA_PATH: &str = ".pave/lock.schema.json";
+/// The lock format this pave writes.
+pub const LOCK_VERSION: u32 = 1;
+/// A lock larger than this is refused unread (a hostile repo could ship a huge one).
+pub const MAX_LOCK_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Why a repo's lock cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("{path}: no lock; this repo has not adopted a golden path")]
+    Missing { path: PathBuf },
+    #[error("cannot read {path}: {source}")]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: the lock is {size} bytes; pave refuses locks over {MAX_LOCK_BYTES} bytes")]
+    TooLarge { path: PathBuf, size: u64 },
+    #[error("{path}:{line}: {message}")]
+    Invalid {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+}
+
+/// Which golden path of the lock a command is about, when that is not clear.
+#[derive(Debug, thiserror::Error)]
+pub enum PickError {
+    #[error("this repo has no golden path `{name}`; it has: {known}")]
+    Unknown { name: String, known: String },
+    #[error("this repo has several golden paths ({known}); name the one to upgrade")]
+    Several { known: String },
+}
+
+/// `.pave/lock.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "pave lock (.pave/lock.yaml)")]
+pub struct Lock {
+    /// Lock format version.
+    pub lock_version: u32,
+    /// Stable id of this repo, generated once when it first adopted a golden path (UUIDv7).
+    pub repo_id: String,
+    /// One entry per golden path applied to the repo.
+    pub golden_paths: Vec<LockEntry>,
+}
+
+/// One golden path applied to the repo.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LockEntry {
+    pub name: String,
+    #[schemars(with = "String")]
+    pub version: semver::Version,
+    /// The catalog it came from (`builtin`, `dir:/path`, `git:url`).
+    pub catalog: String,
+    /// Every parameter's answer, so later commands ask nothing they already know.
+    pub answers: Answers,
+    /// Components applied, in the manifest's order.
+    pub components: Vec<String>,
+    /// Every rendered file, sorted by path.
+    pub files: Vec<LockedFile>,
+}
+
+/// A rendered file as pave wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LockedFile {
+    pub path: RepoPath,
+    pub ownership: Ownership,
+    pub component: String,
+    /// SHA-256 of the rendered bytes, lower-case hex.
+    pub sha256: String,
+    /// The repo chose to keep its own version of this file (`pave apply --conflict=keep` or
+    /// `write-new`): reported by `pave check`, not drift.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub diverged: bool,
+}
+
+/// The lock's JSON Schema (`pave schema lock`, `schemas/lock.schema.json`), pretty-printed.
+pub fn schema() -> String {
+    pave_base::schema::of::<Lock>()
+}
+
+/// SHA-256 of `bytes`, lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+impl Lock {
+    /// A lock for a repo that adopts its first golden path now.
+    pub fn new(entry: LockEntry) -> Self {
+        Self {
+            lock_version: LOCK_VERSION,
+            repo_id: uuid::Uuid::now_v7().to_string(),
+            golden_paths: vec![entry],
+        }
+    }
+
+    /// The files pave keeps in a repo for its lock, in the order to write them (the lock last,
+    /// so an interrupted write leaves the old lock in place): the lock's JSON Schema beside it
+    /// (`.pave/lock.schema.json`, which editors validate against offline) and the lock itself.
+    pub fn files(&self) -> [(RepoPath, Vec<u8>); 2] {
+        [
+            (
+                RepoPath::parse(LOCK_SCHEMA_PATH).expect("a constant, valid repo path"),
+                schema().into_bytes(),
+            ),
+            (
+                RepoPath::parse(LOCK_PATH).expect("a constant, valid repo path"),
+                self.to_yaml().into_bytes(),
+            ),
+        ]
+    }
+
+    /// The lock file's text, with the `$schema` comment editors use.
+    pub fn to_yaml(&self) -> String {
+        format!(
+            "# yaml-language-server: $schema=lock.schema.json\n# Written by pave; records this repo's golden paths. Do not edit by hand.\n{}",
+            pave_base::yaml::to_string(self)
+        )
+    }
+
+    /// Reads a lock; errors carry the line.
+    pub fn parse(text: &str) -> Result<Self, pave_base::yaml::YamlError> {
+        let lock: Lock = pave_base::yaml::from_str(text)?;
+        if lock.lock_version != LOCK_VERSION {
+            return Err(pave_base::yaml::YamlError {
+                line: 1,
+                message: format!(
+                    "lock_version {} is not supported by this pave (it reads {LOCK_VERSION}); upgrade pave",
+                    lock.lock_version
+                ),
+            });
+        }
+        Ok(lock)
+    }
+
+    /// Reads the lock of the repo at `root`, refusing a symlinked or oversized one.
+    pub fn read(root: &Path) -> Result<Self, LockError> {
+        let path = root.join(LOCK_PATH);
+        let meta = match std::fs::symlink_metadata(&path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(LockError::Missing { path });
+            }
+            Err(source) => return Err(LockError::Unreadable { path, source }),
+        };
+        if !meta.is_file() {
+            let source = std::io::Error::other("not a regular file (a symbolic link or a folder)");
+            return Err(LockError::Unreadable { path, source });
+        }
+        if meta.len() > MAX_LOCK_BYTES {
+            return Err(LockError::TooLarge {
+                path,
+                size: meta.len(),
+            });
+        }
+        let text = std::fs::read_to_string(&path).map_err(|source| LockError::Unreadable {
+            path: path.clone(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|e| LockError::Invalid {
+            path,
+            line: e.line,
+            message: e.message,
+        })
+    }
+
+    /// The entry of the golden path `name`, if the repo applied it.
+    pub fn entry(&self, name: &str) -> Option<&LockEntry> {
+        self.golden_paths.iter().find(|e| e.name == name)
+    }
+
+    /// The entry of the golden path `name`; without a name, the lock's only entry.
+    pub fn pick(&self, name: Option<&str>) -> Result<&LockEntry, PickError> {
+        let known = || {
+            self.golden_paths
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match name {
+            Some(name) => self.entry(name).ok_or_else(|| PickError::Unknown {
+                name: name.to_owned(),
+                known: known(),
+            }),
+            None => match self.golden_paths.as_slice() {
+                [one] => Ok(one),
+                _ => Err(PickError::Several { known: known() }),
+            },
+        }
+    }
+
+    /// The entry (other than `except`) that records `path`, if any.
+    pub fn owner_of(&self, path: &RepoPath, except: &str) -> Option<&LockEntry> {
+        self.golden_paths
+            .iter()
+            .filter(|e| e.name != except)
+            .find(|e| e.files.iter().any(|f| f.path == *path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parameter::Value;
+
+    #[test]
+    fn lock_round_trips_through_yaml() {
+        let answers = Answers(
+            [
+                ("team".to_owned(), Value::String("pay".into())),
+                ("replicas".to_owned(), Value::Integer(2)),
+                ("canary".to_owned(), Value::Boolean(true)),
+                ("envs".to_owned(), Value::List(vec!["prod".into()])),
+                ("train".to_owned(), Value::String("".into())),
+                ("slo".to_owned(), Value::String("99.9".into())),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        let mut entry = LockEntry {
+            name: "gp".into(),
+            version: "1.0.0".parse().unwrap(),
+            catalog: "builtin".into(),
+            answers,
+            components: vec!["app".into()],
+            files: Vec::new(),
+        };
+        entry.files.push(LockedFile {
+            path: RepoPath::parse("src/main.rs").unwrap(),
+            ownership: Ownership::Seeded,
+            component: "app".into(),
+            sha256: sha256_hex(b"x"),
+            diverged: true,
+        });
+        let lock = Lock::new(entry);
+        let text = lock.to_yaml();
+        assert_eq!(Lock::parse(&text).unwrap(), lock, "{text}");
+    }
+
+    #[test]
+    fn lock_with_escaping_path_is_refused() {
+        let text = "lock_version: 1\nrepo_id: x\ngolden_paths:\n- name: gp\n  version: 1.0.0\n  catalog: builtin\n  answers: {}\n  components: []\n  files:\n  - {path: ../x, ownership: managed, component: app, sha256: ab}\n";
+        let err = Lock::parse(text).unwrap_err();
+        assert_eq!(err.line, 10, "{}", err.message);
+    }
+}

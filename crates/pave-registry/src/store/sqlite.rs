@@ -1,0 +1,588 @@
+//! The embedded registry: one SQLite file, nothing to set up. The default store, and the local
+//! one events go to when no registry is configured.
+//!
+//! WAL mode, so a reader in another process (`pave stats` while the server runs) never blocks
+//! the writer. One connection behind a mutex: SQLite runs one write transaction at a time
+//! anyway, and a batch is one transaction. `synchronous` stays at its default (FULL): an
+//! accepted batch is on disk before the client deletes its spooled copy.
+//!
+//! Times are stored as RFC 3339 UTC text with six fraction digits (`2025-03-01T10:00:00.000000Z`),
+//! which sorts as it reads. Booleans are 0 and 1.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rusqlite::{Connection, OptionalExtension as _, Row, Transaction, TransactionBehavior};
+
+use super::changes::Changes;
+use super::{
+    Dialect, Ingested, Migration, Store, StoreError, check_schema_version, check_token_name,
+    daily_series, daily_window, golden_path_summaries, is_token_shaped, new_token, parse_scopes,
+    parse_version, scopes_text, sort_groups, stats_sql, stored_time, token_hash, validate_batch,
+};
+use crate::model::{
+    AuditStatus, Batch, ConformanceSource, CreatedToken, DailyAdoption, Event, GoldenPathSummary,
+    GroupBy, GroupStats, Lag, LastConformance, RepoRecord, RepoRef, Scope, Stats, TokenInfo,
+    TokenSummary,
+};
+
+/// How long a write waits for another process's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "events, repos, golden paths, conformance, tokens",
+    statements: &[
+        // Every event as sent; the primary key on the client's id makes a retry a no-op.
+        "CREATE TABLE events (
+            id          TEXT PRIMARY KEY,
+            kind        TEXT NOT NULL CHECK (kind IN ('adoption', 'conformance', 'audit')),
+            repo_id     TEXT NOT NULL CHECK (repo_id <> ''),
+            occurred_at TEXT NOT NULL,
+            received_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            body        TEXT NOT NULL
+        ) STRICT",
+        "CREATE INDEX events_by_occurred_at ON events (occurred_at)",
+        "CREATE INDEX events_by_repo ON events (repo_id, occurred_at)",
+        // Every repo seen. name/url/path come from the newest event (updated_at, event_id);
+        // first_adopted_at is the first event that showed it on a golden path.
+        "CREATE TABLE repos (
+            repo_id          TEXT PRIMARY KEY,
+            name             TEXT NOT NULL,
+            url              TEXT,
+            path             TEXT,
+            first_seen_at    TEXT NOT NULL,
+            first_adopted_at TEXT,
+            updated_at       TEXT NOT NULL,
+            event_id         TEXT NOT NULL,
+            audit_status     TEXT,
+            audited_at       TEXT,
+            audit_event_id   TEXT
+        ) STRICT",
+        "CREATE INDEX repos_by_first_adopted_at ON repos (first_adopted_at)",
+        // A repo on a golden path: the version from the newest event naming it (updated_at,
+        // event_id), team and train from the newest adoption or audit (labelled_at, labelled_by).
+        "CREATE TABLE repo_golden_paths (
+            repo_id     TEXT NOT NULL REFERENCES repos (repo_id),
+            golden_path TEXT NOT NULL,
+            version     TEXT NOT NULL,
+            updated_at  TEXT NOT NULL,
+            event_id    TEXT NOT NULL,
+            adopted_at  TEXT NOT NULL,
+            team        TEXT,
+            train       TEXT,
+            labelled_at TEXT,
+            labelled_by TEXT,
+            PRIMARY KEY (repo_id, golden_path)
+        ) STRICT",
+        // The newest conformance of a repo's golden path (from a check or an audit).
+        "CREATE TABLE conformance (
+            repo_id       TEXT NOT NULL,
+            golden_path   TEXT NOT NULL,
+            version       TEXT NOT NULL,
+            conforming    INTEGER NOT NULL CHECK (conforming IN (0, 1)),
+            drifted_files INTEGER NOT NULL,
+            missing_files INTEGER NOT NULL,
+            edited_files  INTEGER NOT NULL,
+            lag           TEXT,
+            latest        TEXT,
+            source        TEXT NOT NULL,
+            checked_at    TEXT NOT NULL,
+            event_id      TEXT NOT NULL,
+            PRIMARY KEY (repo_id, golden_path),
+            FOREIGN KEY (repo_id, golden_path) REFERENCES repo_golden_paths (repo_id, golden_path)
+        ) STRICT",
+        // Bearer tokens: only the SHA-256 of a secret, never the secret.
+        "CREATE TABLE tokens (
+            id            TEXT PRIMARY KEY,
+            name          TEXT NOT NULL CHECK (name <> ''),
+            secret_sha256 TEXT NOT NULL UNIQUE,
+            scopes        TEXT NOT NULL,
+            created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            revoked_at    TEXT
+        ) STRICT",
+    ],
+}];
+
+/// The registry in a SQLite file.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens the file, creating it if missing (its folder must exist).
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let open_error = |source| StoreError::OpenSqlite {
+            path: path.to_owned(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(open_error)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+        conn.pragma_update_and_check(None, "journal_mode", "wal", |row| row.get::<_, String>(0))
+            .map_err(open_error)?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(open_error)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// Opens the file for a short-lived process (a command recording a few events): closing
+    /// leaves the write-ahead log for the next opener (or SQLite's automatic checkpoint) instead
+    /// of checkpointing it, which would cost three more syncs on every `pave new`. Commits stay
+    /// as durable as with [`SqliteStore::open`].
+    pub fn open_short_lived(path: &Path) -> Result<Self, StoreError> {
+        let store = Self::open(path)?;
+        store
+            .conn()
+            .set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+                true,
+            )
+            .map_err(|source| StoreError::OpenSqlite {
+                path: path.to_owned(),
+                source,
+            })?;
+        Ok(store)
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic mid-transaction dropped (rolled back) the transaction: the connection is sound.
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Store for SqliteStore {
+    fn migrate(&self) -> Result<usize, StoreError> {
+        let mut conn = self.conn();
+        // IMMEDIATE takes the write lock first: two processes migrating one file take turns.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version    INTEGER PRIMARY KEY,
+                name       TEXT NOT NULL,
+                applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+            ) STRICT",
+            [],
+        )?;
+        let current: i64 = tx.query_row(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations",
+            [],
+            |row| row.get(0),
+        )?;
+        check_schema_version(current, MIGRATIONS)?;
+        let mut applied = 0;
+        for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
+            for statement in migration.statements {
+                tx.execute(statement, [])?;
+            }
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)",
+                (migration.version, migration.name),
+            )?;
+            applied += 1;
+        }
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    fn ingest_counted(&self, batch: &Batch) -> Result<Ingested, StoreError> {
+        validate_batch(batch)?;
+        let mut conn = self.conn();
+        // IMMEDIATE takes the write lock first, so another process's writer waits (busy
+        // timeout) rather than failing to upgrade its read lock half-way.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut accepted = Vec::new();
+        for event in &batch.events {
+            if insert_event(&tx, event)? {
+                accepted.push(event);
+            }
+        }
+        apply(&tx, &Changes::of(accepted.iter().copied()))?;
+        tx.commit()?;
+        Ok(Ingested::of(batch.events.len(), &accepted))
+    }
+
+    fn ping(&self) -> Result<(), StoreError> {
+        self.conn().query_row("SELECT 1", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    fn repos(&self) -> Result<Vec<RepoRecord>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(
+            "SELECT g.repo_id, r.name, r.url, r.path,
+                    g.golden_path, g.version, g.team, g.train, g.adopted_at, g.updated_at,
+                    r.audit_status,
+                    c.version, c.conforming, c.drifted_files, c.missing_files, c.edited_files,
+                    c.lag, c.latest, c.source, c.checked_at
+             FROM repo_golden_paths g
+             JOIN repos r ON r.repo_id = g.repo_id
+             LEFT JOIN conformance c ON c.repo_id = g.repo_id AND c.golden_path = g.golden_path
+             ORDER BY g.repo_id, g.golden_path",
+        )?;
+        let rows = statement.query_map([], |row| Ok(repo_row(row)))?;
+        rows.map(|row| row?).collect()
+    }
+
+    fn golden_paths(&self) -> Result<Vec<GoldenPathSummary>, StoreError> {
+        let conn = self.conn();
+        let mut counts = Vec::new();
+        let mut statement = conn.prepare(
+            "SELECT golden_path, version, count(*)
+             FROM repo_golden_paths
+             GROUP BY golden_path, version",
+        )?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let version: String = row.get(1)?;
+            counts.push((row.get(0)?, parse_version(&version)?, count(row, 2)?));
+        }
+        let mut latest = Vec::new();
+        let mut statement = conn.prepare(
+            "SELECT DISTINCT golden_path, latest FROM conformance WHERE latest IS NOT NULL",
+        )?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let version: String = row.get(1)?;
+            latest.push((row.get(0)?, parse_version(&version)?));
+        }
+        Ok(golden_path_summaries(counts, latest))
+    }
+
+    fn stats(&self, group_by: GroupBy) -> Result<Stats, StoreError> {
+        let sql = stats_sql(group_by, Dialect::Sqlite);
+        let conn = self.conn();
+        let mut statement = conn.prepare(&sql)?;
+        let mut rows = statement.query([])?;
+        let mut groups = Vec::new();
+        while let Some(row) = rows.next()? {
+            groups.push(GroupStats {
+                key: row.get(0)?,
+                golden_path: row.get(1)?,
+                repos: count(row, 2)?,
+                adoptions: count(row, 3)?,
+                conforming: count(row, 4)?,
+                drifted: count(row, 5)?,
+                unchecked: count(row, 6)?,
+                lagging: count(row, 7)?,
+            });
+        }
+        sort_groups(group_by, &mut groups);
+        Ok(Stats { group_by, groups })
+    }
+
+    fn daily(&self, days: u32, until: Date) -> Result<Vec<DailyAdoption>, StoreError> {
+        let Some((first, last)) = daily_window(days, until)? else {
+            return Ok(Vec::new());
+        };
+        let end = last
+            .tomorrow()
+            .map_err(|_| crate::model::Invalid::new("until", "too late a date"))?;
+        let conn = self.conn();
+        let mut statement = conn.prepare(
+            "SELECT substr(first_adopted_at, 1, 10) AS day, count(*)
+             FROM repos
+             WHERE first_adopted_at < ?1
+             GROUP BY day",
+        )?;
+        let mut counts = Vec::new();
+        let mut rows = statement.query([end.to_string()])?;
+        while let Some(row) = rows.next()? {
+            let day: String = row.get(0)?;
+            let day: Date = day
+                .parse()
+                .map_err(|_| StoreError::corrupt("an adoption time", day))?;
+            counts.push((day, count(row, 1)?));
+        }
+        Ok(daily_series(&counts, first, last)?)
+    }
+
+    fn create_token(&self, name: &str, scopes: &[Scope]) -> Result<CreatedToken, StoreError> {
+        check_token_name(name)?;
+        let scopes = scopes_text(scopes)?;
+        let (token, hash) = new_token()?;
+        self.conn().execute(
+            "INSERT INTO tokens (id, name, secret_sha256, scopes) VALUES (?1, ?2, ?3, ?4)",
+            (&token.id, name, &hash, &scopes),
+        )?;
+        Ok(token)
+    }
+
+    fn verify_token(&self, secret: &str) -> Result<Option<TokenInfo>, StoreError> {
+        if !is_token_shaped(secret) {
+            return Ok(None);
+        }
+        let found = self
+            .conn()
+            .query_row(
+                "SELECT id, name, scopes FROM tokens
+                 WHERE secret_sha256 = ?1 AND revoked_at IS NULL",
+                [token_hash(secret)],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get::<_, String>(2)?)),
+            )
+            .optional()?;
+        found
+            .map(|(id, name, scopes)| {
+                Ok(TokenInfo {
+                    id,
+                    name,
+                    scopes: parse_scopes(&scopes)?,
+                })
+            })
+            .transpose()
+    }
+
+    fn list_tokens(&self) -> Result<Vec<TokenSummary>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(
+            "SELECT id, name, scopes, created_at, revoked_at FROM tokens ORDER BY created_at, id",
+        )?;
+        let mut rows = statement.query([])?;
+        let mut tokens = Vec::new();
+        while let Some(row) = rows.next()? {
+            let scopes: String = row.get(2)?;
+            tokens.push(TokenSummary {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                scopes: parse_scopes(&scopes)?,
+                created_at: time(row.get(3)?)?,
+                revoked_at: row.get::<_, Option<String>>(4)?.map(time).transpose()?,
+            });
+        }
+        Ok(tokens)
+    }
+
+    fn revoke_token(&self, id: &str) -> Result<bool, StoreError> {
+        let changed = self.conn().execute(
+            &format!("UPDATE tokens SET revoked_at = coalesce(revoked_at, {NOW}) WHERE id = ?1"),
+            [id],
+        )?;
+        Ok(changed > 0)
+    }
+}
+
+/// Stores the event; `false` when its id is already stored.
+fn insert_event(tx: &Transaction<'_>, event: &Event) -> Result<bool, StoreError> {
+    let body = serde_json::to_string(event).expect("an event serialises to JSON");
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO events (id, kind, repo_id, occurred_at, body)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO NOTHING",
+        )?
+        .execute((
+            event.id.to_string(),
+            event.kind.as_str(),
+            &event.repo_id,
+            time_text(event.occurred_at),
+            body,
+        ))?;
+    Ok(inserted == 1)
+}
+
+/// Merges a batch's changes into the stored rows, by the rules of `changes`: each statement
+/// merges one thing and changes a row only when it has something newer (or earlier) to say.
+fn apply(tx: &Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreError> {
+    for (repo_id, change) in &changes.repos {
+        tx.prepare_cached(
+            "INSERT INTO repos AS r
+                 (repo_id, name, url, path, first_seen_at, first_adopted_at, updated_at, event_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (repo_id) DO UPDATE SET
+                 name = excluded.name,
+                 url = excluded.url,
+                 path = excluded.path,
+                 updated_at = excluded.updated_at,
+                 event_id = excluded.event_id
+             WHERE (excluded.updated_at, excluded.event_id) > (r.updated_at, r.event_id)",
+        )?
+        .execute((
+            repo_id,
+            &change.repo.name,
+            &change.repo.url,
+            &change.repo.path,
+            time_text(change.first_seen_at),
+            change.first_adopted_at.map(time_text),
+            time_text(change.newest.at),
+            change.newest.id.to_string(),
+        ))?;
+        // SQLite's two-argument min() is NULL when either is: coalesce keeps whichever is set.
+        tx.prepare_cached(
+            "UPDATE repos SET
+                 first_seen_at = min(first_seen_at, ?2),
+                 first_adopted_at = coalesce(min(first_adopted_at, ?3), first_adopted_at, ?3)
+             WHERE repo_id = ?1
+               AND (?2 < first_seen_at
+                    OR ?3 < first_adopted_at
+                    OR (first_adopted_at IS NULL AND ?3 IS NOT NULL))",
+        )?
+        .execute((
+            repo_id,
+            time_text(change.first_seen_at),
+            change.first_adopted_at.map(time_text),
+        ))?;
+        if let Some((stamp, status)) = change.audit {
+            tx.prepare_cached(
+                "UPDATE repos SET audit_status = ?2, audited_at = ?3, audit_event_id = ?4
+                 WHERE repo_id = ?1
+                   AND (audited_at IS NULL OR (audited_at, audit_event_id) < (?3, ?4))",
+            )?
+            .execute((
+                repo_id,
+                status.as_str(),
+                time_text(stamp.at),
+                stamp.id.to_string(),
+            ))?;
+        }
+    }
+
+    for ((repo_id, golden_path), change) in &changes.golden_paths {
+        tx.prepare_cached(
+            "INSERT INTO repo_golden_paths AS g
+                 (repo_id, golden_path, version, updated_at, event_id, adopted_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (repo_id, golden_path) DO UPDATE SET
+                 version = excluded.version,
+                 updated_at = excluded.updated_at,
+                 event_id = excluded.event_id
+             WHERE (excluded.updated_at, excluded.event_id) > (g.updated_at, g.event_id)",
+        )?
+        .execute((
+            repo_id,
+            golden_path,
+            &change.version,
+            time_text(change.newest.at),
+            change.newest.id.to_string(),
+            time_text(change.adopted_at),
+        ))?;
+        tx.prepare_cached(
+            "UPDATE repo_golden_paths SET adopted_at = ?3
+             WHERE repo_id = ?1 AND golden_path = ?2 AND ?3 < adopted_at",
+        )?
+        .execute((repo_id, golden_path, time_text(change.adopted_at)))?;
+        if let Some((stamp, labels)) = change.labels {
+            tx.prepare_cached(
+                "UPDATE repo_golden_paths
+                 SET team = ?3, train = ?4, labelled_at = ?5, labelled_by = ?6
+                 WHERE repo_id = ?1 AND golden_path = ?2
+                   AND (labelled_at IS NULL OR (labelled_at, labelled_by) < (?5, ?6))",
+            )?
+            .execute((
+                repo_id,
+                golden_path,
+                labels.team,
+                labels.train,
+                time_text(stamp.at),
+                stamp.id.to_string(),
+            ))?;
+        }
+    }
+
+    for ((repo_id, golden_path), (stamp, fact)) in &changes.conformance {
+        tx.prepare_cached(
+            "INSERT INTO conformance AS c
+                 (repo_id, golden_path, version, conforming, drifted_files, missing_files,
+                  edited_files, lag, latest, source, checked_at, event_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             ON CONFLICT (repo_id, golden_path) DO UPDATE SET
+                 version = excluded.version,
+                 conforming = excluded.conforming,
+                 drifted_files = excluded.drifted_files,
+                 missing_files = excluded.missing_files,
+                 edited_files = excluded.edited_files,
+                 lag = excluded.lag,
+                 latest = excluded.latest,
+                 source = excluded.source,
+                 checked_at = excluded.checked_at,
+                 event_id = excluded.event_id
+             WHERE (excluded.checked_at, excluded.event_id) > (c.checked_at, c.event_id)",
+        )?
+        .execute(rusqlite::params![
+            repo_id,
+            golden_path,
+            &fact.version,
+            fact.conforming,
+            fact.drifted_files,
+            fact.missing_files,
+            fact.edited_files,
+            fact.lag.map(Lag::as_str),
+            &fact.latest,
+            fact.source.as_str(),
+            time_text(stamp.at),
+            stamp.id.to_string(),
+        ])?;
+    }
+    Ok(())
+}
+
+fn repo_row(row: &Row<'_>) -> Result<RepoRecord, StoreError> {
+    let version: String = row.get(5)?;
+    let audit_status = row
+        .get::<_, Option<String>>(10)?
+        .map(|s| AuditStatus::parse(&s).ok_or_else(|| StoreError::corrupt("an audit status", s)))
+        .transpose()?;
+    let conformance = match row.get::<_, Option<String>>(11)? {
+        None => None,
+        Some(checked_version) => {
+            let lag = row
+                .get::<_, Option<String>>(16)?
+                .map(|s| Lag::parse(&s).ok_or_else(|| StoreError::corrupt("a lag", s)))
+                .transpose()?;
+            let source: String = row.get(18)?;
+            Some(LastConformance {
+                version: parse_version(&checked_version)?,
+                conforming: row.get(12)?,
+                drifted_files: row.get(13)?,
+                missing_files: row.get(14)?,
+                edited_files: row.get(15)?,
+                lag,
+                latest: row
+                    .get::<_, Option<String>>(17)?
+                    .as_deref()
+                    .map(parse_version)
+                    .transpose()?,
+                source: ConformanceSource::parse(&source)
+                    .ok_or_else(|| StoreError::corrupt("a conformance source", source))?,
+                checked_at: time(row.get(19)?)?,
+            })
+        }
+    };
+    Ok(RepoRecord {
+        repo_id: row.get(0)?,
+        repo: RepoRef {
+            name: row.get(1)?,
+            url: row.get(2)?,
+            path: row.get(3)?,
+        },
+        golden_path: row.get(4)?,
+        version: parse_version(&version)?,
+        team: row.get(6)?,
+        train: row.get(7)?,
+        adopted_at: time(row.get(8)?)?,
+        updated_at: time(row.get(9)?)?,
+        conformance,
+        audit_status,
+    })
+}
+
+/// A `count(*)`: never negative.
+fn count(row: &Row<'_>, index: usize) -> Result<u64, StoreError> {
+    let n: i64 = row.get(index)?;
+    u64::try_from(n).map_err(|_| StoreError::corrupt("a count", n.to_string()))
+}
+
+/// A time as stored: fixed width, so text order is time order.
+fn time_text(ts: Timestamp) -> String {
+    format!("{:.6}", stored_time(ts))
+}
+
+fn time(text: String) -> Result<Timestamp, StoreError> {
+    text.parse()
+        .map_err(|_| StoreError::corrupt("a timestamp", text))
+}
