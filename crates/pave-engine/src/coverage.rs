@@ -750,7 +750,8 @@ mod tests {
     #[test]
     fn load_reads_both_fixtures_from_disk() {
         let root = repo(&["src/lib.rs", "src/main.rs"]);
-        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/coverage");
+        // The fixtures are the workspace's, shared with the gate's integration tests.
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/coverage");
         let from_lcov = Coverage::load(&data.join("lcov.info"), root.path()).expect("lcov loads");
         let from_xml =
             Coverage::load(&data.join("cobertura.xml"), root.path()).expect("Cobertura loads");
