@@ -435,9 +435,18 @@ fn parse_scope(text: &str) -> Result<pave_registry::model::Scope, String> {
         .ok_or_else(|| "expected read, write or admin".to_owned())
 }
 
+/// `--output`s that do not pair with a `--format`.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputPairing {
+    #[error("--output {} comes before any --format; put it after the format it is for", .0.display())]
+    BeforeAnyFormat(PathBuf),
+    #[error("two --output paths follow one --format (the second is {})", .0.display())]
+    TwoForOneFormat(PathBuf),
+}
+
 impl Command {
     /// Pairs `--output`s with their `--format`s for the commands that take several formats.
-    pub fn pair_outputs(&mut self, matches: &clap::ArgMatches) -> Result<(), String> {
+    pub fn pair_outputs(&mut self, matches: &clap::ArgMatches) -> Result<(), OutputPairing> {
         match (self, matches.subcommand()) {
             (Command::Check(args), Some(("check", sub))) => {
                 args.output_of_format = pair_outputs(sub, args.format.len(), &args.output)?;
@@ -457,7 +466,7 @@ pub fn pair_outputs(
     matches: &clap::ArgMatches,
     formats: usize,
     outputs: &[PathBuf],
-) -> Result<Vec<Option<PathBuf>>, String> {
+) -> Result<Vec<Option<PathBuf>>, OutputPairing> {
     let format_at: Vec<usize> = matches
         .indices_of("format")
         .map(Iterator::collect)
@@ -469,16 +478,10 @@ pub fn pair_outputs(
     let mut paired = vec![None; formats];
     for (output, at) in outputs.iter().zip(output_at) {
         let Some(slot) = format_at.iter().rposition(|f| *f < at) else {
-            return Err(format!(
-                "--output {} comes before any --format; put it after the format it is for",
-                output.display()
-            ));
+            return Err(OutputPairing::BeforeAnyFormat(output.clone()));
         };
         if paired[slot].is_some() {
-            return Err(format!(
-                "two --output paths follow one --format (the second is {})",
-                output.display()
-            ));
+            return Err(OutputPairing::TwoForOneFormat(output.clone()));
         }
         paired[slot] = Some(output.clone());
     }

@@ -24,6 +24,7 @@ use pave_registry::client::SendError;
 use pave_registry::server::RegistryError;
 use pave_registry::store::StoreError;
 
+use crate::cli::OutputPairing;
 use crate::printer::StdoutError;
 use crate::settings::SettingsError;
 
@@ -98,8 +99,8 @@ pub enum Error {
     /// Standard output failed (a full disk, a closed file); a closed pipe is not an error.
     #[error(transparent)]
     Stdout(#[from] StdoutError),
-    #[error("--output needs a --format before it (e.g. --format markdown --output summary.md)")]
-    OutputWithoutFormat,
+    #[error(transparent)]
+    OutputPairing(#[from] OutputPairing),
     #[error("only one format can go to stdout; give an --output path after each --format but one")]
     SeveralToStdout,
 }
@@ -149,7 +150,7 @@ impl Error {
             Error::Stdout(_) => Some(
                 "the output was cut short (a full disk or a closed file?); write the report to a file with --output FILE after its --format".into(),
             ),
-            Error::OutputWithoutFormat | Error::SeveralToStdout => Some(
+            Error::SeveralToStdout | Error::OutputPairing(_) => Some(
                 "each --output belongs to the --format just before it: `--format github --format sarif --output pave.sarif`".into(),
             ),
         }

@@ -35,9 +35,10 @@ fn run() -> u8 {
         });
     let cli = match parsed {
         Ok((mut cli, matches)) => {
-            if let Err(message) = cli.command.pair_outputs(&matches) {
-                Printer::new(false).error(&message, None);
-                return error::EXIT_ERROR;
+            if let Err(e) = cli.command.pair_outputs(&matches) {
+                let e = Error::from(e);
+                Printer::new(false).error(&e.to_string(), e.hint().as_deref());
+                return e.exit_code();
             }
             cli
         }

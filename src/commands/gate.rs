@@ -23,7 +23,6 @@ pub fn run(
 ) -> Result<u8, Error> {
     let targets = super::report_targets(
         &args.format,
-        &args.output,
         &args.output_of_format,
         GateFormat::Text,
     )?;

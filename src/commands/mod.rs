@@ -136,18 +136,14 @@ pub(crate) fn print_upgrade_plan(printer: &Printer, plan: &UpgradePlan) {
     );
 }
 
-/// The `--format`s of a report and where each goes (`None`: stdout), from the formats, the
-/// outputs and their pairing (`cli::pair_outputs`); `default` when no format is given. At most
-/// one format may go to stdout.
+/// The `--format`s of a report and where each goes (`None`: stdout), from the formats and the
+/// outputs paired with them (`cli::pair_outputs`, which refuses an output without a format);
+/// `default` when no format is given. At most one format may go to stdout.
 pub(crate) fn report_targets<F: Copy>(
     formats: &[F],
-    outputs: &[PathBuf],
     paired: &[Option<PathBuf>],
     default: F,
 ) -> Result<Vec<(F, Option<PathBuf>)>, Error> {
-    if formats.is_empty() && !outputs.is_empty() {
-        return Err(Error::OutputWithoutFormat);
-    }
     let targets: Vec<(F, Option<PathBuf>)> = if formats.is_empty() {
         vec![(default, None)]
     } else {

@@ -4,20 +4,7 @@ use crate::support::*;
 use predicates::prelude::*;
 
 fn adopted() -> (tempfile::TempDir, std::path::PathBuf) {
-    let (tmp, dir) = target();
-    pave_new(
-        "rust-service",
-        &dir,
-        &[
-            "--set",
-            "team=payments",
-            "--set",
-            "service_name=payments-api",
-        ],
-    )
-    .assert()
-    .success();
-    (tmp, dir)
+    rust_service(&["--set", "service_name=payments-api"])
 }
 
 #[test]

@@ -19,10 +19,7 @@ const SCHEMA: &str = concat!(
 
 /// A rust-service repo with a drifted managed file, a deleted one and an edited merged one.
 fn drifted_repo() -> (tempfile::TempDir, PathBuf) {
-    let (tmp, dir) = target();
-    pave_new("rust-service", &dir, &["--set", "team=payments"])
-        .assert()
-        .success();
+    let (tmp, dir) = rust_service(&[]);
     let append = |rel: &str, extra: &str| {
         let path = dir.join(rel);
         let mut text = std::fs::read_to_string(&path).unwrap();
@@ -248,10 +245,7 @@ fn a_drifted_repo_in_markdown() {
 
 #[test]
 fn a_conforming_repo_exits_0_in_every_format() {
-    let (tmp, dir) = target();
-    pave_new("rust-service", &dir, &["--set", "team=payments"])
-        .assert()
-        .success();
+    let (tmp, dir) = rust_service(&[]);
 
     let sarif = stdout_of(&dir, "sarif", 0);
     std::fs::write(tmp.path().join("ok.sarif"), &sarif).unwrap();

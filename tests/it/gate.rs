@@ -508,14 +508,7 @@ fn output_before_any_format_is_a_usage_error() {
 
 /// A repo rendered by `pave new` (it has a lock), on branch `feature`.
 fn adopted() -> (tempfile::TempDir, PathBuf) {
-    let (tmp, dir) = target();
-    pave_new(
-        "rust-service",
-        &dir,
-        &["--set", "team=payments", "--only", "app,quality-gates"],
-    )
-    .assert()
-    .success();
+    let (tmp, dir) = rust_service(&["--only", "app,quality-gates"]);
     git_in(&dir, &["checkout", "-q", "-b", "feature"]);
     (tmp, dir)
 }

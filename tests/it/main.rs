@@ -8,6 +8,7 @@ mod catalogs;
 mod check;
 mod check_formats;
 mod diff;
+mod errors;
 mod gate;
 mod layers;
 mod new;

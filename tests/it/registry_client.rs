@@ -522,6 +522,9 @@ fn a_registry_that_is_down_loses_nothing_and_counts_each_event_once() {
         .stdout("")
         .stderr(predicate::str::contains(
             "cannot read stats: the registry http://",
+        ))
+        .stderr(predicate::str::contains(
+            "hint: check PAVE_REGISTRY_URL (or `url` in [registry] of config.toml) and that the registry is running",
         ));
     machine
         .pave()

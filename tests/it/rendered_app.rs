@@ -9,14 +9,7 @@ use crate::support::*;
 
 #[test]
 fn rendered_app_compiles_and_its_tests_pass() {
-    let (_tmp, dir) = target();
-    pave_new(
-        "rust-service",
-        &dir,
-        &["--set", "team=payments", "--only", "app"],
-    )
-    .assert()
-    .success();
+    let (_tmp, dir) = rust_service(&["--only", "app"]);
     let target_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/rendered-app");
     let out = Command::new(env!("CARGO"))
         .args(["test", "--quiet", "--locked"])

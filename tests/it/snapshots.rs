@@ -4,15 +4,7 @@
 use crate::support::*;
 
 fn rendered(extra: &[&str]) -> String {
-    let (_tmp, dir) = target();
-    pave_new(
-        "rust-service",
-        &dir,
-        &["--set", "team=payments", "--no-git"],
-    )
-    .args(extra)
-    .assert()
-    .success();
+    let (_tmp, dir) = rust_service(&[&["--no-git"], extra].concat());
     let mut out = String::new();
     for (path, bytes) in tree(&dir) {
         if path == ".pave/lock.schema.json" || path == "Cargo.lock" {

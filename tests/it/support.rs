@@ -8,7 +8,12 @@ use predicates::prelude::*;
 
 /// The pave binary with a clean, deterministic environment.
 pub fn pave() -> Command {
-    let mut cmd = Command::cargo_bin("pave").expect("pave binary is built");
+    Command::from_std(pave_std())
+}
+
+/// [`pave()`] as a plain `std::process::Command`, for tests that choose where its output goes.
+pub fn pave_std() -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("pave"));
     // No config file, cache, registry or spool of the person running the tests: folders nobody
     // else uses (events go to a local registry there, as on a fresh machine).
     let nowhere = std::env::temp_dir().join("pave-tests-nowhere");
@@ -120,6 +125,17 @@ pub fn pave_new(golden_path: &str, dir: &Path, args: &[&str]) -> Command {
     let mut cmd = pave();
     cmd.args(["new", golden_path]).arg(dir).args(args);
     cmd
+}
+
+/// A repo made by `pave new rust-service` for team `payments` with `args` added, in a fresh
+/// target (`payments-api` inside its own temp dir, which the caller keeps alive).
+pub fn rust_service(args: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let (tmp, dir) = target();
+    pave_new("rust-service", &dir, &["--set", "team=payments"])
+        .args(args)
+        .assert()
+        .success();
+    (tmp, dir)
 }
 
 /// `pave new` into a fresh target is refused: exit 2, nothing on stdout, every `expected` text on

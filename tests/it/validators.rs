@@ -55,22 +55,8 @@ pub(crate) fn check(dir: &Path, tool_name: &str, args: &[&str]) {
 }
 
 fn render(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
-    let (tmp, dir) = target();
-    pave_new(
-        "rust-service",
-        &dir,
-        &[
-            "--set",
-            "team=payments",
-            "--set",
-            "train=checkout",
-            "--no-git",
-        ],
-    )
-    .args(extra)
-    .assert()
-    .success();
-    (tmp, dir)
+    let args = [&["--set", "train=checkout", "--no-git"], extra].concat();
+    rust_service(&args)
 }
 
 fn files_with(dir: &Path, suffixes: &[&str]) -> Vec<String> {

@@ -1,0 +1,143 @@
+//! Errors a person meets say what went wrong and what to do next (`hint:`), exit 2 and write
+//! nothing; a report cut short by a failing standard output is an error, a closed pipe is not.
+
+use std::io::Read as _;
+use std::process::Stdio;
+
+use predicates::prelude::*;
+
+use crate::support::*;
+
+#[test]
+fn a_full_disk_on_stdout_is_an_error() {
+    let out = pave_std()
+        .args(["schema", "lock"])
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: cannot write to standard output"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: "), "{stderr}");
+}
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    // `pave completions bash | head -1`: the reader closes the pipe before pave is done.
+    let mut child = pave_std()
+        .args(["completions", "bash"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The read end is dropped here; the rest of pave's output meets a closed pipe.
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn a_set_without_a_value_is_refused_with_its_form() {
+    refused(
+        "rust-service",
+        &["--set", "team"],
+        &[
+            "error: `--set team` needs the form name=value",
+            "hint: --set takes name=value, e.g. --set team=payments",
+        ],
+    );
+}
+
+#[test]
+fn a_target_that_cannot_be_written_is_reported_as_a_write() {
+    // /proc refuses new folders even to root: the staging folder cannot be made.
+    pave_new(
+        "rust-service",
+        "/proc/pave-new-target".as_ref(),
+        &["--set", "team=payments"],
+    )
+    .assert()
+    .code(2)
+    .stdout("")
+    .stderr(predicate::str::contains("error: cannot write /proc"))
+    .stderr(predicate::str::contains("nothing was written"))
+    .stderr(predicate::str::contains(
+        "hint: check that the target's parent folder is writable",
+    ));
+}
+
+#[test]
+fn an_output_without_a_format_says_how_they_pair() {
+    let (_tmp, dir) = rust_service(&[]);
+    pave_check(&dir, &["--output", "report.md"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "error: --output report.md comes before any --format",
+        ))
+        .stderr(predicate::str::contains(
+            "hint: each --output belongs to the --format just before it",
+        ));
+    assert!(!dir.join("report.md").exists());
+}
+
+#[test]
+fn an_upgrade_of_a_golden_path_the_repo_lacks_names_those_it_has() {
+    let (_tmp, dir) = rust_service(&[]);
+    pave()
+        .args(["upgrade", "node-service", "-C"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "error: this repo has no golden path `node-service`; it has: rust-service",
+        ))
+        .stderr(predicate::str::contains(
+            "hint: name one of the golden paths",
+        ));
+}
+
+#[test]
+fn an_audit_of_a_file_says_it_wants_folders() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("repos.txt");
+    std::fs::write(&file, "x\n").unwrap();
+    pave()
+        .arg("audit")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not a folder"))
+        .stderr(predicate::str::contains(
+            "hint: give folders that hold repos",
+        ));
+}
+
+#[test]
+fn stats_with_recording_off_says_how_to_turn_it_on() {
+    pave()
+        .args(["stats"])
+        .env("PAVE_REGISTRY_URL", "off")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("recording is off"))
+        .stderr(predicate::str::contains("hint: unset PAVE_REGISTRY_URL"));
+}
+
+#[test]
+fn a_bad_shard_is_a_usage_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    pave()
+        .arg("audit")
+        .arg(tmp.path())
+        .args(["--shard", "3/2"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--shard `3/2` must be i/n"));
+}
