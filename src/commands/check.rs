@@ -18,11 +18,7 @@ pub fn run(
     registry: Option<&RegistryChoice>,
     printer: &Printer,
 ) -> Result<u8, Error> {
-    let targets = super::report_targets(
-        &args.format,
-        &args.output_of_format,
-        CheckFormat::Text,
-    )?;
+    let targets = super::report_targets(&args.format, &args.output_of_format, CheckFormat::Text)?;
     let root = &args.dir;
     let lock = Lock::read(root)?;
     let open = crate::settings::catalog_opener(catalog);

@@ -21,11 +21,7 @@ pub fn run(
     catalog: Option<&CatalogChoice>,
     printer: &Printer,
 ) -> Result<u8, Error> {
-    let targets = super::report_targets(
-        &args.format,
-        &args.output_of_format,
-        GateFormat::Text,
-    )?;
+    let targets = super::report_targets(&args.format, &args.output_of_format, GateFormat::Text)?;
     let request = Request {
         repo: &args.repo,
         gate: match args.gate {

@@ -47,32 +47,11 @@ fn serve(args: &RegistryServeArgs, printer: &Printer) -> Result<u8, RegistryErro
     } else {
         ReadAccess::Open
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(RegistryError::Runtime)?;
-    let app = server::app(Arc::clone(&store), read_access);
-    let served = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .map_err(|source| RegistryError::Bind {
-                addr: args.listen,
-                source,
-            })?;
-        let addr = listener.local_addr().unwrap_or(args.listen);
+    server::run(store, args.listen, read_access, |addr| {
         printer.status("Listening", &format!("on http://{addr}"));
-        server::serve(listener, app, server::shutdown_signal())
-            .await
-            .map_err(RegistryError::Serve)
-    });
-    if served.is_ok() {
-        printer.status("Stopped", "every request in flight was answered");
-    }
-    // The last handle on the store is dropped here, outside the runtime: the PostgreSQL client
-    // runs its own runtime and must not be dropped inside another.
-    drop(runtime);
-    drop(store);
-    served.map(|()| 0)
+    })?;
+    printer.status("Stopped", "every request in flight was answered");
+    Ok(0)
 }
 
 fn create_token(args: &RegistryTokenCreateArgs, printer: &Printer) -> Result<u8, Error> {

@@ -10,6 +10,7 @@
 mod api_error;
 pub mod client;
 pub mod dashboard;
+pub mod format;
 pub mod metrics;
 pub mod model;
 pub mod openapi;

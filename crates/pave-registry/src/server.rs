@@ -227,6 +227,39 @@ pub async fn serve(
         .await
 }
 
+/// Serves `store` on `listen` until ctrl-c or SIGTERM, answering every request in flight before
+/// it returns (`pave registry serve`). `on_listening` is called with the bound address (a port of
+/// 0 is chosen by the system).
+pub fn run(
+    store: Arc<dyn Store>,
+    listen: SocketAddr,
+    read_access: ReadAccess,
+    on_listening: impl FnOnce(SocketAddr),
+) -> Result<(), RegistryError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(RegistryError::Runtime)?;
+    let app = app(Arc::clone(&store), read_access);
+    let served = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|source| RegistryError::Bind {
+                addr: listen,
+                source,
+            })?;
+        on_listening(listener.local_addr().unwrap_or(listen));
+        serve(listener, app, shutdown_signal())
+            .await
+            .map_err(RegistryError::Serve)
+    });
+    // The last handle on the store is dropped here, outside the runtime: the PostgreSQL client
+    // runs its own runtime and must not be dropped inside another.
+    drop(runtime);
+    drop(store);
+    served
+}
+
 /// Completes on ctrl-c or, on Unix, SIGTERM (what a container runtime sends).
 pub async fn shutdown_signal() {
     let ctrl_c = async {
