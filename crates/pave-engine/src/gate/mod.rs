@@ -1,13 +1,14 @@
 //! The AI-aware quality gates (issue #8): `pr-size`, `ai-provenance`, `conformance`.
 //!
 //! Each gate turns typed input (the configuration, the change between a merge base and head read
-//! with git2, a coverage report, a check report) into one [`Verdict`]; `format/` renders a
+//! with git2, a [`coverage`] report, a check report) into one [`Verdict`]; `format/` renders a
 //! [`GateReport`] of verdicts as text, JSON, GitHub workflow commands, Markdown, SARIF or JUnit. Nothing here
 //! prints or reads the environment: the CI's base branch is the edge's business
 //! (`commands/gate.rs`).
 
 pub mod config;
 mod conformance;
+pub mod coverage;
 pub mod format;
 mod provenance;
 pub mod range;
@@ -63,7 +64,7 @@ pub enum GateError {
     #[error("`{base}` and `{head}` have no common history (no merge base)")]
     NoMergeBase { base: String, head: String },
     #[error(transparent)]
-    Coverage(#[from] crate::coverage::CoverageError),
+    Coverage(#[from] coverage::CoverageError),
     #[error("--coverage is for `pave gate ai-provenance` and `pave gate all`")]
     CoverageUnused,
     /// `conformance` needs the lock.

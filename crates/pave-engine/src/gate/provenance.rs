@@ -6,12 +6,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
+use super::coverage::Coverage;
 use super::range::{diff_files, git};
 use super::{
     AiCommit, Change, FileCoverage, Finding, FindingKind, Gate, GateError, Gates, Level,
     LineCoverage, Measure, MeasureStatus, Range, Status, Verdict, line_ranges,
 };
-use crate::coverage::Coverage;
 
 /// At most this many coverage findings (one per uncovered range) are reported.
 const MAX_COVERAGE_FINDINGS: usize = 20;

@@ -659,8 +659,9 @@ fn components(path: &str, is_absolute: bool) -> Option<Vec<&str>> {
 mod tests {
     use super::*;
 
-    const LCOV_FIXTURE: &str = include_str!("../../../tests/data/coverage/lcov.info");
-    const COBERTURA_FIXTURE: &str = include_str!("../../../tests/data/coverage/cobertura.xml");
+    const LCOV_FIXTURE: &str = include_str!("../../../../../tests/data/coverage/lcov.info");
+    const COBERTURA_FIXTURE: &str =
+        include_str!("../../../../../tests/data/coverage/cobertura.xml");
 
     /// A repo root holding `files` (empty), so path resolution can find them.
     fn repo(files: &[&str]) -> tempfile::TempDir {
