@@ -16,6 +16,7 @@ mod run;
 
 use std::path::PathBuf;
 
+use pave_base::text::percentage;
 use serde::Serialize;
 
 pub use config::Gates;
@@ -154,7 +155,7 @@ impl std::fmt::Display for Amount {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Lines(n) => write!(f, "{n}"),
-            Self::Percent(p) => write!(f, "{p:.1}%"),
+            Self::Percent(p) => f.write_str(&percentage(*p)),
         }
     }
 }
@@ -469,5 +470,12 @@ mod tests {
             .collect();
         assert_eq!(text, ["1-3", "7", "9-10"]);
         assert!(line_ranges(&[]).is_empty());
+    }
+
+    #[test]
+    fn amounts_show_lines_as_counts_and_coverage_as_a_percentage() {
+        assert_eq!(Amount::Lines(400).to_string(), "400");
+        assert_eq!(Amount::Percent(75.0).to_string(), "75.0%");
+        assert_eq!(Amount::Percent(200.0 / 3.0).to_string(), "66.7%");
     }
 }
