@@ -12,7 +12,6 @@ pub mod apply;
 pub mod audit;
 pub mod catalog;
 pub mod check;
-pub mod coverage;
 pub mod diff;
 pub mod gate;
 pub mod git;

@@ -1,13 +1,14 @@
 //! The AI-aware quality gates (issue #8): `pr-size`, `ai-provenance`, `conformance`.
 //!
 //! Each gate turns typed input (the configuration, the change between a merge base and head read
-//! with git2, a coverage report, a check report) into one [`Verdict`]; `format/` renders a
+//! with git2, a [`coverage`] report, a check report) into one [`Verdict`]; `format/` renders a
 //! [`GateReport`] of verdicts as text, JSON, GitHub workflow commands, Markdown, SARIF or JUnit. Nothing here
 //! prints or reads the environment: the CI's base branch is the edge's business
 //! (`commands/gate.rs`).
 
 pub mod config;
 mod conformance;
+pub mod coverage;
 pub mod format;
 mod provenance;
 pub mod range;
@@ -15,6 +16,7 @@ mod run;
 
 use std::path::PathBuf;
 
+use pave_base::text::percentage;
 use serde::Serialize;
 
 pub use config::Gates;
@@ -63,7 +65,7 @@ pub enum GateError {
     #[error("`{base}` and `{head}` have no common history (no merge base)")]
     NoMergeBase { base: String, head: String },
     #[error(transparent)]
-    Coverage(#[from] crate::coverage::CoverageError),
+    Coverage(#[from] coverage::CoverageError),
     #[error("--coverage is for `pave gate ai-provenance` and `pave gate all`")]
     CoverageUnused,
     /// `conformance` needs the lock.
@@ -153,7 +155,7 @@ impl std::fmt::Display for Amount {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Lines(n) => write!(f, "{n}"),
-            Self::Percent(p) => write!(f, "{p:.1}%"),
+            Self::Percent(p) => f.write_str(&percentage(*p)),
         }
     }
 }
@@ -468,5 +470,12 @@ mod tests {
             .collect();
         assert_eq!(text, ["1-3", "7", "9-10"]);
         assert!(line_ranges(&[]).is_empty());
+    }
+
+    #[test]
+    fn amounts_show_lines_as_counts_and_coverage_as_a_percentage() {
+        assert_eq!(Amount::Lines(400).to_string(), "400");
+        assert_eq!(Amount::Percent(75.0).to_string(), "75.0%");
+        assert_eq!(Amount::Percent(200.0 / 3.0).to_string(), "66.7%");
     }
 }

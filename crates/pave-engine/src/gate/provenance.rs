@@ -6,12 +6,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
+use pave_base::text::percentage;
+
+use super::coverage::Coverage;
 use super::range::{diff_files, git};
 use super::{
     AiCommit, Change, FileCoverage, Finding, FindingKind, Gate, GateError, Gates, Level,
     LineCoverage, Measure, MeasureStatus, Range, Status, Verdict, line_ranges,
 };
-use crate::coverage::Coverage;
 
 /// At most this many coverage findings (one per uncovered range) are reported.
 const MAX_COVERAGE_FINDINGS: usize = 20;
@@ -181,11 +183,11 @@ pub fn ai_provenance(
                     Level::Error,
                     "Changed-line coverage too low",
                     format!(
-                        "tests execute {} of {} coverable lines that AI-assisted commits added ({:.1}%), below {:.1}%",
+                        "tests execute {} of {} coverable lines that AI-assisted commits added ({}), below {}",
                         result.covered,
                         result.coverable,
-                        result.percent.unwrap_or(0.0),
-                        gates.min_changed_line_coverage
+                        percentage(result.percent.unwrap_or(0.0)),
+                        percentage(gates.min_changed_line_coverage)
                     ),
                 ));
                 for file in &result.files {

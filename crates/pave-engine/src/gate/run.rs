@@ -8,9 +8,9 @@ use std::path::Path;
 use pave_model::lock::Lock;
 
 use super::config::CONFIG_PATH;
+use super::coverage::Coverage;
 use super::{Gate, GateError, GateReport, Gates, Verdict, range};
 use crate::check::{self, CatalogAccess};
-use crate::coverage::Coverage;
 
 /// What to run, and on what.
 pub struct Request<'a> {
