@@ -10,7 +10,7 @@ use sha2::Digest as _;
 
 use pave_engine::audit::RepoAudit;
 use pave_engine::check::{CheckReport, FileState};
-use pave_model::lock::LockEntry;
+use pave_model::lock::{Lock, LockEntry};
 use pave_model::parameter::{Answers, Value};
 use pave_registry::model::{
     Adoption, AdoptionCommand, Audit, AuditStatus, AuditedGoldenPath, Conformance, Event,
@@ -30,6 +30,22 @@ pub fn repo_ref(root: &Path) -> RepoRef {
         url: pave_engine::git::origin_url(&path).map(|u| bounded(u, MAX_LOCATION_LEN)),
         path: Some(bounded(path.display().to_string(), MAX_LOCATION_LEN)),
     }
+}
+
+/// The adoptions a command that wrote `lock` into the repo at `root` records: one per golden
+/// path of the lock, or only `golden_path`'s.
+pub fn adoptions(
+    command: AdoptionCommand,
+    lock: &Lock,
+    root: &Path,
+    golden_path: Option<&str>,
+) -> Vec<Event> {
+    let repo = repo_ref(root);
+    lock.golden_paths
+        .iter()
+        .filter(|entry| golden_path.is_none_or(|name| entry.name == name))
+        .map(|entry| adoption(command, &lock.repo_id, &repo, entry))
+        .collect()
 }
 
 /// One adoption of the golden path `entry` records, after the command wrote it.

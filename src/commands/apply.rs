@@ -4,7 +4,6 @@
 
 use pave_engine::adopt::{self, Request};
 use pave_engine::catalog::{GoldenPath, Reference};
-use pave_engine::git::{self, WorkTree};
 use pave_engine::plan::Action;
 use pave_model::lock::{Lock, LockError};
 use pave_registry::model::AdoptionCommand;
@@ -28,19 +27,7 @@ pub fn run(
     if !root.is_dir() {
         return Err(Error::NotAFolder { path: root.clone() });
     }
-    match git::work_tree(root)? {
-        WorkTree::NoRepo => printer.warn(&format!(
-            "{} is not in a git repository: pave cannot show what it changed, review the files it writes",
-            root.display()
-        )),
-        WorkTree::Dirty(paths) if !args.allow_dirty => {
-            return Err(Error::DirtyWorkTree {
-                path: root.clone(),
-                examples: paths,
-            });
-        }
-        WorkTree::Dirty(_) | WorkTree::Clean => {}
-    }
+    super::check_work_tree(root, args.allow_dirty, printer)?;
     let lock = match Lock::read(root) {
         Ok(lock) => Some(lock),
         Err(LockError::Missing { .. }) => None,
@@ -104,15 +91,12 @@ pub fn run(
             plan.count(Action::WriteNew),
         ),
     );
-    let new_lock = &adoption.lock;
-    let events = new_lock
-        .entry(&golden_path.manifest.name)
-        .map(|entry| {
-            let repo = crate::record::repo_ref(root);
-            crate::record::adoption(AdoptionCommand::Apply, &new_lock.repo_id, &repo, entry)
-        })
-        .into_iter()
-        .collect();
+    let events = crate::record::adoptions(
+        AdoptionCommand::Apply,
+        &adoption.lock,
+        root,
+        Some(&golden_path.manifest.name),
+    );
     super::registry::record(registry, events, printer);
     Ok(0)
 }

@@ -17,6 +17,7 @@ pub mod upgrade;
 use std::path::{Path, PathBuf};
 
 use pave_engine::answers::{self, GivenAnswers};
+use pave_engine::git::{self, WorkTree};
 use pave_engine::plan::{Action, Plan};
 use pave_engine::upgrade::{Step, UpgradePlan};
 
@@ -48,6 +49,29 @@ pub(crate) fn given_answers(args: &AnsweringArgs) -> Result<GivenAnswers, Error>
         given.insert(name, value);
     }
     Ok(given)
+}
+
+/// Refuses a dirty work tree unless `allow_dirty` (pave's changes must be reviewable and
+/// undoable); outside a git repository, warns that nothing will show what changed.
+pub(crate) fn check_work_tree(
+    root: &Path,
+    allow_dirty: bool,
+    printer: &Printer,
+) -> Result<(), Error> {
+    match git::work_tree(root)? {
+        WorkTree::Dirty(paths) if !allow_dirty => Err(Error::DirtyWorkTree {
+            path: root.to_owned(),
+            examples: paths,
+        }),
+        WorkTree::NoRepo => {
+            printer.warn(&format!(
+                "{} is not in a git repository: pave cannot show what it changed, review the files it writes",
+                root.display()
+            ));
+            Ok(())
+        }
+        WorkTree::Dirty(_) | WorkTree::Clean => Ok(()),
+    }
 }
 
 /// A file of a plan as printed: `  create    Dockerfile  managed app`.

@@ -74,13 +74,7 @@ pub fn run(
             plan.files.len()
         ),
     );
-    let lock = &scaffold.lock;
-    let repo = crate::record::repo_ref(&args.dir);
-    let events = lock
-        .golden_paths
-        .iter()
-        .map(|entry| crate::record::adoption(AdoptionCommand::New, &lock.repo_id, &repo, entry))
-        .collect();
+    let events = crate::record::adoptions(AdoptionCommand::New, &scaffold.lock, &args.dir, None);
     super::registry::record(registry, events, printer);
     Ok(0)
 }

@@ -3,7 +3,6 @@
 //! migrations, the old and new renders and a plan per file by ownership. This prints the release
 //! notes and the plan, then has the engine write it all or nothing with the lock last.
 
-use pave_engine::git::{self, WorkTree};
 use pave_engine::upgrade::{self, Prepared, Step};
 use pave_model::lock::Lock;
 use pave_registry::model::AdoptionCommand;
@@ -23,19 +22,7 @@ pub fn run(
     let root = &args.dir;
     let lock = Lock::read(root)?;
     let entry = lock.pick(args.golden_path.as_deref())?;
-    match git::work_tree(root)? {
-        WorkTree::Dirty(paths) if !args.allow_dirty => {
-            return Err(Error::DirtyWorkTree {
-                path: root.clone(),
-                examples: paths,
-            });
-        }
-        WorkTree::NoRepo => printer.warn(&format!(
-            "{} is not in a git repository: pave cannot show what it changed, review the files it writes",
-            root.display()
-        )),
-        _ => {}
-    }
+    super::check_work_tree(root, args.allow_dirty, printer)?;
     let catalog = catalog_for_lock_entry(explicit, entry)?;
     let given = super::given_answers(&args.answering)?;
     let mut prompter = Prompter::new(args.answering.no_input);
@@ -126,14 +113,8 @@ pub fn run(
         ),
     );
     // Recorded once the lock moved, merge conflicts or not: the repo is on the new version.
-    let events = new_lock
-        .entry(&entry.name)
-        .map(|upgraded| {
-            let repo = crate::record::repo_ref(root);
-            crate::record::adoption(AdoptionCommand::Upgrade, &new_lock.repo_id, &repo, upgraded)
-        })
-        .into_iter()
-        .collect();
+    let events =
+        crate::record::adoptions(AdoptionCommand::Upgrade, &new_lock, root, Some(&entry.name));
     super::registry::record(registry, events, printer);
     for orphan in plan.files.iter().filter(|f| f.step == Step::KeepOrphan) {
         printer.warn(&format!(

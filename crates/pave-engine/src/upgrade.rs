@@ -379,6 +379,11 @@ pub fn plan(
             (Some(p), Some(w)) => sha256_hex(w) != p.sha256,
             _ => false,
         };
+        // The repo's own version stays: kept where it is, or moved (edits and all) by a rename.
+        let keep_theirs = |w: Vec<u8>| match &moved_from {
+            Some(_) => (Step::Move, Some(w), None),
+            None => (Step::Keep, None, None),
+        };
         let mut diverged = false;
         let (step, bytes, local_diff) = match (rendered.ownership, prior, working) {
             // Not in the repo before: a new file of this version (or one the repo deleted).
@@ -386,25 +391,9 @@ pub fn plan(
             (_, _, None) => (Step::Create, Some(rendered.bytes.clone()), None),
             (_, Some(p), Some(w)) if p.diverged => {
                 diverged = true;
-                (
-                    if moved_from.is_some() {
-                        Step::Move
-                    } else {
-                        Step::Keep
-                    },
-                    moved_from.as_ref().map(|_| w),
-                    None,
-                )
+                keep_theirs(w)
             }
-            (Ownership::Seeded, _, Some(w)) => (
-                if moved_from.is_some() {
-                    Step::Move
-                } else {
-                    Step::Keep
-                },
-                moved_from.as_ref().map(|_| w),
-                None,
-            ),
+            (Ownership::Seeded, _, Some(w)) => keep_theirs(w),
             (_, None, Some(w)) if w == rendered.bytes => (Step::Keep, None, None),
             (Ownership::Managed, _, Some(w)) if is_edited && !is_forced => {
                 let diff = base_bytes.map(|b| unified(b, &w, old_path.as_str()));
