@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{
-    Catalog, CatalogError, GoldenPath, Listing, MANIFEST_FILE, Reference, TemplateFile,
+    Catalog, CatalogError, GoldenPath, Listing, MANIFEST_FILE, Reference, TemplateFile, listings,
     pick_version,
 };
 
@@ -73,22 +73,7 @@ impl Catalog for BuiltinCatalog {
     }
 
     fn list(&self) -> Result<Vec<Listing>, CatalogError> {
-        Self::versions()
-            .into_iter()
-            .map(|(name, versions)| {
-                let newest = versions.last_key_value().map(|(_, prefix)| prefix.clone());
-                let summary = match newest {
-                    Some(prefix) => Self::load_prefix(&prefix)?.manifest.summary,
-                    None => String::new(),
-                };
-                Ok(Listing {
-                    name,
-                    versions: versions.into_keys().collect(),
-                    summary,
-                    released: BTreeMap::new(),
-                })
-            })
-            .collect()
+        listings(Self::versions(), |prefix| Self::load_prefix(prefix))
     }
 
     fn load(&self, reference: &Reference) -> Result<GoldenPath, CatalogError> {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::{
-    Catalog, CatalogError, GoldenPath, Listing, MANIFEST_FILE, Reference, TemplateFile,
+    Catalog, CatalogError, GoldenPath, Listing, MANIFEST_FILE, Reference, TemplateFile, listings,
     pick_version,
 };
 
@@ -64,25 +64,9 @@ impl Catalog for DirCatalog {
     }
 
     fn list(&self) -> Result<Vec<Listing>, CatalogError> {
-        self.versions()?
-            .into_iter()
-            .map(|(name, versions)| {
-                let summary = match versions.last_key_value() {
-                    Some((_, path)) => {
-                        load_golden_path_dir(path, self.describe())?
-                            .manifest
-                            .summary
-                    }
-                    None => String::new(),
-                };
-                Ok(Listing {
-                    name,
-                    versions: versions.into_keys().collect(),
-                    summary,
-                    released: BTreeMap::new(),
-                })
-            })
-            .collect()
+        listings(self.versions()?, |path| {
+            load_golden_path_dir(path, self.describe())
+        })
     }
 
     fn load(&self, reference: &Reference) -> Result<GoldenPath, CatalogError> {

@@ -213,6 +213,29 @@ pub enum CatalogError {
     Manifest(#[from] ManifestError),
 }
 
+/// The listings of versioned golden paths `found` (name → version → where it is), each with the
+/// summary of its newest version, read with `load`.
+fn listings<T>(
+    found: BTreeMap<String, BTreeMap<semver::Version, T>>,
+    load: impl Fn(&T) -> Result<GoldenPath, CatalogError>,
+) -> Result<Vec<Listing>, CatalogError> {
+    found
+        .into_iter()
+        .map(|(name, versions)| {
+            let summary = match versions.last_key_value() {
+                Some((_, newest)) => load(newest)?.manifest.summary,
+                None => String::new(),
+            };
+            Ok(Listing {
+                name,
+                versions: versions.into_keys().collect(),
+                summary,
+                released: BTreeMap::new(),
+            })
+        })
+        .collect()
+}
+
 /// Resolves `reference` against versioned golden paths `found` (name → version → loader).
 fn pick_version<'a, T>(
     reference: &Reference,
