@@ -55,26 +55,9 @@ footer{margin-top:32px}
 @media print{body{background:#fff}.tile,.chart{break-inside:avoid}}
 "#;
 
-/// Text or an attribute value: markup and quotes escaped; control characters XML cannot carry
-/// (even as references) replaced by U+FFFD, so the page stays well-formed.
+/// Text or an attribute value, escaped by [`crate::xml::attr`]: one strict rule for both.
 pub fn esc(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' | '\n' => out.push(c),
-            '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}' => {
-                out.push('\u{fffd}')
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    crate::xml::attr(value)
 }
 
 /// At most `max` characters, with an ellipsis when cut.
@@ -125,7 +108,7 @@ mod tests {
     #[test]
     fn escapes_markup_quotes_and_control_characters() {
         assert_eq!(esc("a&b<c>\"d'e"), "a&amp;b&lt;c&gt;&quot;d&#39;e");
-        assert_eq!(esc("x\u{1}y\rz"), "x\u{fffd}y&#13;z");
+        assert_eq!(esc("x\u{1}y\rz"), "x\\u{1}y&#13;z");
     }
 
     #[test]
