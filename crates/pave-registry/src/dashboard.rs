@@ -31,6 +31,7 @@ use pave_base::html::timeline::{self, Day, Timeline};
 use pave_base::html::{CONTENT_SECURITY_POLICY, Html, STYLE, attrs, capitalized, thousands};
 use pave_base::text::share;
 use pave_base::{html, push_html};
+use pave_model::status::lag_class;
 
 /// Days of the adoption chart.
 pub const WINDOW_DAYS: u32 = 90;
@@ -289,26 +290,6 @@ impl<'a> View<'a> {
     }
 }
 
-/// The CSS class of a lag's colour (the version classes: green newest to red furthest behind).
-fn lag_class(lag: Option<Lag>) -> &'static str {
-    match lag {
-        Some(Lag::None) => "v0",
-        Some(Lag::Patch) => "v1",
-        Some(Lag::Minor) => "v2",
-        Some(Lag::Major) => "v3",
-        None => "vx",
-    }
-}
-
-fn lag_words(lag: Lag) -> &'static str {
-    match lag {
-        Lag::None => "on the newest",
-        Lag::Patch => "a patch behind",
-        Lag::Minor => "a minor version behind",
-        Lag::Major => "a major version behind",
-    }
-}
-
 fn plural(n: impl Into<u64>, one: &str, many: &str) -> String {
     let n = n.into();
     format!("{n} {}", if n == 1 { one } else { many })
@@ -437,8 +418,7 @@ fn versions_chart(view: &View) -> BarChart {
                 .map(|v| {
                     let lag = latest.map(|latest| Lag::between(&v.version, latest));
                     let name = match lag {
-                        Some(Lag::None) => format!("{} (newest)", v.version),
-                        Some(lag) => format!("{} ({})", v.version, lag.as_str()),
+                        Some(lag) => format!("{} ({})", v.version, lag.label()),
                         None => v.version.to_string(),
                     };
                     Segment {
@@ -474,12 +454,10 @@ fn versions_chart(view: &View) -> BarChart {
         width: CHART_WIDTH,
         note: "Each bar is a golden path's repos by version, newest first; green is the newest version the registry knows.".into(),
         empty: "No repo is on a golden path yet.",
-        legend: vec![
-            ("v0", "newest".into()),
-            ("v1", "patch behind".into()),
-            ("v2", "minor behind".into()),
-            ("v3", "major behind".into()),
-        ],
+        legend: Lag::ALL
+            .iter()
+            .map(|lag| (lag_class(Some(*lag)), lag.label().to_owned()))
+            .collect(),
         bars,
         is_share: true,
         more: (0, ""),
@@ -489,15 +467,15 @@ fn versions_chart(view: &View) -> BarChart {
 /// Adoptions by how far behind the newest version they are.
 fn lag_chart(view: &View) -> BarChart {
     let total: u64 = view.lag.iter().sum();
-    let bars = [Lag::None, Lag::Patch, Lag::Minor, Lag::Major]
+    let bars = Lag::ALL
         .into_iter()
         .map(|lag| {
             let count = view.lag[lag as usize];
             Bar {
-                label: capitalized(lag_words(lag)),
+                label: capitalized(lag.words()),
                 segments: vec![Segment {
                     class: lag_class(Some(lag)),
-                    name: lag_words(lag).to_owned(),
+                    name: lag.words().to_owned(),
                     count: count as usize,
                     attrs: vec![("data-count", count.to_string())],
                 }],
@@ -632,8 +610,8 @@ impl Concern {
     fn label(self) -> &'static str {
         match self {
             Self::Drifted => "drifted",
-            Self::MajorBehind => "major behind",
-            Self::MinorBehind => "minor behind",
+            Self::MajorBehind => Lag::Major.label(),
+            Self::MinorBehind => Lag::Minor.label(),
             Self::Unchecked => "unchecked",
         }
     }

@@ -58,7 +58,7 @@ impl Bar {
 }
 
 /// A golden path's versions in words, newest first: the first `max` each with its count
-/// (`1.2.0 (newest): 8 · 1.1.0 (minor): 2`), older ones summed.
+/// (`1.2.0 (newest): 8 · 1.1.0 (minor behind): 2`), older ones summed.
 pub fn versions_in_words(segments: &[Segment], max: usize) -> String {
     let mut words: Vec<String> = segments
         .iter()

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use super::{Adoption, most_drifted_first, needs_attention, percent, share, versions_newest_first};
 use crate::audit::model::Breakdown;
-use pave_model::status::RepoStatus;
+use pave_model::status::{Lag, RepoStatus, lag_class};
 
 use crate::audit::{AuditReport, RepoAudit};
 use pave_base::html::bars::{self, Bar, BarChart, Segment};
@@ -104,13 +104,13 @@ fn tiles(report: &AuditReport) -> Html {
     out
 }
 
-/// Chart 1: per golden path, its repos by version, newest first; colour by releases behind.
+/// Chart 1: per golden path, its repos by version, newest first; coloured by lag.
 fn versions_chart(report: &AuditReport) -> BarChart {
-    let mut behind: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    let mut lags: BTreeMap<(&str, &str), Lag> = BTreeMap::new();
     for repo in &report.repos {
         for gp in &repo.golden_paths {
-            if let Some(n) = gp.versions_behind {
-                behind.entry((&gp.name, &gp.version)).or_insert(n);
+            if let Some(lag) = gp.lag {
+                lags.entry((&gp.name, &gp.version)).or_insert(lag);
             }
         }
     }
@@ -123,21 +123,13 @@ fn versions_chart(report: &AuditReport) -> BarChart {
             let segments: Vec<Segment> = versions
                 .iter()
                 .map(|(version, count)| {
-                    let lag = behind.get(&(name.as_str(), *version)).copied();
-                    let class = match lag {
-                        Some(0) => "v0",
-                        Some(1) => "v1",
-                        Some(2) => "v2",
-                        Some(_) => "v3",
-                        None => "vx",
-                    };
+                    let lag = lags.get(&(name.as_str(), *version)).copied();
                     let name = match lag {
-                        Some(0) => format!("{version} (newest)"),
-                        Some(n) => format!("{version} ({n} behind)"),
+                        Some(lag) => format!("{version} ({})", lag.label()),
                         None => (*version).to_owned(),
                     };
                     Segment {
-                        class,
+                        class: lag_class(lag),
                         name,
                         count: *count,
                         attrs: Vec::new(),
@@ -159,13 +151,11 @@ fn versions_chart(report: &AuditReport) -> BarChart {
         width: bars::WIDTH,
         note: String::new(),
         empty: "No repo has a lock yet.",
-        legend: vec![
-            ("v0", "newest".into()),
-            ("v1", "1 release behind".into()),
-            ("v2", "2 behind".into()),
-            ("v3", "3 or more behind".into()),
-            ("vx", "lag unknown".into()),
-        ],
+        legend: Lag::ALL
+            .iter()
+            .map(|lag| (lag_class(Some(*lag)), lag.label().to_owned()))
+            .chain([(lag_class(None), "lag unknown".to_owned())])
+            .collect(),
         bars,
         is_share: true,
         more: (0, ""),
