@@ -370,7 +370,7 @@ fn html_is_one_self_contained_well_formed_page_with_a_chart_per_breakdown() {
     // Versions: the numbers are written, not only drawn.
     let versions = chart_text(0);
     assert!(
-        versions.contains("1.2.0 (newest): 1 · 1.0.0 (2 behind): 2"),
+        versions.contains("1.2.0 (newest): 1 · 1.0.0 (minor behind): 2"),
         "{versions}"
     );
     assert!(versions.contains("3 repos"), "{versions}");

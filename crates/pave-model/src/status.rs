@@ -1,6 +1,7 @@
 //! The vocabulary of conformance that check, audit, the gates and the registry share: how far a
-//! repo's golden-path version is behind ([`Lag`]) and where a repo stands in an audit
-//! ([`RepoStatus`]). One definition each, so every report and the registry's API say the same.
+//! repo's golden-path version is behind ([`Lag`]: its wire name, its words and its colour on the
+//! HTML pages, [`lag_class`]) and where a repo stands in an audit ([`RepoStatus`]). One definition
+//! each, so every report, page and the registry's API say the same.
 
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +44,28 @@ impl Lag {
         Self::ALL.into_iter().find(|lag| lag.as_str() == s)
     }
 
+    /// How a report names it beside a version and in a chart's legend: `newest`, `patch behind`,
+    /// `minor behind`, `major behind` (`1.1.0 (minor behind)`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::None => "newest",
+            Self::Patch => "patch behind",
+            Self::Minor => "minor behind",
+            Self::Major => "major behind",
+        }
+    }
+
+    /// As words of a sentence: `on the newest`, `a patch behind`, `a minor version behind`, `a
+    /// major version behind` (`3 repos are a minor version behind`).
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::None => "on the newest",
+            Self::Patch => "a patch behind",
+            Self::Minor => "a minor version behind",
+            Self::Major => "a major version behind",
+        }
+    }
+
     pub fn between(current: &semver::Version, latest: &semver::Version) -> Self {
         if latest <= current {
             Self::None
@@ -53,6 +76,19 @@ impl Lag {
         } else {
             Self::Patch
         }
+    }
+}
+
+/// The class of a lag's colour in the HTML pages' stylesheet (`pave_base::html::STYLE`): green on
+/// the newest, through blue and orange, to red a major version behind; grey when the lag is
+/// unknown (the catalog or registry does not know the golden path's newest version).
+pub fn lag_class(lag: Option<Lag>) -> &'static str {
+    match lag {
+        Some(Lag::None) => "v0",
+        Some(Lag::Patch) => "v1",
+        Some(Lag::Minor) => "v2",
+        Some(Lag::Major) => "v3",
+        None => "vx",
     }
 }
 
@@ -116,5 +152,23 @@ impl RepoStatus {
             Self::Drifted => Some(false),
             Self::Unadopted | Self::Error => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_lag_has_its_own_words_and_colour() {
+        let classes: Vec<&str> = Lag::ALL.iter().map(|lag| lag_class(Some(*lag))).collect();
+        assert_eq!(classes, ["v0", "v1", "v2", "v3"]);
+        assert_eq!(lag_class(None), "vx");
+        let labels: Vec<&str> = Lag::ALL.iter().map(|lag| lag.label()).collect();
+        assert_eq!(
+            labels,
+            ["newest", "patch behind", "minor behind", "major behind"]
+        );
+        assert_eq!(Lag::Minor.words(), "a minor version behind");
     }
 }

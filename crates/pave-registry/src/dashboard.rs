@@ -7,7 +7,8 @@
 //! the registry, and a Content-Security-Policy that forbids loading anything. It works offline and
 //! can be saved as a file. Every figure is in the markup as text (tiles, SVG `<title>`s, labels,
 //! tables) with a stable `id` or `data-*` attribute, for screen readers and tests alike. Repo
-//! names, teams and trains come from clients and are escaped everywhere.
+//! names, teams and trains come from clients: the page is built as [`Html`], which escapes every
+//! string it is given, so none of them can add markup.
 //!
 //! Units: "repos" counts distinct repos; every other figure counts a repo once per golden path
 //! it is on (an adoption), as `/api/v1/stats` does. Version lag is measured against the newest
@@ -27,8 +28,10 @@ use crate::model::{DailyAdoption, GoldenPathSummary, GroupBy, GroupStats, Lag, R
 use crate::store::{Store, StoreError};
 use pave_base::html::bars::{self, Bar, BarChart, Segment};
 use pave_base::html::timeline::{self, Day, Timeline};
-use pave_base::html::{CONTENT_SECURITY_POLICY, STYLE, attrs, capitalized, esc, thousands};
+use pave_base::html::{CONTENT_SECURITY_POLICY, Html, STYLE, attrs, capitalized, thousands};
 use pave_base::text::share;
+use pave_base::{html, push_html};
+use pave_model::status::lag_class;
 
 /// Days of the adoption chart.
 pub const WINDOW_DAYS: u32 = 90;
@@ -43,7 +46,8 @@ const CHART_WIDTH: f64 = 920.0;
 /// Rows of the attention table; the rest are counted.
 const MAX_ROWS: usize = 100;
 
-const DASHBOARD_STYLE: &str = r#"
+const DASHBOARD_STYLE: Html = html![
+    r#"
 main{max-width:1000px}
 .top{display:flex;justify-content:space-between;align-items:baseline;flex-wrap:wrap;gap:8px}
 .tiles{grid-template-columns:repeat(auto-fit,minmax(170px,1fr))}
@@ -62,7 +66,8 @@ main{max-width:1000px}
 .empty pre{background:#1f2328;color:#f6f8fa;padding:12px 16px;border-radius:6px;overflow-x:auto}
 .empty pre code{font-size:13px;word-break:normal}
 .refused{max-width:720px;margin:40px auto}
-"#;
+"#
+];
 
 /// What the page shows, read from the store in one go on the blocking pool.
 pub struct Figures {
@@ -122,13 +127,14 @@ pub fn refused(error: ApiError, request: &HeaderMap) -> Response {
         _ => return error.into_response(),
     };
     let mut out = head("pave registry: sign-in needed");
-    let _ = writeln!(
+    push_html!(
         out,
-        "<section class=\"chart empty refused\" id=\"refused\">\n<h1>This registry needs a read token</h1>\n<p><strong>{}</strong>.</p>\n<p>It was started with <code>--read-token-required</code>, so the dashboard, like every read of the API, needs the header <code>Authorization: Bearer &lt;token&gt;</code> with a token that has the <code>read</code> scope. A browser does not send one by itself: put a proxy in front of the registry that adds it, or save the page with</p>\n<pre><code>curl -H \"Authorization: Bearer $TOKEN\" {}/ &gt; dashboard.html</code></pre>\n<p>(the page is self-contained and opens offline). An admin creates a token with <code>pave registry token create --name dashboard --scope read</code>.</p>\n</section>",
-        esc(&capitalized(&why)),
-        esc(&example_url(host(request)))
+        "<section class=\"chart empty refused\" id=\"refused\">\n<h1>This registry needs a read token</h1>\n<p><strong>",
+        capitalized(&why),
+        "</strong>.</p>\n<p>It was started with <code>--read-token-required</code>, so the dashboard, like every read of the API, needs the header <code>Authorization: Bearer &lt;token&gt;</code> with a token that has the <code>read</code> scope. A browser does not send one by itself: put a proxy in front of the registry that adds it, or save the page with</p>\n<pre><code>curl -H \"Authorization: Bearer $TOKEN\" ",
+        example_url(host(request)),
+        "/ &gt; dashboard.html</code></pre>\n<p>(the page is self-contained and opens offline). An admin creates a token with <code>pave registry token create --name dashboard --scope read</code>.</p>\n</section>\n</main>\n</body>\n</html>\n"
     );
-    out.push_str("</main>\n</body>\n</html>\n");
     let mut response = html_response(status, out);
     if status == StatusCode::UNAUTHORIZED {
         response
@@ -138,8 +144,8 @@ pub fn refused(error: ApiError, request: &HeaderMap) -> Response {
     response
 }
 
-fn html_response(status: StatusCode, body: String) -> Response {
-    let mut response = (status, body).into_response();
+fn html_response(status: StatusCode, body: Html) -> Response {
+    let mut response = (status, body.into_string()).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -163,53 +169,59 @@ fn html_response(status: StatusCode, body: String) -> Response {
 }
 
 /// The opening of every page, up to and including `<main>`.
-fn head(title: &str) -> String {
-    let mut out = String::new();
-    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
-    // The header says it too; the meta keeps a saved copy inert.
-    let _ = writeln!(
-        out,
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"{CONTENT_SECURITY_POLICY}\"/>"
-    );
-    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n");
-    // An empty icon: the browser does not ask the server for /favicon.ico.
-    out.push_str("<link rel=\"icon\" href=\"data:,\"/>\n");
-    let _ = writeln!(
-        out,
-        "<title>{}</title>\n<style>{STYLE}{DASHBOARD_STYLE}</style>\n</head>\n<body>\n<main>",
-        esc(title)
-    );
-    out
+fn head(title: &str) -> Html {
+    html![
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n",
+        // The header says it too; the meta keeps a saved copy inert.
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"",
+        CONTENT_SECURITY_POLICY,
+        "\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n",
+        // An empty icon: the browser does not ask the server for /favicon.ico.
+        "<link rel=\"icon\" href=\"data:,\"/>\n<title>",
+        title,
+        "</title>\n<style>",
+        STYLE,
+        DASHBOARD_STYLE,
+        "</style>\n</head>\n<body>\n<main>\n"
+    ]
 }
 
 /// The dashboard's markup. `host` (the request's `Host`) fills in the empty state's example.
-pub fn render(figures: &Figures, host: Option<&str>) -> String {
+pub fn render(figures: &Figures, host: Option<&str>) -> Html {
     let view = View::of(figures);
     let mut out = head(&format!(
         "pave registry: {} repos on a golden path",
         view.repos
     ));
-    let _ = writeln!(
+    push_html!(
         out,
-        "<header class=\"top\">\n<h1>pave registry</h1>\n<p class=\"sub\">Adoption of the paved path · as of <time datetime=\"{}\">{}</time></p>\n</header>",
-        figures.now,
-        figures.now.strftime("%Y-%m-%d %H:%M UTC")
+        "<header class=\"top\">\n<h1>pave registry</h1>\n<p class=\"sub\">Adoption of the paved path · as of <time datetime=\"",
+        figures.now.to_string(),
+        "\">",
+        figures.now.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        "</time></p>\n</header>\n"
     );
     if figures.repos.is_empty() {
-        empty_state(&mut out, host);
+        out.push(empty_state(host));
     } else {
-        tiles(&mut out, &view);
-        timeline::render(&mut out, &adoption_chart(figures));
-        bars::render(&mut out, &versions_chart(&view));
-        bars::render(&mut out, &lag_chart(&view));
-        bars::render(&mut out, &drift_chart(&figures.by_team, Grouping::Team));
-        bars::render(&mut out, &drift_chart(&figures.by_train, Grouping::Train));
-        attention(&mut out, &view);
+        push_html!(
+            out,
+            tiles(&view),
+            timeline::render(&adoption_chart(figures)),
+            bars::render(&versions_chart(&view)),
+            bars::render(&lag_chart(&view)),
+            bars::render(&drift_chart(&figures.by_team, Grouping::Team)),
+            bars::render(&drift_chart(&figures.by_train, Grouping::Train)),
+            attention(&view)
+        );
     }
-    let _ = writeln!(
+    push_html!(
         out,
-        "<footer>pave {} · the same figures as JSON: <a href=\"/api/v1/stats\">stats</a> (<code>?by=team</code>, <code>train</code>, <code>version</code>), <a href=\"/api/v1/golden-paths\">golden paths</a>, <a href=\"/api/v1/repos\">repos</a>, <a href=\"/api/v1/stats/daily?days={WINDOW_DAYS}\">daily adoption</a>. Repos count once; other figures once per golden path a repo is on.</footer>\n</main>\n</body>\n</html>",
-        env!("CARGO_PKG_VERSION")
+        "<footer>pave ",
+        env!("CARGO_PKG_VERSION"),
+        " · the same figures as JSON: <a href=\"/api/v1/stats\">stats</a> (<code>?by=team</code>, <code>train</code>, <code>version</code>), <a href=\"/api/v1/golden-paths\">golden paths</a>, <a href=\"/api/v1/repos\">repos</a>, <a href=\"/api/v1/stats/daily?days=",
+        WINDOW_DAYS,
+        "\">daily adoption</a>. Repos count once; other figures once per golden path a repo is on.</footer>\n</main>\n</body>\n</html>\n"
     );
     out
 }
@@ -278,32 +290,12 @@ impl<'a> View<'a> {
     }
 }
 
-/// The CSS class of a lag's colour (the version classes: green newest to red furthest behind).
-fn lag_class(lag: Option<Lag>) -> &'static str {
-    match lag {
-        Some(Lag::None) => "v0",
-        Some(Lag::Patch) => "v1",
-        Some(Lag::Minor) => "v2",
-        Some(Lag::Major) => "v3",
-        None => "vx",
-    }
-}
-
-fn lag_words(lag: Lag) -> &'static str {
-    match lag {
-        Lag::None => "on the newest",
-        Lag::Patch => "a patch behind",
-        Lag::Minor => "a minor version behind",
-        Lag::Major => "a major version behind",
-    }
-}
-
 fn plural(n: impl Into<u64>, one: &str, many: &str) -> String {
     let n = n.into();
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn tiles(out: &mut String, view: &View) {
+fn tiles(view: &View) -> Html {
     let t = &view.totals;
     let checked = t.conforming + t.drifted;
     let behind: u64 = view.lag[1..].iter().sum();
@@ -314,17 +306,18 @@ fn tiles(out: &mut String, view: &View) {
     };
     let total_now = view.figures.daily.last().map_or(0, |d| d.cumulative);
     // A figure with its id, for tests and readers of the markup.
-    let n = |id: &str, n: u64| format!("<span id=\"{id}\">{}</span>", thousands(n));
+    let n = |id: &str, n: u64| html!["<span id=\"", id, "\">", thousands(n), "</span>"];
     let tiles = [
         (
             "",
             n("repos-total", view.repos as u64),
             "Repos on a golden path",
-            format!(
-                "{} adoptions of {} golden paths",
+            html![
                 n("adoptions-total", t.adoptions),
-                n("golden-paths-total", view.figures.golden_paths.len() as u64)
-            ),
+                " adoptions of ",
+                n("golden-paths-total", view.figures.golden_paths.len() as u64),
+                " golden paths"
+            ],
         ),
         (
             if checked > 0 && t.drifted == 0 {
@@ -332,33 +325,36 @@ fn tiles(out: &mut String, view: &View) {
             } else {
                 ""
             },
-            format!("<span id=\"conforming-rate\">{rate}</span>"),
+            html!["<span id=\"conforming-rate\">", rate, "</span>"],
             "Conforming",
-            format!(
-                "{} of {} checked at their version",
+            html![
                 n("conforming-count", t.conforming),
-                n("checked-count", checked)
-            ),
+                " of ",
+                n("checked-count", checked),
+                " checked at their version"
+            ],
         ),
         (
             if t.drifted > 0 { "bad" } else { "" },
             n("drifted-count", t.drifted),
             "Drifted",
-            format!(
-                "{} not checked at their version",
-                n("unchecked-count", t.unchecked)
-            ),
+            html![
+                n("unchecked-count", t.unchecked),
+                " not checked at their version"
+            ],
         ),
         (
             if view.lag[3] > 0 { "bad" } else { "" },
             n("lagging-count", behind),
             "Behind the newest",
-            format!(
-                "{} patch · {} minor · {} major",
+            html![
                 thousands(view.lag[1]),
+                " patch · ",
                 thousands(view.lag[2]),
-                n("major-count", view.lag[3])
-            ),
+                " minor · ",
+                n("major-count", view.lag[3]),
+                " major"
+            ],
         ),
         (
             if view.adopted_recently > 0 {
@@ -368,17 +364,26 @@ fn tiles(out: &mut String, view: &View) {
             },
             n("adopted-recent", view.adopted_recently),
             "Adopted in 30 days",
-            format!("{} repos recorded in all", thousands(total_now)),
+            html![thousands(total_now), " repos recorded in all"],
         ),
     ];
-    out.push_str("<section class=\"tiles\" aria-label=\"Headline figures\">\n");
+    let mut out = html!["<section class=\"tiles\" aria-label=\"Headline figures\">\n"];
     for (class, value, label, note) in tiles {
-        let _ = writeln!(
+        push_html!(
             out,
-            "<div class=\"tile {class}\"><div class=\"value\">{value}</div><div class=\"label\">{label}</div><div class=\"note\">{note}</div></div>"
+            "<div class=\"tile ",
+            class,
+            "\"><div class=\"value\">",
+            value,
+            "</div><div class=\"label\">",
+            label,
+            "</div><div class=\"note\">",
+            note,
+            "</div></div>\n"
         );
     }
-    out.push_str("</section>\n");
+    push_html!(out, "</section>\n");
+    out
 }
 
 fn adoption_chart(figures: &Figures) -> Timeline {
@@ -413,8 +418,7 @@ fn versions_chart(view: &View) -> BarChart {
                 .map(|v| {
                     let lag = latest.map(|latest| Lag::between(&v.version, latest));
                     let name = match lag {
-                        Some(Lag::None) => format!("{} (newest)", v.version),
-                        Some(lag) => format!("{} ({})", v.version, lag.as_str()),
+                        Some(lag) => format!("{} ({})", v.version, lag.label()),
                         None => v.version.to_string(),
                     };
                     Segment {
@@ -450,12 +454,10 @@ fn versions_chart(view: &View) -> BarChart {
         width: CHART_WIDTH,
         note: "Each bar is a golden path's repos by version, newest first; green is the newest version the registry knows.".into(),
         empty: "No repo is on a golden path yet.",
-        legend: vec![
-            ("v0", "newest".into()),
-            ("v1", "patch behind".into()),
-            ("v2", "minor behind".into()),
-            ("v3", "major behind".into()),
-        ],
+        legend: Lag::ALL
+            .iter()
+            .map(|lag| (lag_class(Some(*lag)), lag.label().to_owned()))
+            .collect(),
         bars,
         is_share: true,
         more: (0, ""),
@@ -465,15 +467,15 @@ fn versions_chart(view: &View) -> BarChart {
 /// Adoptions by how far behind the newest version they are.
 fn lag_chart(view: &View) -> BarChart {
     let total: u64 = view.lag.iter().sum();
-    let bars = [Lag::None, Lag::Patch, Lag::Minor, Lag::Major]
+    let bars = Lag::ALL
         .into_iter()
         .map(|lag| {
             let count = view.lag[lag as usize];
             Bar {
-                label: capitalized(lag_words(lag)),
+                label: capitalized(lag.words()),
                 segments: vec![Segment {
                     class: lag_class(Some(lag)),
-                    name: lag_words(lag).to_owned(),
+                    name: lag.words().to_owned(),
                     count: count as usize,
                     attrs: vec![("data-count", count.to_string())],
                 }],
@@ -608,8 +610,8 @@ impl Concern {
     fn label(self) -> &'static str {
         match self {
             Self::Drifted => "drifted",
-            Self::MajorBehind => "major behind",
-            Self::MinorBehind => "minor behind",
+            Self::MajorBehind => Lag::Major.label(),
+            Self::MinorBehind => Lag::Minor.label(),
             Self::Unchecked => "unchecked",
         }
     }
@@ -662,39 +664,56 @@ fn needs_attention<'a>(view: &View<'a>) -> Vec<Attention<'a>> {
     rows
 }
 
-fn attention(out: &mut String, view: &View) {
+fn attention(view: &View) -> Html {
     let rows = needs_attention(view);
-    let _ = writeln!(
-        out,
-        "<section class=\"chart\" id=\"attention\" aria-labelledby=\"attention-h\">\n<h2 id=\"attention-h\">Needs attention (<span id=\"attention-total\">{}</span>)</h2>",
-        thousands(rows.len() as u64)
-    );
+    let mut out = html![
+        "<section class=\"chart\" id=\"attention\" aria-labelledby=\"attention-h\">\n<h2 id=\"attention-h\">Needs attention (<span id=\"attention-total\">",
+        thousands(rows.len() as u64),
+        "</span>)</h2>\n"
+    ];
     if rows.is_empty() {
-        out.push_str("<p class=\"sub\">Nothing: every repo conforms at its version and is at most a patch behind.</p>\n</section>\n");
-        return;
-    }
-    out.push_str("<p class=\"sub\">Drifted first, then a major or minor version behind, then not checked at their version.</p>\n");
-    if rows.len() > MAX_ROWS {
-        let _ = writeln!(
+        push_html!(
             out,
-            "<p class=\"more\">The first {MAX_ROWS} of {}; <a href=\"/api/v1/repos\">/api/v1/repos</a> lists every repo.</p>",
-            thousands(rows.len() as u64)
+            "<p class=\"sub\">Nothing: every repo conforms at its version and is at most a patch behind.</p>\n</section>\n"
+        );
+        return out;
+    }
+    push_html!(
+        out,
+        "<p class=\"sub\">Drifted first, then a major or minor version behind, then not checked at their version.</p>\n"
+    );
+    if rows.len() > MAX_ROWS {
+        push_html!(
+            out,
+            "<p class=\"more\">The first ",
+            MAX_ROWS,
+            " of ",
+            thousands(rows.len() as u64),
+            "; <a href=\"/api/v1/repos\">/api/v1/repos</a> lists every repo.</p>\n"
         );
     }
-    out.push_str("<table>\n<thead><tr><th scope=\"col\">Repo</th><th scope=\"col\">Golden path</th><th scope=\"col\">Version</th><th scope=\"col\">Team</th><th scope=\"col\">Train</th><th scope=\"col\">Why</th><th scope=\"col\">Last check</th></tr></thead>\n<tbody>\n");
+    push_html!(
+        out,
+        "<table>\n<thead><tr><th scope=\"col\">Repo</th><th scope=\"col\">Golden path</th><th scope=\"col\">Version</th><th scope=\"col\">Team</th><th scope=\"col\">Train</th><th scope=\"col\">Why</th><th scope=\"col\">Last check</th></tr></thead>\n<tbody>\n"
+    );
     for row in rows.iter().take(MAX_ROWS) {
         let r = row.record;
         // The id (often the repo's URL without a scheme) on hover: the name is what people know.
-        let repo = format!(
-            "<strong title=\"{}\">{}</strong>",
-            esc(&r.repo_id),
-            esc(&r.repo.name)
-        );
+        let repo = html![
+            "<strong title=\"",
+            r.repo_id,
+            "\">",
+            r.repo.name,
+            "</strong>"
+        ];
         let version = match row.latest {
-            Some(latest) if *latest > r.version => {
-                format!("{} → <span class=\"behind\">{latest}</span>", r.version)
-            }
-            _ => r.version.to_string(),
+            Some(latest) if *latest > r.version => html![
+                r.version.to_string(),
+                " → <span class=\"behind\">",
+                latest.to_string(),
+                "</span>"
+            ],
+            _ => html![r.version.to_string()],
         };
         let why = match (row.concern, &r.conformance) {
             (Concern::Drifted, Some(c)) => {
@@ -712,43 +731,59 @@ fn attention(out: &mut String, view: &View) {
             _ => "never checked".to_owned(),
         };
         let checked = r.conformance.as_ref().map_or_else(
-            || "never".to_owned(),
+            || html!["never"],
             |c| {
-                format!(
-                    "<time datetime=\"{}\">{}</time><br/><span class=\"id\">{}</span>",
-                    c.checked_at,
-                    c.checked_at.strftime("%Y-%m-%d"),
-                    c.source.as_str()
-                )
+                html![
+                    "<time datetime=\"",
+                    c.checked_at.to_string(),
+                    "\">",
+                    c.checked_at.strftime("%Y-%m-%d").to_string(),
+                    "</time><br/><span class=\"id\">",
+                    c.source.as_str(),
+                    "</span>"
+                ]
             },
         );
-        let _ = writeln!(
+        push_html!(
             out,
-            "<tr{}><td>{repo}</td><td>{}</td><td>{version}</td><td>{}</td><td>{}</td><td><span class=\"badge b-{}\">{}</span> {}</td><td>{checked}</td></tr>",
+            "<tr",
             attrs(&[
                 ("data-repo-id", r.repo_id.clone()),
                 ("data-golden-path", r.golden_path.clone()),
                 ("data-version", r.version.to_string()),
                 ("data-concern", row.concern.as_str().to_owned()),
             ]),
-            esc(&r.golden_path),
-            esc(r.team.as_deref().unwrap_or("")),
-            esc(r.train.as_deref().unwrap_or("")),
+            "><td>",
+            repo,
+            "</td><td>",
+            r.golden_path,
+            "</td><td>",
+            version,
+            "</td><td>",
+            r.team.as_deref().unwrap_or(""),
+            "</td><td>",
+            r.train.as_deref().unwrap_or(""),
+            "</td><td><span class=\"badge b-",
             row.concern.as_str(),
+            "\">",
             row.concern.label(),
-            esc(&why),
+            "</span> ",
+            why,
+            "</td><td>",
+            checked,
+            "</td></tr>\n"
         );
     }
-    out.push_str("</tbody>\n</table>\n</section>\n");
+    push_html!(out, "</tbody>\n</table>\n</section>\n");
+    out
 }
 
-fn empty_state(out: &mut String, host: Option<&str>) {
-    let url = example_url(host);
-    let _ = writeln!(
-        out,
-        "<section class=\"chart empty\" id=\"empty-state\">\n<h2>No adoption recorded yet</h2>\n<p>This registry has not heard of a repo on a golden path. Repos appear here as pave records them: point pave at this registry with a <code>write</code> token, then scaffold, check or audit.</p>\n<pre><code>pave registry token create --name ci --scope write   # by an admin, where the database is\nexport PAVE_REGISTRY_URL={}\nexport PAVE_REGISTRY_TOKEN=pave_…\npave new rust-service ./payments-api --set team=payments   # records the adoption\npave check --report                # in CI: records conformance and version lag\npave audit ~/src --push            # records a whole fleet at once</code></pre>\n<p>The charts fill in with the first event: adoption over time, versions per golden path, version lag, drift by team and train, and the repos that need attention.</p>\n</section>",
-        esc(&url)
-    );
+fn empty_state(host: Option<&str>) -> Html {
+    html![
+        "<section class=\"chart empty\" id=\"empty-state\">\n<h2>No adoption recorded yet</h2>\n<p>This registry has not heard of a repo on a golden path. Repos appear here as pave records them: point pave at this registry with a <code>write</code> token, then scaffold, check or audit.</p>\n<pre><code>pave registry token create --name ci --scope write   # by an admin, where the database is\nexport PAVE_REGISTRY_URL=",
+        example_url(host),
+        "\nexport PAVE_REGISTRY_TOKEN=pave_…\npave new rust-service ./payments-api --set team=payments   # records the adoption\npave check --report                # in CI: records conformance and version lag\npave audit ~/src --push            # records a whole fleet at once</code></pre>\n<p>The charts fill in with the first event: adoption over time, versions per golden path, version lag, drift by team and train, and the repos that need attention.</p>\n</section>\n"
+    ]
 }
 
 #[cfg(test)]
@@ -842,7 +877,7 @@ mod tests {
         let hostile = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&";
         let mut repo = record(hostile, "1.0.0", hostile, Some(("1.0.0", false)));
         repo.train = Some(hostile.into());
-        let html = render(&figures(vec![repo]), Some("<b>host</b>"));
+        let html = render(&figures(vec![repo]), Some("<b>host</b>")).into_string();
         let doc = parse(&html);
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<img"), "{html}");
@@ -880,7 +915,7 @@ mod tests {
             ]
         );
         assert_eq!(view.lag, [4, 0, 1, 1]);
-        let html = render(&view_of, None);
+        let html = render(&view_of, None).into_string();
         parse(&html);
         assert!(html.contains("<span id=\"repos-total\">6</span>"));
         assert!(html.contains("<span id=\"lagging-count\">2</span>"));
@@ -893,7 +928,7 @@ mod tests {
         let repos = (0..MAX_ROWS + 50)
             .map(|i| record(&format!("r{i:04}"), "1.0.0", "a", None))
             .collect();
-        let html = render(&figures(repos), None);
+        let html = render(&figures(repos), None).into_string();
         assert_eq!(html.matches("data-concern=\"unchecked\"").count(), MAX_ROWS);
         assert!(html.contains("<span id=\"attention-total\">150</span>"));
         assert!(html.contains("The first 100 of 150;"));
@@ -901,7 +936,7 @@ mod tests {
 
     #[test]
     fn an_empty_registry_says_how_to_record_adoption() {
-        let html = render(&figures(Vec::new()), Some("registry.internal:7878"));
+        let html = render(&figures(Vec::new()), Some("registry.internal:7878")).into_string();
         parse(&html);
         assert!(html.contains("id=\"empty-state\""));
         assert!(html.contains("export PAVE_REGISTRY_URL=http://registry.internal:7878"));

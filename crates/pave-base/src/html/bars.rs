@@ -1,9 +1,8 @@
 //! A stacked horizontal bar chart in SVG: one bar per row (a golden path, a team), one coloured
 //! segment per part (a version, a status), the row's numbers in words under each bar.
 
-use std::fmt::Write as _;
-
-use super::{attrs, esc, thousands, truncate};
+use super::{Html, attrs, chart_start, fixed, thousands, truncate};
+use crate::{html, push_html};
 
 /// The usual width of a chart.
 pub const WIDTH: f64 = 760.0;
@@ -59,7 +58,7 @@ impl Bar {
 }
 
 /// A golden path's versions in words, newest first: the first `max` each with its count
-/// (`1.2.0 (newest): 8 · 1.1.0 (minor): 2`), older ones summed.
+/// (`1.2.0 (newest): 8 · 1.1.0 (minor behind): 2`), older ones summed.
 pub fn versions_in_words(segments: &[Segment], max: usize) -> String {
     let mut words: Vec<String> = segments
         .iter()
@@ -77,19 +76,15 @@ pub fn versions_in_words(segments: &[Segment], max: usize) -> String {
     words.join(" · ")
 }
 
-/// Writes the chart as a `<section>` with its heading, or its `empty` text when it has no bars.
-pub fn render(out: &mut String, c: &BarChart) {
-    let _ = writeln!(
-        out,
-        "<section class=\"chart\" id=\"{0}\" aria-labelledby=\"{0}-h\">\n<h2 id=\"{0}-h\">{1}</h2>",
-        c.id, c.title
-    );
+/// The chart as a `<section>` with its heading, or its `empty` text when it has no bars.
+pub fn render(c: &BarChart) -> Html {
+    let mut out = chart_start(c.id, c.title);
     if !c.note.is_empty() {
-        let _ = writeln!(out, "<p class=\"sub\">{}</p>", esc(&c.note));
+        push_html!(out, "<p class=\"sub\">", c.note, "</p>\n");
     }
     if c.bars.is_empty() {
-        let _ = writeln!(out, "<p class=\"more\">{}</p>\n</section>", c.empty);
-        return;
+        push_html!(out, "<p class=\"more\">", c.empty, "</p>\n</section>\n");
+        return out;
     }
     let summary: Vec<String> = c
         .bars
@@ -99,84 +94,144 @@ pub fn render(out: &mut String, c: &BarChart) {
     let label = format!("{}. {}", c.title, summary.join("; "));
     let height = LEGEND_H + ROW_H * c.bars.len() as f64;
     let (width, bar_w) = (c.width, c.width - BAR_X - TOTAL_W);
-    let _ = writeln!(
+    push_html!(
         out,
-        "<svg role=\"img\" aria-label=\"{}\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\">\n<title>{}</title>",
-        esc(&label),
-        esc(&label)
+        "<svg role=\"img\" aria-label=\"",
+        label,
+        "\" viewBox=\"0 0 ",
+        width,
+        " ",
+        height,
+        "\" width=\"",
+        width,
+        "\" height=\"",
+        height,
+        "\">\n<title>",
+        label,
+        "</title>\n",
+        legend(&c.legend)
     );
-    legend(out, &c.legend);
     let max = c.bars.iter().map(Bar::total).max().unwrap_or(0).max(1);
     for (index, bar) in c.bars.iter().enumerate() {
         let y = LEGEND_H + ROW_H * index as f64;
         let total = bar.total();
-        let _ = writeln!(
+        push_html!(
             out,
-            "<g{}>\n<title>{}: {}</title>\n<text x=\"{LABEL_END}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\n<rect class=\"track\" x=\"{BAR_X}\" y=\"{y:.1}\" width=\"{bar_w}\" height=\"{BAR_H}\"/>",
+            "<g",
             attrs(&bar.attrs),
-            esc(&bar.label),
-            esc(&bar.detail),
-            y + 12.0,
-            esc(&truncate(&bar.label, 26))
+            ">\n<title>",
+            bar.label,
+            ": ",
+            bar.detail,
+            "</title>\n<text x=\"",
+            LABEL_END,
+            "\" y=\"",
+            fixed(y + 12.0, 1),
+            "\" text-anchor=\"end\">",
+            truncate(&bar.label, 26),
+            "</text>\n<rect class=\"track\" x=\"",
+            BAR_X,
+            "\" y=\"",
+            fixed(y, 1),
+            "\" width=\"",
+            bar_w,
+            "\" height=\"",
+            BAR_H,
+            "\"/>\n"
         );
         let full = if c.is_share { total.max(1) } else { max };
         let mut x = BAR_X;
         for seg in bar.segments.iter().filter(|s| s.count > 0) {
             let w = bar_w * seg.count as f64 / full as f64;
-            let _ = writeln!(
+            push_html!(
                 out,
-                "<rect class=\"{}\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{BAR_H}\"{}><title>{}: {}</title></rect>",
+                "<rect class=\"",
                 seg.class,
+                "\" x=\"",
+                fixed(x, 1),
+                "\" y=\"",
+                fixed(y, 1),
+                "\" width=\"",
+                fixed(w, 1),
+                "\" height=\"",
+                BAR_H,
+                "\"",
                 attrs(&seg.attrs),
-                esc(&seg.name),
-                seg.count
+                "><title>",
+                seg.name,
+                ": ",
+                seg.count,
+                "</title></rect>\n"
             );
             let digits = seg.count.to_string();
             if w >= 10.0 + 7.0 * digits.len() as f64 {
-                let _ = writeln!(
+                push_html!(
                     out,
-                    "<text class=\"count\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{digits}</text>",
-                    x + w / 2.0,
-                    y + 12.0
+                    "<text class=\"count\" x=\"",
+                    fixed(x + w / 2.0, 1),
+                    "\" y=\"",
+                    fixed(y + 12.0, 1),
+                    "\" text-anchor=\"middle\">",
+                    digits,
+                    "</text>\n"
                 );
             }
             x += w;
         }
-        let _ = writeln!(
+        push_html!(
             out,
-            "<text x=\"{:.1}\" y=\"{:.1}\">{} {}</text>\n<text class=\"detail\" x=\"{BAR_X}\" y=\"{:.1}\">{}</text>\n</g>",
-            BAR_X + bar_w + 8.0,
-            y + 12.0,
+            "<text x=\"",
+            fixed(BAR_X + bar_w + 8.0, 1),
+            "\" y=\"",
+            fixed(y + 12.0, 1),
+            "\">",
             thousands(total as u64),
+            " ",
             if total == 1 { "repo" } else { "repos" },
-            y + 30.0,
-            esc(&truncate(&bar.detail, 100))
+            "</text>\n<text class=\"detail\" x=\"",
+            BAR_X,
+            "\" y=\"",
+            fixed(y + 30.0, 1),
+            "\">",
+            truncate(&bar.detail, 100),
+            "</text>\n</g>\n"
         );
     }
-    out.push_str("</svg>\n");
+    push_html!(out, "</svg>\n");
     if c.more.0 > 0 {
-        let _ = writeln!(
+        push_html!(
             out,
-            "<p class=\"more\">… and {} more {}.</p>",
-            c.more.0, c.more.1
+            "<p class=\"more\">… and ",
+            c.more.0,
+            " more ",
+            c.more.1,
+            ".</p>\n"
         );
     }
-    out.push_str("</section>\n");
+    push_html!(out, "</section>\n");
+    out
 }
 
 /// Swatches and names in one row (every legend here is a few short words).
-fn legend(out: &mut String, items: &[(&'static str, String)]) {
-    out.push_str("<g class=\"legend\">\n");
+fn legend(items: &[(&'static str, String)]) -> Html {
+    let mut out = html!["<g class=\"legend\">\n"];
     let mut x = 8.0;
     for (class, name) in items {
         let width = 22.0 + 7.0 * name.chars().count() as f64;
-        let _ = writeln!(
+        push_html!(
             out,
-            "<rect class=\"{class}\" x=\"{x:.1}\" y=\"4\" width=\"12\" height=\"12\"/><text x=\"{:.1}\" y=\"14\">{}</text>",
-            x + 16.0,
-            esc(name)
+            "<rect class=\"",
+            class,
+            "\" x=\"",
+            fixed(x, 1),
+            "\" y=\"4\" width=\"12\" height=\"12\"/><text x=\"",
+            fixed(x + 16.0, 1),
+            "\" y=\"14\">",
+            name,
+            "</text>\n"
         );
         x += width + 10.0;
     }
-    out.push_str("</g>\n");
+    push_html!(out, "</g>\n");
+    out
 }

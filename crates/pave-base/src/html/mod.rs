@@ -1,7 +1,8 @@
 //! The pieces of pave's self-contained HTML pages (`pave audit --format html` and the registry's
-//! dashboard): escaping, the charts' stylesheet and the SVG charts themselves ([`bars`],
-//! [`timeline`]). Nothing a page is made of loads from the network and nothing needs a script,
-//! so a page works offline, saved as a file, and under a Content-Security-Policy that forbids
+//! dashboard): markup that escapes whatever text it is given ([`Html`], built by
+//! [`html!`](crate::html!)), the charts' stylesheet and the SVG charts themselves ([`bars`],
+//! [`timeline`]). Nothing a page is made of loads from the network and nothing needs a script, so
+//! a page works offline, saved as a file, and under a Content-Security-Policy that forbids
 //! everything but inline style ([`CONTENT_SECURITY_POLICY`]).
 //!
 //! Every chart has a `<title>` and an `aria-label`, and every bar its numbers in text, so it reads
@@ -9,7 +10,10 @@
 //! XML's) so tests can parse it.
 
 pub mod bars;
+mod markup;
 pub mod timeline;
+
+pub use markup::{Fixed, Html, ToHtml, fixed};
 
 /// What a page may load: nothing but its inline style (and `data:` images, which lets a page name
 /// an empty favicon so a browser does not ask the server for one).
@@ -19,7 +23,8 @@ pub const CONTENT_SECURITY_POLICY: &str =
 /// The pages' stylesheet: layout, headline tiles, tables, badges and the charts' colours and
 /// text. Status colours are from the Okabe–Ito palette, which stays distinct for the common forms
 /// of colour blindness.
-pub const STYLE: &str = r#"
+pub const STYLE: Html = crate::html![
+    r#"
 :root{--conforming:#009e73;--outdated:#e69f00;--drifted:#d55e00;--unadopted:#999;--error:#cc79a7;--unchecked:#b8c0c8}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328;background:#f6f8fa}
 main{max-width:980px;margin:0 auto;padding:24px}
@@ -53,29 +58,8 @@ code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:b
 .b-drifted{background:var(--drifted)}.b-error{background:var(--error)}
 footer{margin-top:32px}
 @media print{body{background:#fff}.tile,.chart{break-inside:avoid}}
-"#;
-
-/// Text or an attribute value: markup and quotes escaped; control characters XML cannot carry
-/// (even as references) replaced by U+FFFD, so the page stays well-formed.
-pub fn esc(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' | '\n' => out.push(c),
-            '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}' => {
-                out.push('\u{fffd}')
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
+"#
+];
 
 /// At most `max` characters, with an ellipsis when cut.
 pub fn truncate(value: &str, max: usize) -> String {
@@ -109,24 +93,33 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// `name="value"` pairs, each with a leading space, values escaped: attributes a test or a
-/// stylesheet reads (`data-version="1.2.0"`).
-pub fn attrs(pairs: &[(&str, String)]) -> String {
+/// `name="value"` pairs, each with a leading space: attributes a test or a stylesheet reads
+/// (`data-version="1.2.0"`).
+pub fn attrs(pairs: &[(&str, String)]) -> Html {
     pairs
         .iter()
-        .map(|(name, value)| format!(" {name}=\"{}\"", esc(value)))
+        .map(|(name, value)| crate::html![" ", name, "=\"", value, "\""])
         .collect()
+}
+
+/// The opening of a chart's `<section>`, up to its heading, which names it for screen readers.
+fn chart_start(id: &str, title: &str) -> Html {
+    crate::html![
+        "<section class=\"chart\" id=\"",
+        id,
+        "\" aria-labelledby=\"",
+        id,
+        "-h\">\n<h2 id=\"",
+        id,
+        "-h\">",
+        title,
+        "</h2>\n"
+    ]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_markup_quotes_and_control_characters() {
-        assert_eq!(esc("a&b<c>\"d'e"), "a&amp;b&lt;c&gt;&quot;d&#39;e");
-        assert_eq!(esc("x\u{1}y\rz"), "x\u{fffd}y&#13;z");
-    }
 
     #[test]
     fn long_labels_are_cut() {
@@ -143,7 +136,7 @@ mod tests {
     #[test]
     fn attributes_are_escaped() {
         assert_eq!(
-            attrs(&[("data-team", "a\"><b>".into()), ("data-count", "3".into())]),
+            attrs(&[("data-team", "a\"><b>".into()), ("data-count", "3".into())]).as_str(),
             " data-team=\"a&quot;&gt;&lt;b&gt;\" data-count=\"3\""
         );
     }

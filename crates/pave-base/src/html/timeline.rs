@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 
 use jiff::civil::Date;
 
-use super::{attrs, capitalized, esc, thousands};
+use super::{Html, attrs, capitalized, chart_start, fixed, thousands};
+use crate::{html, push_html};
 
 // Geometry, in SVG user units (pixels at 100%).
 const WIDTH: f64 = 920.0;
@@ -37,17 +38,12 @@ pub struct Day {
     pub total: u64,
 }
 
-/// Writes the chart as a `<section>` with its heading, the SVG and a table of the days with news.
-pub fn render(out: &mut String, t: &Timeline) {
-    let _ = writeln!(
-        out,
-        "<section class=\"chart\" id=\"{0}\" aria-labelledby=\"{0}-h\">\n<h2 id=\"{0}-h\">{1}</h2>",
-        t.id,
-        esc(&t.title)
-    );
+/// The chart as a `<section>` with its heading, the SVG and a table of the days with news.
+pub fn render(t: &Timeline) -> Html {
+    let mut out = chart_start(t.id, &t.title);
     let (Some(first), Some(last)) = (t.days.first(), t.days.last()) else {
-        out.push_str("<p class=\"more\">No days to show.</p>\n</section>\n");
-        return;
+        push_html!(out, "<p class=\"more\">No days to show.</p>\n</section>\n");
+        return out;
     };
     let new_in_all: u64 = t.days.iter().map(|d| d.new).sum();
     let busiest = t
@@ -69,10 +65,21 @@ pub fn render(out: &mut String, t: &Timeline) {
     if let Some(busiest) = busiest {
         let _ = write!(label, ", most on {} ({})", busiest.day, busiest.new);
     }
-    let _ = writeln!(
+    push_html!(
         out,
-        "<svg role=\"img\" aria-label=\"{0}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" width=\"{WIDTH}\" height=\"{HEIGHT}\">\n<title>{0}</title>",
-        esc(&label)
+        "<svg role=\"img\" aria-label=\"",
+        label,
+        "\" viewBox=\"0 0 ",
+        WIDTH,
+        " ",
+        HEIGHT,
+        "\" width=\"",
+        WIDTH,
+        "\" height=\"",
+        HEIGHT,
+        "\">\n<title>",
+        label,
+        "</title>\n"
     );
 
     let plot_w = WIDTH - LEFT - RIGHT;
@@ -85,22 +92,29 @@ pub fn render(out: &mut String, t: &Timeline) {
     let y_total = |v: u64| area_base - AREA_H * v as f64 / total_max as f64;
 
     // Captions, grid lines and their values.
-    let _ = writeln!(
+    push_html!(
         out,
-        "<text class=\"detail\" x=\"{LEFT}\" y=\"14\">{}, running total</text>\n<text class=\"detail\" x=\"{LEFT}\" y=\"{:.1}\">{} per day</text>",
-        esc(&capitalized(t.total_name)),
-        BARS_TOP - 8.0,
-        esc(&capitalized(t.new_name))
+        "<text class=\"detail\" x=\"",
+        LEFT,
+        "\" y=\"14\">",
+        capitalized(t.total_name),
+        ", running total</text>\n<text class=\"detail\" x=\"",
+        LEFT,
+        "\" y=\"",
+        fixed(BARS_TOP - 8.0, 1),
+        "\">",
+        capitalized(t.new_name),
+        " per day</text>\n"
     );
     for (value, y) in [
         (0, area_base),
         (total_max / 2, area_base - AREA_H / 2.0),
         (total_max, AREA_TOP),
     ] {
-        grid_line(out, y, value);
+        out.push(grid_line(y, value));
     }
-    grid_line(out, bars_base, 0);
-    grid_line(out, BARS_TOP, new_max);
+    out.push(grid_line(bars_base, 0));
+    out.push(grid_line(BARS_TOP, new_max));
 
     // The running total: an area under a line.
     let points: Vec<String> = t
@@ -109,54 +123,87 @@ pub fn render(out: &mut String, t: &Timeline) {
         .enumerate()
         .map(|(i, d)| format!("{:.1},{:.1}", x_of(i), y_total(d.total)))
         .collect();
-    let _ = writeln!(
+    push_html!(
         out,
-        "<path class=\"area\" d=\"M{:.1},{area_base:.1} L{} L{:.1},{area_base:.1} Z\"/>\n<polyline class=\"line\" points=\"{}\"/>",
-        x_of(0),
+        "<path class=\"area\" d=\"M",
+        fixed(x_of(0), 1),
+        ",",
+        fixed(area_base, 1),
+        " L",
         points.join(" L"),
-        x_of(t.days.len() - 1),
-        points.join(" ")
+        " L",
+        fixed(x_of(t.days.len() - 1), 1),
+        ",",
+        fixed(area_base, 1),
+        " Z\"/>\n<polyline class=\"line\" points=\"",
+        points.join(" "),
+        "\"/>\n"
     );
     let (last_x, last_y) = (x_of(t.days.len() - 1), y_total(last.total));
-    let _ = writeln!(
+    push_html!(
         out,
-        "<circle class=\"dot\" cx=\"{last_x:.1}\" cy=\"{last_y:.1}\" r=\"4\"/>\n<text class=\"end\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-        last_x - 6.0,
-        (last_y - 8.0).max(AREA_TOP + 10.0),
-        thousands(last.total)
+        "<circle class=\"dot\" cx=\"",
+        fixed(last_x, 1),
+        "\" cy=\"",
+        fixed(last_y, 1),
+        "\" r=\"4\"/>\n<text class=\"end\" x=\"",
+        fixed(last_x - 6.0, 1),
+        "\" y=\"",
+        fixed((last_y - 8.0).max(AREA_TOP + 10.0), 1),
+        "\" text-anchor=\"end\">",
+        thousands(last.total),
+        "</text>\n"
     );
 
     // One group per day: its bar, and a column that shows its numbers on hover.
     let bar_w = (step * 0.7).max(1.0);
     for (i, d) in t.days.iter().enumerate() {
-        let _ = write!(
+        push_html!(
             out,
-            "<g class=\"day\"{}><title>{}: {} {}, {} {}</title>",
+            "<g class=\"day\"",
             attrs(&[
                 ("data-day", d.day.to_string()),
                 ("data-adopted", d.new.to_string()),
                 ("data-cumulative", d.total.to_string()),
             ]),
-            d.day,
+            "><title>",
+            d.day.to_string(),
+            ": ",
             d.new,
+            " ",
             t.new_name,
+            ", ",
             d.total,
-            t.total_name
+            " ",
+            t.total_name,
+            "</title>"
         );
         if d.new > 0 {
             let h = BARS_H * d.new as f64 / new_max as f64;
-            let _ = write!(
+            push_html!(
                 out,
-                "<rect class=\"bar\" x=\"{:.1}\" y=\"{:.1}\" width=\"{bar_w:.1}\" height=\"{h:.1}\"/>",
-                x_of(i) - bar_w / 2.0,
-                bars_base - h
+                "<rect class=\"bar\" x=\"",
+                fixed(x_of(i) - bar_w / 2.0, 1),
+                "\" y=\"",
+                fixed(bars_base - h, 1),
+                "\" width=\"",
+                fixed(bar_w, 1),
+                "\" height=\"",
+                fixed(h, 1),
+                "\"/>"
             );
         }
-        let _ = writeln!(
+        push_html!(
             out,
-            "<rect class=\"hit\" x=\"{:.1}\" y=\"{AREA_TOP}\" width=\"{step:.1}\" height=\"{:.1}\"/></g>",
-            LEFT + step * i as f64,
-            bars_base - AREA_TOP
+            "<rect class=\"hit\" x=\"",
+            fixed(LEFT + step * i as f64, 1),
+            "\" y=\"",
+            AREA_TOP,
+            "\" width=\"",
+            fixed(step, 1),
+            "\" height=\"",
+            fixed(bars_base - AREA_TOP, 1),
+            "\"/></g>\n"
         );
     }
 
@@ -178,46 +225,70 @@ pub fn render(out: &mut String, t: &Timeline) {
             _ if is_last => WIDTH - RIGHT,
             _ => x_of(i),
         };
-        let _ = writeln!(
+        push_html!(
             out,
-            "<text class=\"tick\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>",
-            bars_base + 18.0,
-            d.day.strftime("%b %-d")
+            "<text class=\"tick\" x=\"",
+            fixed(x, 1),
+            "\" y=\"",
+            fixed(bars_base + 18.0, 1),
+            "\" text-anchor=\"",
+            anchor,
+            "\">",
+            d.day.strftime("%b %-d").to_string(),
+            "</text>\n"
         );
     }
-    out.push_str("</svg>\n");
+    push_html!(out, "</svg>\n");
 
     let with_news: Vec<&Day> = t.days.iter().filter(|d| d.new > 0).collect();
     if !with_news.is_empty() {
-        let _ = writeln!(
+        push_html!(
             out,
-            "<details><summary>The {} days with news</summary>\n<table>\n<thead><tr><th scope=\"col\">Day</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th></tr></thead>\n<tbody>",
+            "<details><summary>The ",
             with_news.len(),
-            esc(&capitalized(t.new_name)),
-            esc(&capitalized(t.total_name))
+            " days with news</summary>\n<table>\n<thead><tr><th scope=\"col\">Day</th><th scope=\"col\" class=\"num\">",
+            capitalized(t.new_name),
+            "</th><th scope=\"col\" class=\"num\">",
+            capitalized(t.total_name),
+            "</th></tr></thead>\n<tbody>\n"
         );
         for d in with_news {
-            let _ = writeln!(
+            push_html!(
                 out,
-                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                d.day, d.new, d.total
+                "<tr><td>",
+                d.day.to_string(),
+                "</td><td class=\"num\">",
+                d.new,
+                "</td><td class=\"num\">",
+                d.total,
+                "</td></tr>\n"
             );
         }
-        out.push_str("</tbody>\n</table>\n</details>\n");
+        push_html!(out, "</tbody>\n</table>\n</details>\n");
     }
-    out.push_str("</section>\n");
+    push_html!(out, "</section>\n");
+    out
 }
 
 /// A horizontal grid line across the plot with its value at the left.
-fn grid_line(out: &mut String, y: f64, value: u64) {
-    let _ = writeln!(
-        out,
-        "<line class=\"grid\" x1=\"{LEFT}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\"/><text class=\"detail\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-        WIDTH - RIGHT,
-        LEFT - 6.0,
-        y + 4.0,
-        thousands(value)
-    );
+fn grid_line(y: f64, value: u64) -> Html {
+    html![
+        "<line class=\"grid\" x1=\"",
+        LEFT,
+        "\" y1=\"",
+        fixed(y, 1),
+        "\" x2=\"",
+        fixed(WIDTH - RIGHT, 1),
+        "\" y2=\"",
+        fixed(y, 1),
+        "\"/><text class=\"detail\" x=\"",
+        fixed(LEFT - 6.0, 1),
+        "\" y=\"",
+        fixed(y + 4.0, 1),
+        "\" text-anchor=\"end\">",
+        thousands(value),
+        "</text>\n"
+    ]
 }
 
 /// The top of an axis: the smallest of 1, 2, 3, 4, 5, 6, 8 times a power of ten that holds
@@ -268,8 +339,7 @@ mod tests {
             new_name: "new",
             days: vec![day(1, 0, 4), day(2, 3, 7), day(3, 0, 7)],
         };
-        let mut out = String::new();
-        render(&mut out, &timeline);
+        let out = render(&timeline).into_string();
         assert!(out.contains("data-day=\"2026-03-02\" data-adopted=\"3\" data-cumulative=\"7\""));
         assert!(out.contains("<title>2026-03-02: 3 new, 7 repos</title>"));
         assert!(out.contains("repos from 4 on 2026-03-01 to 7 on 2026-03-03; 3 new in 3 days"));

@@ -6,12 +6,14 @@
 //! and seeded files are not test cases: the repo may edit them, so there is nothing to pass or
 //! fail — except a deleted merged file, which fails `pave check` and so is a failing test case.
 //! When the catalog was consulted, `.pave/lock.yaml` is one more test case, failing on lock
-//! mismatches. No timestamps or durations, so the same repo gives the same XML. The escaping and
-//! the test-case writer are shared with `pave gate --format junit` (`gate/format/junit.rs`).
+//! mismatches. No timestamps or durations, so the same repo gives the same XML. Escaped by
+//! [`pave_base::xml`], as every XML pave writes; the test-case writer is shared with
+//! `pave gate --format junit` (`gate/format/junit.rs`).
 
 use std::fmt::Write as _;
 
 use crate::check::{CheckReport, FileReport, FileState, GoldenPathReport};
+use pave_base::xml::{attr, text};
 use pave_model::lock::LOCK_PATH;
 use pave_model::manifest::Ownership;
 
@@ -194,55 +196,5 @@ fn file_outcome(file: &FileReport, at: &str, fix: &str) -> Outcome {
             Outcome::Skipped("diverged: the repo keeps its own version by choice".into())
         }
         FileState::Unchanged | FileState::Edited | FileState::Seeded => Outcome::Pass,
-    }
-}
-
-/// Escapes an attribute value: markup characters and quotes as entities; tab, line feed and
-/// carriage return as character references, which survive attribute-value normalisation.
-pub(crate) fn attr(value: &str) -> String {
-    escape(value, true)
-}
-
-/// Escapes character data; `\r` as a reference, which survives line-end normalisation.
-pub(crate) fn text(value: &str) -> String {
-    escape(value, false)
-}
-
-fn escape(value: &str, is_attr: bool) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' | '\n' if is_attr => {
-                let _ = write!(out, "&#{};", u32::from(c));
-            }
-            '\t' | '\n' => out.push(c),
-            // XML 1.0 cannot carry these even as references: keep them visible, not lost.
-            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {
-                let _ = write!(out, "{}", c.escape_unicode());
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_markup_quotes_and_control_characters() {
-        assert_eq!(
-            attr("a&b<c>d\"e'f\tg\nh\ri\u{1b}j"),
-            "a&amp;b&lt;c&gt;d&quot;e&apos;f&#9;g&#10;h&#13;i\\u{1b}j"
-        );
-        assert_eq!(text("x <y>\n\tz\r\u{0}"), "x &lt;y&gt;\n\tz&#13;\\u{0}");
-        assert_eq!(text("résumé ✅"), "résumé ✅");
     }
 }

@@ -5,20 +5,21 @@
 //! anything else.
 //!
 //! Every chart has a `<title>` and an `aria-label`, and every bar its numbers in text, so it
-//! reads without colour. Repo paths, teams and errors come from untrusted repos and are escaped
-//! everywhere. The markup is well-formed XML (void elements self-closed, no named entities but
-//! XML's) so a test can parse it, and the output is deterministic: no timestamps.
+//! reads without colour. Repo paths, teams and errors come from untrusted repos: the page is
+//! built as [`Html`], which escapes every string it is given, so none of them can add markup. The
+//! markup is well-formed XML (void elements self-closed, no named entities but XML's) so a test
+//! can parse it, and the output is deterministic: no timestamps.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use super::{Adoption, most_drifted_first, needs_attention, percent, share, versions_newest_first};
 use crate::audit::model::Breakdown;
-use pave_model::status::RepoStatus;
+use pave_model::status::{Lag, RepoStatus, lag_class};
 
 use crate::audit::{AuditReport, RepoAudit};
 use pave_base::html::bars::{self, Bar, BarChart, Segment};
-use pave_base::html::{STYLE, esc};
+use pave_base::html::{Html, STYLE};
+use pave_base::{html, push_html};
 
 /// Bars per team or train chart; the rest are counted.
 const MAX_BARS: usize = 20;
@@ -31,35 +32,32 @@ const MAX_VERSIONS: usize = 6;
 
 pub fn render(report: &AuditReport) -> String {
     let s = &report.summary;
-    let mut out = String::new();
-    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
-    // Defence in depth behind the escaping: nothing may load or run, whatever a repo name holds.
-    out.push_str(
+    html![
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n",
+        // Defence in depth behind the escaping: nothing may load or run, whatever a repo name holds.
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"/>\n",
-    );
-    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n");
-    let _ = writeln!(out, "<title>pave audit: {} repos</title>", s.repos);
-    let _ = writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>\n<main>");
-    let _ = writeln!(
-        out,
-        "<h1>pave audit</h1>\n<p class=\"sub\">{} repos audited</p>",
-        s.repos
-    );
-    tiles(&mut out, report);
-    bars::render(&mut out, &versions_chart(report));
-    bars::render(&mut out, &teams_chart(&s.by_team));
-    bars::render(&mut out, &trains_chart(&s.by_train));
-    drifted_files(&mut out, report);
-    attention(&mut out, report);
-    let _ = writeln!(
-        out,
-        "<footer>pave {} · <code>pave audit --format json</code> lists every repo</footer>\n</main>\n</body>\n</html>",
-        env!("CARGO_PKG_VERSION")
-    );
-    out
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n",
+        "<title>pave audit: ",
+        s.repos,
+        " repos</title>\n<style>",
+        STYLE,
+        "</style>\n</head>\n<body>\n<main>\n<h1>pave audit</h1>\n<p class=\"sub\">",
+        s.repos,
+        " repos audited</p>\n",
+        tiles(report),
+        bars::render(&versions_chart(report)),
+        bars::render(&teams_chart(&s.by_team)),
+        bars::render(&trains_chart(&s.by_train)),
+        drifted_files(report),
+        attention(report),
+        "<footer>pave ",
+        env!("CARGO_PKG_VERSION"),
+        " · <code>pave audit --format json</code> lists every repo</footer>\n</main>\n</body>\n</html>\n"
+    ]
+    .into_string()
 }
 
-fn tiles(out: &mut String, report: &AuditReport) {
+fn tiles(report: &AuditReport) -> Html {
     let s = &report.summary;
     let n = Adoption::of(report);
     let statuses: Vec<String> = RepoStatus::ALL
@@ -72,7 +70,7 @@ fn tiles(out: &mut String, report: &AuditReport) {
             )
         })
         .collect();
-    out.push_str("<section class=\"tiles\" aria-label=\"Headline numbers\">\n");
+    let mut out = html!["<section class=\"tiles\" aria-label=\"Headline numbers\">\n"];
     for (label, value, note) in [
         ("Repos", s.repos.to_string(), statuses.join(" · ")),
         (
@@ -91,23 +89,28 @@ fn tiles(out: &mut String, report: &AuditReport) {
             format!("{} of {} adopted repos drifted", n.drifted, n.adopted),
         ),
     ] {
-        let _ = writeln!(
+        push_html!(
             out,
-            "<div class=\"tile\"><div class=\"value\">{}</div><div class=\"label\">{label}</div><div class=\"note\">{}</div></div>",
-            esc(&value),
-            esc(&note)
+            "<div class=\"tile\"><div class=\"value\">",
+            value,
+            "</div><div class=\"label\">",
+            label,
+            "</div><div class=\"note\">",
+            note,
+            "</div></div>\n"
         );
     }
-    out.push_str("</section>\n");
+    push_html!(out, "</section>\n");
+    out
 }
 
-/// Chart 1: per golden path, its repos by version, newest first; colour by releases behind.
+/// Chart 1: per golden path, its repos by version, newest first; coloured by lag.
 fn versions_chart(report: &AuditReport) -> BarChart {
-    let mut behind: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    let mut lags: BTreeMap<(&str, &str), Lag> = BTreeMap::new();
     for repo in &report.repos {
         for gp in &repo.golden_paths {
-            if let Some(n) = gp.versions_behind {
-                behind.entry((&gp.name, &gp.version)).or_insert(n);
+            if let Some(lag) = gp.lag {
+                lags.entry((&gp.name, &gp.version)).or_insert(lag);
             }
         }
     }
@@ -120,21 +123,13 @@ fn versions_chart(report: &AuditReport) -> BarChart {
             let segments: Vec<Segment> = versions
                 .iter()
                 .map(|(version, count)| {
-                    let lag = behind.get(&(name.as_str(), *version)).copied();
-                    let class = match lag {
-                        Some(0) => "v0",
-                        Some(1) => "v1",
-                        Some(2) => "v2",
-                        Some(_) => "v3",
-                        None => "vx",
-                    };
+                    let lag = lags.get(&(name.as_str(), *version)).copied();
                     let name = match lag {
-                        Some(0) => format!("{version} (newest)"),
-                        Some(n) => format!("{version} ({n} behind)"),
+                        Some(lag) => format!("{version} ({})", lag.label()),
                         None => (*version).to_owned(),
                     };
                     Segment {
-                        class,
+                        class: lag_class(lag),
                         name,
                         count: *count,
                         attrs: Vec::new(),
@@ -156,13 +151,11 @@ fn versions_chart(report: &AuditReport) -> BarChart {
         width: bars::WIDTH,
         note: String::new(),
         empty: "No repo has a lock yet.",
-        legend: vec![
-            ("v0", "newest".into()),
-            ("v1", "1 release behind".into()),
-            ("v2", "2 behind".into()),
-            ("v3", "3 or more behind".into()),
-            ("vx", "lag unknown".into()),
-        ],
+        legend: Lag::ALL
+            .iter()
+            .map(|lag| (lag_class(Some(*lag)), lag.label().to_owned()))
+            .chain([(lag_class(None), "lag unknown".to_owned())])
+            .collect(),
         bars,
         is_share: true,
         more: (0, ""),
@@ -277,72 +270,95 @@ fn status_class(status: RepoStatus) -> &'static str {
     }
 }
 
-fn drifted_files(out: &mut String, report: &AuditReport) {
+fn drifted_files(report: &AuditReport) -> Html {
     let files = &report.summary.top_drifted_files;
     if files.is_empty() {
-        return;
+        return Html::new();
     }
     let adopted = Adoption::of(report).adopted;
-    out.push_str("<h2>Most drifted files</h2>\n<table>\n<thead><tr><th scope=\"col\">File</th><th scope=\"col\" class=\"num\">Repos</th><th scope=\"col\" class=\"num\">Share of adopted repos</th></tr></thead>\n<tbody>\n");
+    let mut out = html![
+        "<h2>Most drifted files</h2>\n<table>\n<thead><tr><th scope=\"col\">File</th><th scope=\"col\" class=\"num\">Repos</th><th scope=\"col\" class=\"num\">Share of adopted repos</th></tr></thead>\n<tbody>\n"
+    ];
     for (file, count) in files {
-        let _ = writeln!(
+        push_html!(
             out,
-            "<tr><td><code>{}</code></td><td class=\"num\">{count}</td><td class=\"num\">{}</td></tr>",
-            esc(file),
-            share(*count, adopted)
+            "<tr><td><code>",
+            file,
+            "</code></td><td class=\"num\">",
+            count,
+            "</td><td class=\"num\">",
+            share(*count, adopted),
+            "</td></tr>\n"
         );
     }
-    out.push_str("</tbody>\n</table>\n");
+    push_html!(out, "</tbody>\n</table>\n");
+    out
 }
 
-fn attention(out: &mut String, report: &AuditReport) {
+fn attention(report: &AuditReport) -> Html {
     let repos = needs_attention(report);
     if repos.is_empty() {
-        return;
+        return Html::new();
     }
-    let _ = writeln!(out, "<h2>Needs attention ({})</h2>", repos.len());
+    let mut out = html!["<h2>Needs attention (", repos.len(), ")</h2>\n"];
     if repos.len() > MAX_ROWS {
-        let _ = writeln!(
+        push_html!(
             out,
-            "<p class=\"more\">The first {MAX_ROWS} of {}; <code>pave audit --format json</code> lists every repo.</p>",
-            repos.len()
+            "<p class=\"more\">The first ",
+            MAX_ROWS,
+            " of ",
+            repos.len(),
+            "; <code>pave audit --format json</code> lists every repo.</p>\n"
         );
     }
-    out.push_str("<table>\n<thead><tr><th scope=\"col\">Status</th><th scope=\"col\">Repo</th><th scope=\"col\">Team</th><th scope=\"col\">Golden paths</th><th scope=\"col\">Why</th></tr></thead>\n<tbody>\n");
+    push_html!(
+        out,
+        "<table>\n<thead><tr><th scope=\"col\">Status</th><th scope=\"col\">Repo</th><th scope=\"col\">Team</th><th scope=\"col\">Golden paths</th><th scope=\"col\">Why</th></tr></thead>\n<tbody>\n"
+    );
     for repo in repos.iter().take(MAX_ROWS) {
-        let golden_paths: Vec<String> = repo
-            .golden_paths
-            .iter()
-            .map(|g| esc(&format!("{}@{}", g.name, g.version)))
-            .collect();
-        let _ = writeln!(
+        let golden_paths = Html::join(
+            repo.golden_paths
+                .iter()
+                .map(|g| format!("{}@{}", g.name, g.version)),
+            html!["<br/>"],
+        );
+        let status = repo.status.as_str();
+        push_html!(
             out,
-            "<tr><td><span class=\"badge b-{0}\">{0}</span></td><td><code>{1}</code></td><td>{2}</td><td>{3}</td><td>{4}</td></tr>",
-            repo.status.as_str(),
-            esc(&repo.path),
-            esc(repo.team.as_deref().unwrap_or("")),
-            golden_paths.join("<br/>"),
-            why(repo)
+            "<tr><td><span class=\"badge b-",
+            status,
+            "\">",
+            status,
+            "</span></td><td><code>",
+            repo.path,
+            "</code></td><td>",
+            repo.team.as_deref().unwrap_or(""),
+            "</td><td>",
+            golden_paths,
+            "</td><td>",
+            why(repo),
+            "</td></tr>\n"
         );
     }
-    out.push_str("</tbody>\n</table>\n");
+    push_html!(out, "</tbody>\n</table>\n");
+    out
 }
 
-/// Why a repo needs attention, as escaped markup: its error, or what drifted.
-fn why(repo: &RepoAudit) -> String {
+/// Why a repo needs attention: its error, or what drifted.
+fn why(repo: &RepoAudit) -> Html {
     if let Some(error) = &repo.error {
-        return esc(error);
+        return html![error];
     }
     let files = |label: &str, list: &[String]| {
-        let mut named: Vec<String> = list
+        let mut named: Vec<Html> = list
             .iter()
             .take(MAX_FILES)
-            .map(|f| format!("<code>{}</code>", esc(f)))
+            .map(|f| html!["<code>", f, "</code>"])
             .collect();
         if list.len() > MAX_FILES {
-            named.push(format!("{} more", list.len() - MAX_FILES));
+            named.push(html![list.len() - MAX_FILES, " more"]);
         }
-        format!("{} {label}: {}", list.len(), named.join(", "))
+        html![list.len(), " ", label, ": ", Html::join(named, ", ")]
     };
     let mut parts = Vec::new();
     if !repo.drifted_files.is_empty() {
@@ -351,6 +367,6 @@ fn why(repo: &RepoAudit) -> String {
     if !repo.missing_files.is_empty() {
         parts.push(files("missing", &repo.missing_files));
     }
-    parts.extend(repo.lock_problems.iter().map(|p| esc(p)));
-    parts.join("<br/>")
+    parts.extend(repo.lock_problems.iter().map(|p| html![p]));
+    Html::join(parts, html!["<br/>"])
 }

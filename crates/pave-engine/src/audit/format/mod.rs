@@ -111,6 +111,7 @@ pub(crate) fn most_drifted_first(map: &BTreeMap<String, Breakdown>) -> Vec<(&str
 mod tests {
     use super::*;
     use crate::audit::{RepoGoldenPath, RepoKind};
+    use pave_model::status::Lag;
 
     /// `count` drifted repos spread over 30 teams and 25 trains.
     fn big_fleet(count: usize) -> AuditReport {
@@ -123,7 +124,10 @@ mod tests {
                     name: "rust-service".into(),
                     version: format!("1.{}.0", i % 12),
                     latest: Some("1.11.0".into()),
-                    lag: None,
+                    lag: Some(Lag::between(
+                        &semver::Version::new(1, (i % 12) as u64, 0),
+                        &semver::Version::new(1, 11, 0),
+                    )),
                     versions_behind: Some(11 - i % 12),
                     days_since_release: None,
                 }],
@@ -167,7 +171,7 @@ mod tests {
         assert!(html.contains("The first 200 of 250"));
         assert!(html.contains("… and 10 more teams."));
         assert!(html.contains("… and 5 more trains."));
-        assert!(html.contains("1.11.0 (newest): 20 · 1.10.0 (1 behind): 20"));
+        assert!(html.contains("1.11.0 (newest): 20 · 1.10.0 (minor behind): 20"));
         assert!(html.contains("6 older versions: 126"));
     }
 }

@@ -4,7 +4,8 @@
 //! for the gate: a failing gate has a `<failure>` whose message is its verdict and whose body is
 //! its numbers, findings, notes and next steps; a disabled gate is `<skipped>`. A gate that cannot
 //! give a verdict stops the run (exit 2) before any report, so there is no `<error>`. Written with
-//! `pave check --format junit`'s escaping and test-case writer; no timestamps or durations.
+//! `pave check --format junit`'s test-case writer (escaped by [`pave_base::xml`]); no timestamps
+//! or durations.
 
 use std::fmt::Write as _;
 
