@@ -369,18 +369,7 @@ fn tiles(view: &View) -> Html {
     ];
     let mut out = html!["<section class=\"tiles\" aria-label=\"Headline figures\">\n"];
     for (class, value, label, note) in tiles {
-        push_html!(
-            out,
-            "<div class=\"tile ",
-            class,
-            "\"><div class=\"value\">",
-            value,
-            "</div><div class=\"label\">",
-            label,
-            "</div><div class=\"note\">",
-            note,
-            "</div></div>\n"
-        );
+        out.push(html::tile(class, value, label, note));
     }
     push_html!(out, "</section>\n");
     out

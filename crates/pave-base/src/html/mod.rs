@@ -61,6 +61,27 @@ footer{margin-top:32px}
 "#
 ];
 
+/// A headline tile: a big `value`, its `label` and a `note` under it; `class` (a status such as
+/// `good`, or empty) colours it.
+pub fn tile(class: &str, value: impl ToHtml, label: impl ToHtml, note: impl ToHtml) -> Html {
+    let class = if class.is_empty() {
+        crate::html!["tile"]
+    } else {
+        crate::html!["tile ", class]
+    };
+    crate::html![
+        "<div class=\"",
+        class,
+        "\"><div class=\"value\">",
+        value,
+        "</div><div class=\"label\">",
+        label,
+        "</div><div class=\"note\">",
+        note,
+        "</div></div>\n"
+    ]
+}
+
 /// At most `max` characters, with an ellipsis when cut.
 pub fn truncate(value: &str, max: usize) -> String {
     if value.chars().count() <= max {

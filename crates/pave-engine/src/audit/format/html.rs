@@ -89,16 +89,7 @@ fn tiles(report: &AuditReport) -> Html {
             format!("{} of {} adopted repos drifted", n.drifted, n.adopted),
         ),
     ] {
-        push_html!(
-            out,
-            "<div class=\"tile\"><div class=\"value\">",
-            value,
-            "</div><div class=\"label\">",
-            label,
-            "</div><div class=\"note\">",
-            note,
-            "</div></div>\n"
-        );
+        out.push(html::tile("", value, label, note));
     }
     push_html!(out, "</section>\n");
     out
