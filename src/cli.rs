@@ -312,7 +312,6 @@ pub struct AuditArgs {
     #[command(subcommand)]
     pub command: Option<AuditCommand>,
     /// Folders to search for repos (work trees and bare clones; a repo's own tree is not searched).
-    #[arg(required_unless_present = "repos_file")]
     pub dirs: Vec<PathBuf>,
     /// A file of repo paths or git URLs, one per line (URLs are cloned bare into the cache).
     #[arg(long, value_name = "FILE")]

@@ -79,6 +79,9 @@ pub enum Error {
     /// `pave audit` searches folders for repos.
     #[error("{} is not a folder", path.display())]
     NotAFleetFolder { path: PathBuf },
+    /// `pave audit` with neither folders nor `--repos-file`.
+    #[error("pave audit needs repos: give folders to search for them, or --repos-file FILE")]
+    NoFleet,
     #[error("{} has uncommitted changes ({}); pave writes only into a clean work tree", path.display(), examples.join(", "))]
     DirtyWorkTree {
         path: PathBuf,
@@ -99,6 +102,11 @@ pub enum Error {
     /// Standard output failed (a full disk, a closed file); a closed pipe is not an error.
     #[error(transparent)]
     Stdout(#[from] StdoutError),
+    /// `pave registry token create` could not show the new secret; the token was revoked.
+    #[error(
+        "cannot show the secret of token {id}: {source}; the token was revoked, as nobody could use it"
+    )]
+    SecretNotShown { id: String, source: StdoutError },
     #[error(transparent)]
     OutputPairing(#[from] OutputPairing),
     #[error("only one format can go to stdout; give an --output path after each --format but one")]
@@ -137,6 +145,9 @@ impl Error {
             Error::NotAFolder { .. } => {
                 Some("run in the repo's root folder, or point -C at it".into())
             }
+            Error::NoFleet => Some(
+                "e.g. `pave audit ~/src` (work trees and bare clones under it), or `pave audit --repos-file repos.txt` (one path or git URL per line)".into(),
+            ),
             Error::NotAFleetFolder { .. } => Some(
                 "give folders that hold repos (work trees or bare clones), or list repos in a --repos-file".into(),
             ),
@@ -148,7 +159,10 @@ impl Error {
                 "check that the folder exists and is writable, and that the disk has room".into(),
             ),
             Error::Stdout(_) => Some(
-                "the output was cut short (a full disk or a closed file?); write the report to a file with --output FILE after its --format".into(),
+                "the output was cut short (a full disk or a closed file?): free space or send it elsewhere; commands with --format also write to a file with --output FILE".into(),
+            ),
+            Error::SecretNotShown { .. } => Some(
+                "run `pave registry token create` again with its output going where it can be written, e.g. `TOKEN=$(pave registry token create …)`".into(),
             ),
             Error::SeveralToStdout | Error::OutputPairing(_) => Some(
                 "each --output belongs to the --format just before it: `--format github --format sarif --output pave.sarif`".into(),

@@ -43,8 +43,18 @@ fn run() -> u8 {
             cli
         }
         Err(e) => {
-            // Usage errors exit 2, help and version exit 0; clap knows which.
-            let _ = e.print();
+            // Usage errors exit 2, help and version exit 0; clap knows which. Help or a version
+            // that could not be written (a full disk) is not a success; a closed pipe is.
+            let printed = e
+                .print()
+                .and_then(|()| std::io::Write::flush(&mut std::io::stdout()));
+            if let Err(failed) = printed
+                && failed.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                let failed = Error::from(printer::StdoutError(failed));
+                Printer::new(false).error(&failed.to_string(), failed.hint().as_deref());
+                return failed.exit_code();
+            }
             return u8::try_from(e.exit_code()).unwrap_or(error::EXIT_ERROR);
         }
     };

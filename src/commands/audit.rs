@@ -34,6 +34,9 @@ pub fn run(
             printer,
         );
     }
+    if args.dirs.is_empty() && args.repos_file.is_none() {
+        return Err(Error::NoFleet);
+    }
     if let Some(dir) = args.dirs.iter().find(|dir| !dir.is_dir()) {
         return Err(Error::NotAFleetFolder { path: dir.clone() });
     }

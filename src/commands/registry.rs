@@ -59,8 +59,18 @@ fn create_token(args: &RegistryTokenCreateArgs, printer: &Printer) -> Result<u8,
     let created = store
         .create_token(&args.name, &args.scopes)
         .map_err(RegistryError::from)?;
-    // The secret alone on stdout, so `TOKEN=$(pave registry token create …)` just works.
-    printer.data(&created.secret)?;
+    // The secret alone on stdout, so `TOKEN=$(pave registry token create …)` just works. A
+    // secret that could not be shown is lost: revoke the token rather than leave it usable by
+    // nobody but whoever finds the secret later.
+    if let Err(source) = printer.data(&created.secret) {
+        store
+            .revoke_token(&created.id)
+            .map_err(RegistryError::from)?;
+        return Err(Error::SecretNotShown {
+            id: created.id,
+            source,
+        });
+    }
     printer.status(
         "Created",
         &format!(

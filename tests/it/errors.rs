@@ -10,18 +10,25 @@ use crate::support::*;
 
 #[test]
 fn a_full_disk_on_stdout_is_an_error() {
-    let out = pave_std()
-        .args(["schema", "lock"])
-        .stdout(std::fs::File::create("/dev/full").unwrap())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("error: cannot write to standard output"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("hint: "), "{stderr}");
+    for args in [
+        &["schema", "lock"][..],
+        &["--help"],
+        &["--version"],
+        &["new", "--help"],
+    ] {
+        let out = pave_std()
+            .args(args)
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("error: cannot write to standard output"),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains("hint: "), "{args:?}: {stderr}");
+    }
 }
 
 #[test]
@@ -139,5 +146,54 @@ fn a_bad_shard_is_a_usage_error() {
         .args(["--shard", "3/2"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--shard `3/2` must be i/n"));
+        .stderr(predicate::str::contains(
+            "invalid value '3/2' for '--shard <I/N>': a shard is i/n with 1 <= i <= n",
+        ));
+}
+
+#[test]
+fn an_audit_of_nothing_says_what_to_give() {
+    pave()
+        .arg("audit")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "error: pave audit needs repos: give folders to search for them, or --repos-file FILE",
+        ))
+        .stderr(predicate::str::contains("hint: e.g. `pave audit ~/src`"));
+}
+
+#[test]
+fn a_token_whose_secret_cannot_be_shown_is_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("registry.db");
+    let out = pave_std()
+        .args([
+            "registry", "token", "create", "--name", "ci", "--scope", "write",
+        ])
+        .arg("--database")
+        .arg(&database)
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("the token was revoked"), "{stderr}");
+    assert!(
+        stderr.contains("hint: run `pave registry token create` again"),
+        "{stderr}"
+    );
+    let listed = pave()
+        .args(["registry", "token", "list", "--database"])
+        .arg(&database)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    let line = listed
+        .lines()
+        .find(|line| line.split('\t').nth(1) == Some("ci"))
+        .unwrap_or_else(|| panic!("no token ci in {listed}"));
+    let revoked_at = line.rsplit('\t').next().unwrap();
+    assert_ne!(revoked_at, "-", "{listed}");
 }

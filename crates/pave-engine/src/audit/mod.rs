@@ -50,7 +50,10 @@ pub struct Shard {
 impl Shard {
     /// Parses `i/n` with 1 ≤ i ≤ n.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let bad = || format!("--shard `{text}` must be i/n with 1 <= i <= n, e.g. 2/8");
+        let bad = || {
+            "a shard is i/n with 1 <= i <= n: runner i of n, e.g. --shard 2/8 on the second of eight"
+                .to_owned()
+        };
         let (i, n) = text.split_once('/').ok_or_else(bad)?;
         let (index, count): (u64, u64) = (
             i.trim().parse().map_err(|_| bad())?,
