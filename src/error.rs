@@ -111,6 +111,9 @@ pub enum Error {
     OutputPairing(#[from] OutputPairing),
     #[error("only one format can go to stdout; give an --output path after each --format but one")]
     SeveralToStdout,
+    /// Two formats given one `--output`: the second would overwrite the first.
+    #[error("two formats would be written to {}; the second would overwrite the first", path.display())]
+    SameOutputTwice { path: PathBuf },
 }
 
 impl From<RenderEntryError> for Error {
@@ -155,6 +158,9 @@ impl Error {
                 "commit or stash them first, so pave's changes can be reviewed and undone; or pass --allow-dirty".into(),
             ),
             Error::Read { .. } => Some("check the path and that the file is readable".into()),
+            Error::Write { source, .. } if source.kind() == std::io::ErrorKind::IsADirectory => {
+                Some("that is a folder: give a file path, e.g. `--output report.json`".into())
+            }
             Error::Write { .. } => Some(
                 "check that the folder exists and is writable, and that the disk has room".into(),
             ),
@@ -163,6 +169,9 @@ impl Error {
             ),
             Error::SecretNotShown { .. } => Some(
                 "run `pave registry token create` again with its output going where it can be written, e.g. `TOKEN=$(pave registry token create …)`".into(),
+            ),
+            Error::SameOutputTwice { .. } => Some(
+                "give each --format its own --output file: `--format sarif --output pave.sarif --format junit --output pave.xml`".into(),
             ),
             Error::SeveralToStdout | Error::OutputPairing(_) => Some(
                 "each --output belongs to the --format just before it: `--format github --format sarif --output pave.sarif`".into(),
@@ -191,6 +200,9 @@ fn catalog_hint(e: &CatalogError) -> Option<String> {
         CatalogError::UnknownGoldenPath { .. } | CatalogError::UnknownVersion { .. } => {
             "see what the catalog has with `pave list`".into()
         }
+        CatalogError::NotAsLocked { recorded, .. } => format!(
+            "point --catalog at the catalog the repo was made from (the lock says `{recorded}`) or one that has that version; if the lock was edited by hand, restore it from git"
+        ),
         CatalogError::NoManifest { .. } => {
             "a golden path is a folder with golden-path.yaml and components/<component>/…; check the path, or the catalog's <name>/<version>/ folders".into()
         }
@@ -246,8 +258,11 @@ fn answers_hint(e: &AnswerError) -> Option<String> {
                 sets.join("\n")
             )
         }
-        AnswerError::Invalid { .. } | AnswerError::Unknown { .. } => {
-            "see the parameters with `pave show <golden-path>`".into()
+        AnswerError::Unknown { golden_path, .. } => {
+            format!("see the parameters with `pave show {golden_path}`")
+        }
+        AnswerError::Invalid { .. } => {
+            "see the parameters, their types and rules with `pave show <golden-path>`".into()
         }
         AnswerError::BadDefault { name, .. } => format!(
             "the golden path's default does not work here; give the answer yourself with --set {name}=<value>, and tell the golden path's owners"
@@ -337,8 +352,11 @@ fn config_hint(e: &ConfigError) -> Option<String> {
         ConfigError::Value { .. } => {
             "[registry] takes `url = \"https://registry.example.com\"` (or \"off\" to record nothing) and `token = \"pave_…\"`; PAVE_REGISTRY_URL and PAVE_REGISTRY_TOKEN override them".into()
         }
+        ConfigError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            "PAVE_CONFIG names this file: create it, fix the path, or unset PAVE_CONFIG to use the config file in your user config folder".into()
+        }
         ConfigError::Io { .. } => {
-            "check the file's permissions, or point PAVE_CONFIG at another config file".into()
+            "check that it is a readable file, or point PAVE_CONFIG at another config file".into()
         }
     })
 }
@@ -349,7 +367,9 @@ fn scaffold_hint(e: &ScaffoldError) -> Option<String> {
         ScaffoldError::Render(e) => render_hint(e),
         ScaffoldError::Apply(e) => apply_hint(e),
         ScaffoldError::Git(e) => git_hint(e),
-        ScaffoldError::Target { .. } => Some("choose a new folder, or empty this one".into()),
+        ScaffoldError::Target { .. } => Some(
+            "give a path that does not exist yet (pave new makes the folder) or an empty folder; to add a golden path to an existing repo, use `pave apply`".into(),
+        ),
         ScaffoldError::Read { .. } => Some("check the folder's permissions".into()),
         ScaffoldError::Write { .. } => Some(
             "check that the target's parent folder is writable and the disk has room; nothing was left behind".into(),
@@ -364,8 +384,8 @@ fn adopt_hint(e: &AdoptError) -> Option<String> {
         AdoptError::ClaimedTwice(_) => Some(
             "a file belongs to one golden path: leave it to the other one, or apply only components that do not render it (--only)".into(),
         ),
-        AdoptError::MixedVersions { name, .. } => Some(format!(
-            "`pave apply {name}` applies the version the repo has; `pave diff --to <version>` shows what an upgrade would change"
+        AdoptError::MixedVersions { name, locked, .. } => Some(format!(
+            "`pave apply {name}` applies {locked}, the version the repo has; to move to a newer one, `pave diff --to <version>` shows the change and `pave upgrade --to <version>` makes it"
         )),
     }
 }
@@ -376,6 +396,9 @@ fn upgrade_hint(e: &UpgradeError) -> Option<String> {
         UpgradeError::Answers(e) => answers_hint(e),
         UpgradeError::Render(e) => render_hint(e),
         UpgradeError::Apply(e) => apply_hint(e),
+        UpgradeError::BadTarget { .. } => Some(
+            "--to takes a version (`--to 1.3.0`) or a requirement (`--to ^1.3`); `pave list` shows the versions".into(),
+        ),
         UpgradeError::Downgrade { .. } => Some(
             "`git log -- .pave/lock.yaml` finds the commit that was on the older version".into(),
         ),
@@ -425,6 +448,9 @@ fn gate_hint(e: &GateError) -> Option<String> {
         GateError::Coverage(e) => return Some(coverage_hint(e)),
         GateError::CoverageUnused => {
             "drop --coverage, or run `pave gate ai-provenance` or `pave gate all`".into()
+        }
+        GateError::Lock(LockError::Missing { .. }) => {
+            "the conformance gate checks a repo that adopted a golden path (`pave new`, `pave apply`): point --repo at its root, or leave conformance out of the gates".into()
         }
         GateError::Lock(e) => return lock_hint(e),
         GateError::Catalog(e) => return catalog_hint(e),
@@ -483,7 +509,7 @@ fn stats_hint(is_local: bool, source: &SendError) -> String {
         _ if is_local => {
             "the local registry's file could not be read; `pave registry serve` opens the same file and says more".into()
         }
-        SendError::Unauthorized { .. } => {
+        SendError::Unauthorized { .. } | SendError::NoToken { .. } => {
             "set a token with the `read` scope in PAVE_REGISTRY_TOKEN (or `token` in [registry] of config.toml)".into()
         }
         SendError::Unreachable { .. } => {

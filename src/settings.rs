@@ -135,6 +135,10 @@ impl CatalogChoice {
     pub fn open(&self) -> Box<dyn Catalog> {
         match self {
             Self::Builtin => Box::new(BuiltinCatalog),
+            // One golden-path folder given as the catalog is a catalog of that one version.
+            Self::Dir(path) if path.join(pave_engine::catalog::MANIFEST_FILE).is_file() => {
+                Box::new(SingleGoldenPath::new(path.clone()))
+            }
             Self::Dir(path) => Box::new(DirCatalog::new(path.clone())),
             Self::Git(git) => Box::new(git.clone()),
         }

@@ -116,7 +116,9 @@ fn load(
     }
     let reference: Reference = args.reference.parse()?;
     match adopt::pinned_reference(&reference, lock)? {
-        Some((pinned, prior)) => Ok(catalog_for_lock_entry(explicit, prior)?.load(&pinned)?),
+        Some((pinned, prior)) => Ok(catalog_for_lock_entry(explicit, prior)?
+            .load(&pinned)
+            .map_err(|e| e.for_locked(prior))?),
         None => Ok(fresh.load(&args.reference)?),
     }
 }

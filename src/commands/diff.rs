@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
-use pave_engine::catalog::{Reference, VersionSpec};
+use pave_engine::catalog::load_locked;
 use pave_engine::{diff, upgrade};
 use pave_model::lock::Lock;
 
@@ -55,11 +55,7 @@ pub fn run(
             let mut diffs = Vec::new();
             for entry in &lock.golden_paths {
                 let catalog = catalog_for_lock_entry(explicit, entry)?;
-                let reference = Reference {
-                    name: entry.name.clone(),
-                    version: VersionSpec::Exact(entry.version.clone()),
-                };
-                let golden_path = catalog.load(&reference)?;
+                let golden_path = load_locked(catalog.as_ref(), entry)?;
                 diffs.extend(diff::against_render(
                     &args.dir,
                     entry,

@@ -180,6 +180,14 @@ pub(crate) fn report_targets<F: Copy>(
     if targets.iter().filter(|(_, out)| out.is_none()).count() > 1 {
         return Err(Error::SeveralToStdout);
     }
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some(path) = targets
+        .iter()
+        .filter_map(|(_, out)| out.as_ref())
+        .find(|path| !seen.insert(std::path::absolute(path).unwrap_or_else(|_| (*path).clone())))
+    {
+        return Err(Error::SameOutputTwice { path: path.clone() });
+    }
     Ok(targets)
 }
 

@@ -201,6 +201,9 @@ fn warn_about(
         ) => format!(
             "the registry {url} refused the token ({status}: {message}); {spooled}. Set a token with the `write` scope in {token_from}, then run `pave registry flush`"
         ),
+        (SendError::NoToken { url }, RegistryChoice::Remote { token_from, .. }) => format!(
+            "no token is set for the registry {url}, so nothing was sent; {spooled}. Set a token with the `write` scope in {token_from}, then run `pave registry flush`"
+        ),
         (SendError::Unreachable { .. }, _) => format!(
             "{stopped}; {spooled}: `pave registry flush` or the next pave command that records sends them"
         ),

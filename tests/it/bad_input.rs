@@ -162,7 +162,9 @@ fn non_empty_target() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("exists and is not empty"))
-        .stderr(predicate::str::contains("hint: choose a new folder"));
+        .stderr(predicate::str::contains(
+            "hint: give a path that does not exist yet",
+        ));
     assert_eq!(tree(&dir).len(), 1, "the folder is as it was");
 }
 

@@ -141,7 +141,7 @@ fn an_unreadable_lock_names_the_line() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "lock.yaml:9: unknown field `colour`",
+            "lock.yaml:9: golden_paths[0]: unknown field `colour`",
         ))
         .stderr(predicate::str::contains("colour"));
     std::fs::write(&lock_path, "golden_paths: [\n").unwrap();

@@ -197,3 +197,122 @@ fn a_token_whose_secret_cannot_be_shown_is_revoked() {
     let revoked_at = line.rsplit('\t').next().unwrap();
     assert_ne!(revoked_at, "-", "{listed}");
 }
+
+#[test]
+fn a_golden_path_the_catalog_lacks_is_said_of_the_lock() {
+    let (_tmp, dir) = rust_service(&[]);
+    let lock = dir.join(".pave/lock.yaml");
+    let text = std::fs::read_to_string(&lock).unwrap();
+    std::fs::write(
+        &lock,
+        text.replace("version: \"1.2.0\"", "version: \"1.1.5\""),
+    )
+    .unwrap();
+    for args in [&["check"][..], &["diff"], &["upgrade", "--allow-dirty"]] {
+        pave()
+            .args(args)
+            .arg("-C")
+            .arg(&dir)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "no version of `rust-service` matches `rust-service@1.1.5` in the builtin catalog; it has: 1.0.0, 1.1.0, 1.2.0; the repo's .pave/lock.yaml records rust-service@1.1.5 from `builtin`",
+            ))
+            .stderr(predicate::str::contains(
+                "hint: point --catalog at the catalog the repo was made from (the lock says `builtin`)",
+            ));
+    }
+}
+
+#[test]
+fn a_target_version_that_is_not_one_names_to() {
+    let (_tmp, dir) = rust_service(&[]);
+    pave()
+        .args(["diff", "--to", "abc", "-C"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "error: --to abc: `abc` is not a version",
+        ))
+        .stderr(predicate::str::contains(
+            "hint: --to takes a version (`--to 1.3.0`) or a requirement (`--to ^1.3`)",
+        ));
+}
+
+#[test]
+fn applying_another_version_says_apply_keeps_the_version() {
+    let (_tmp, dir) = rust_service(&[]);
+    pave()
+        .args(["apply", "rust-service@1.0.0", "-C"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "error: this repo has rust-service@1.2.0; applying rust-service@1.0.0 would mix versions",
+        ))
+        .stderr(predicate::str::contains(
+            "hint: `pave apply rust-service` applies 1.2.0, the version the repo has",
+        ));
+}
+
+#[test]
+fn a_report_written_to_a_folder_asks_for_a_file() {
+    let (_tmp, dir) = rust_service(&[]);
+    pave_check(&dir, &["--format", "json", "--output"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("Is a directory"))
+        .stderr(predicate::str::contains(
+            "hint: that is a folder: give a file path",
+        ));
+}
+
+#[test]
+fn a_gates_config_error_names_the_field() {
+    let (_tmp, dir) = rust_service(&[]);
+    std::fs::write(
+        dir.join(".pave/gates.yaml"),
+        "pr_size:\n  max_changed_lines: -5\n",
+    )
+    .unwrap();
+    pave()
+        .args(["gate", "pr-size", "--base", "HEAD", "--repo"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "gates.yaml:2: pr_size.max_changed_lines: invalid",
+        ));
+    pave()
+        .args(["gate", "pr-size", "--base", "HEAD", "--config"])
+        .arg(&dir)
+        .arg("--repo")
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("a folder, not a file"));
+}
+
+#[test]
+fn two_formats_to_one_file_are_refused() {
+    let (_tmp, dir) = rust_service(&[]);
+    let out = dir.join("r.out");
+    let out = out.to_str().unwrap();
+    pave_check(
+        &dir,
+        &[
+            "--format", "sarif", "--output", out, "--format", "junit", "--output", out,
+        ],
+    )
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains(
+        "error: two formats would be written to",
+    ))
+    .stderr(predicate::str::contains(
+        "hint: give each --format its own --output file",
+    ));
+    assert!(!dir.join("r.out").exists());
+}

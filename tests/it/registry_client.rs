@@ -454,7 +454,7 @@ fn a_wrong_missing_or_revoked_token_keeps_events_spooled_until_fixed() {
 
     let mut machine = Machine::pointed_at(&server, None);
     let cases = [
-        (None, "no token is configured"),
+        (None, "no token is set for the registry"),
         (Some(unknown.as_str()), "unknown or revoked"),
         (Some(revoked.as_str()), "unknown or revoked"),
         (Some(read_only.as_str()), "lacks the `write` scope"),
@@ -463,7 +463,9 @@ fn a_wrong_missing_or_revoked_token_keeps_events_spooled_until_fixed() {
         machine.token = token.map(str::to_owned);
         let (_, output) = machine.new_repo(&format!("repo-{i}"), "rust-service");
         let text = succeeded(&output);
-        assert!(text.contains("refused the token"), "{text}");
+        if token.is_some() {
+            assert!(text.contains("refused the token"), "{text}");
+        }
         assert!(text.contains(why), "{text}");
         assert!(
             text.contains("PAVE_REGISTRY_TOKEN"),

@@ -12,9 +12,20 @@ pub struct YamlError {
     pub message: String,
 }
 
-/// Reads `text` into `T`; the error keeps the line and a message without source snippets.
+/// Reads `text` into `T`; the error keeps the line and a message without source snippets, led by
+/// the field it is about (`pr_size.max_changed_lines: invalid u64`) when it is inside one.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
-    serde_saphyr::from_str(text).map_err(|e| {
+    let mut field = None;
+    serde_saphyr::with_deserializer_from_str(text, |de| {
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            if path != "." {
+                field = Some(path);
+            }
+            e.into_inner()
+        })
+    })
+    .map_err(|e| {
         let line = e
             .location()
             .map(|l| l.line())
@@ -24,9 +35,20 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
             snippets: serde_saphyr::SnippetMode::Off,
         };
         let rendered = e.without_snippet().render_with_options(options);
+        let message = strip_location_suffix(&rendered);
         YamlError {
             line,
-            message: strip_location_suffix(&rendered).to_owned(),
+            message: match field.take() {
+                // An unknown field's path ends at the field, which the message names: say only
+                // where it is.
+                Some(field) if message.starts_with("unknown field") => match field.rsplit_once('.')
+                {
+                    Some((parent, _)) => format!("{parent}: {message}"),
+                    None => message.to_owned(),
+                },
+                Some(field) => format!("{field}: {message}"),
+                None => message.to_owned(),
+            },
         }
     })
 }
@@ -63,6 +85,27 @@ mod tests {
         assert_eq!(e.line, 2);
         assert!(e.message.contains('b'), "{}", e.message);
         assert!(!e.message.contains("line 2"), "{}", e.message);
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Nested {
+        outer: Vec<Doc>,
+    }
+
+    #[test]
+    fn error_names_the_field() {
+        let e = from_str::<Nested>("outer:\n  - a: 1\n  - a: lots\n").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.message.starts_with("outer[1].a: "), "{}", e.message);
+        let e = from_str::<Nested>("outer:\n  - a: 1\n    b: 2\n").unwrap_err();
+        assert!(
+            e.message.starts_with("outer[0]: unknown field `b`"),
+            "{}",
+            e.message
+        );
+        let e = from_str::<Doc>("a: 1\nb: 2\n").unwrap_err();
+        assert!(e.message.starts_with("unknown field `b`"), "{}", e.message);
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub enum AdoptError {
     ClaimedTwice(#[from] ClaimedTwice),
     /// The reference names another version than the one the repo has.
     #[error(
-        "this repo has {name}@{locked}; applying {reference} would mix versions. Take the new version with `pave upgrade --to <version>`"
+        "this repo has {name}@{locked}; applying {reference} would mix versions (apply adds to the version the repo has; changing the version is an upgrade)"
     )]
     MixedVersions {
         name: String,

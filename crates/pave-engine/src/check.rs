@@ -12,7 +12,7 @@ use serde::Serialize;
 use pave_model::status::Lag;
 
 use crate::answers::{self, AnswerError};
-use crate::catalog::{Catalog, CatalogError, GoldenPath, Reference, VersionSpec};
+use crate::catalog::{Catalog, CatalogError, GoldenPath, listing_of_locked, load_locked};
 use crate::render::{self, RenderError, Rendered};
 use pave_model::lock::{Lock, LockEntry, sha256_hex};
 use pave_model::manifest::Ownership;
@@ -188,21 +188,10 @@ fn file_report(root: &Path, locked: &pave_model::lock::LockedFile) -> FileReport
     }
 }
 
-/// A regular file's bytes; `None` when missing, or when it is a symlink or folder (a file
-/// replaced by a link is not the file pave wrote, and links are never followed).
+/// What the catalog says of a lock entry: how far behind its newest release it is, and whether
+/// the lock still matches what its version renders.
 fn catalog_view(catalog: &dyn Catalog, entry: &LockEntry) -> Result<CatalogView, CatalogError> {
-    let listings = catalog.list()?;
-    let Some(listing) = listings.iter().find(|l| l.name == entry.name) else {
-        return Err(CatalogError::UnknownGoldenPath {
-            name: entry.name.clone(),
-            catalog: catalog.describe(),
-            known: listings
-                .iter()
-                .map(|l| l.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        });
-    };
+    let listing = listing_of_locked(catalog, entry)?;
     let released: Vec<&semver::Version> = listing
         .versions
         .iter()
@@ -215,11 +204,7 @@ fn catalog_view(catalog: &dyn Catalog, entry: &LockEntry) -> Result<CatalogView,
         .unwrap_or(&entry.version)
         .clone();
     let versions_behind = released.iter().filter(|v| ***v > entry.version).count();
-    let reference = Reference {
-        name: entry.name.clone(),
-        version: VersionSpec::Exact(entry.version.clone()),
-    };
-    let golden_path = catalog.load(&reference)?;
+    let golden_path = load_locked(catalog, entry)?;
     let lock_mismatches = match render_entry(&golden_path, entry) {
         Ok(rendered) => mismatches(entry, &rendered),
         Err(e) => vec![format!("the lock's answers do not render: {e}")],

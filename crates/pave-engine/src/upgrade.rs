@@ -23,7 +23,9 @@ use pave_model::parameter::{Answers, Value};
 
 use crate::answers::{self, AnswerError, Asker, GivenAnswers};
 use crate::apply::{self, ApplyError, Write};
-use crate::catalog::{Catalog, CatalogError, GoldenPath, Reference, VersionSpec};
+use crate::catalog::{
+    Catalog, CatalogError, GoldenPath, Reference, VersionSpec, listing_of_locked, load_locked,
+};
 use crate::check::{RenderEntryError, render_entry};
 use crate::render::{self, RenderError, Rendered};
 
@@ -38,8 +40,11 @@ pub enum UpgradeError {
     Render(#[from] RenderError),
     #[error(transparent)]
     Apply(#[from] ApplyError),
+    /// `--to` that is neither a version nor a requirement.
+    #[error("--to {to}: {why}")]
+    BadTarget { to: String, why: String },
     #[error(
-        "{name}@{current} is newer than {target}; pave upgrade does not go back (restore the older lock and files from git)"
+        "{name}@{current} is newer than {target}; an upgrade does not go back (restore the older lock and files from git)"
     )]
     Downgrade {
         name: String,
@@ -86,11 +91,21 @@ pub fn prepare(
         name: entry.name.clone(),
         version: match to {
             None => VersionSpec::Newest,
-            Some(to) => format!("{}@{to}", entry.name).parse::<Reference>()?.version,
+            Some(to) => {
+                format!("{}@{to}", entry.name)
+                    .parse::<Reference>()
+                    .map_err(|e| match e {
+                        CatalogError::BadReference { why, .. } => UpgradeError::BadTarget {
+                            to: to.to_owned(),
+                            why,
+                        },
+                        other => other.into(),
+                    })?
+                    .version
+            }
         },
     };
-    let listing = catalog.list()?.into_iter().find(|l| l.name == entry.name);
-    let versions = listing.map(|l| l.versions).unwrap_or_default();
+    let versions = listing_of_locked(catalog, entry)?.versions;
     let target = reference
         .pick(&versions)
         .ok_or_else(|| CatalogError::UnknownVersion {
@@ -120,7 +135,7 @@ pub fn prepare(
             version: VersionSpec::Exact(v.clone()),
         })
     };
-    let old = load(&entry.version)?;
+    let old = load_locked(catalog, entry)?;
     let mut crossed = Vec::new();
     for v in versions
         .iter()

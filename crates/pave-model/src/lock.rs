@@ -175,9 +175,17 @@ impl Lock {
                 size: meta.len(),
             });
         }
-        let text = std::fs::read_to_string(&path).map_err(|source| LockError::Unreadable {
+        let bytes = std::fs::read(&path).map_err(|source| LockError::Unreadable {
             path: path.clone(),
             source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            LockError::Invalid {
+                path: path.clone(),
+                line: valid.iter().filter(|b| **b == b'\n').count() as u64 + 1,
+                message: "not UTF-8 text: a lock is YAML that pave writes".into(),
+            }
         })?;
         Self::parse(&text).map_err(|e| LockError::Invalid {
             path,

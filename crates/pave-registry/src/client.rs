@@ -47,6 +47,9 @@ pub enum SendError {
     /// No answer: connection refused, DNS, timeout, TLS. Worth trying later.
     #[error("the registry {url} is unreachable ({why})")]
     Unreachable { url: String, why: String },
+    /// No token is set for a remote registry, so nothing was sent (it would refuse the events).
+    #[error("no token is set for the registry {url}")]
+    NoToken { url: String },
     /// 401/403: the token is missing, unknown, revoked or lacks a scope. Fixing it is the user's job.
     #[error("{url} refused the token ({status}: {message})")]
     Unauthorized {

@@ -67,10 +67,8 @@ impl Destination {
         {
             return FlushOutcome {
                 remaining: spool.count(),
-                stopped: Some(SendError::Unauthorized {
+                stopped: Some(SendError::NoToken {
                     url: registry.url().to_owned(),
-                    status: 401,
-                    message: "no token is configured".to_owned(),
                 }),
                 ..FlushOutcome::default()
             };

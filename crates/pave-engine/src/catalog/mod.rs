@@ -18,6 +18,7 @@ pub use git::{
     FetchPolicy, GitCatalog, GitLocation, STALE_AFTER, SyncOutcome, cache_dir, is_repository_root,
 };
 
+use pave_model::lock::LockEntry;
 use pave_model::manifest::{Manifest, ManifestError};
 
 /// Name of the manifest file at the root of every golden path.
@@ -164,14 +165,18 @@ pub trait Catalog {
 pub enum CatalogError {
     #[error("`{reference}` is not a golden-path reference: {why}")]
     BadReference { reference: String, why: String },
-    #[error("no golden path `{name}` in the {catalog} catalog; it has: {known}")]
+    #[error(
+        "no golden path `{name}` in the {catalog} catalog; it has: {}",
+        or_none(known)
+    )]
     UnknownGoldenPath {
         name: String,
         catalog: String,
         known: String,
     },
     #[error(
-        "no version of `{name}` matches `{reference}` in the {catalog} catalog; it has: {known}"
+        "no version of `{name}` matches `{reference}` in the {catalog} catalog; it has: {}",
+        or_none(known)
     )]
     UnknownVersion {
         name: String,
@@ -211,6 +216,70 @@ pub enum CatalogError {
     },
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    /// A golden path the repo's lock records (its name or its version) that the catalog in use
+    /// lacks: the wrong catalog, one that dropped it, or a lock edited by hand.
+    #[error("{source}; the repo's .pave/lock.yaml records {name}@{version} from `{recorded}`")]
+    NotAsLocked {
+        name: String,
+        version: semver::Version,
+        recorded: String,
+        source: Box<CatalogError>,
+    },
+}
+
+/// A list for a message, `none` when empty.
+fn or_none(list: &str) -> &str {
+    if list.is_empty() { "none" } else { list }
+}
+
+impl CatalogError {
+    /// This error, said of the golden path `entry` records: a missing name or version then
+    /// names the lock, which is where it came from.
+    pub fn for_locked(self, entry: &LockEntry) -> Self {
+        match self {
+            Self::UnknownGoldenPath { .. } | Self::UnknownVersion { .. } => Self::NotAsLocked {
+                name: entry.name.clone(),
+                version: entry.version.clone(),
+                recorded: entry.catalog.clone(),
+                source: Box::new(self),
+            },
+            other => other,
+        }
+    }
+}
+
+/// The listing of the golden path `entry` records (its versions, newest included).
+pub fn listing_of_locked(
+    catalog: &dyn Catalog,
+    entry: &LockEntry,
+) -> Result<Listing, CatalogError> {
+    let listings = catalog.list()?;
+    let known = listings
+        .iter()
+        .map(|l| l.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    listings
+        .into_iter()
+        .find(|l| l.name == entry.name)
+        .ok_or_else(|| {
+            CatalogError::UnknownGoldenPath {
+                name: entry.name.clone(),
+                catalog: catalog.describe(),
+                known,
+            }
+            .for_locked(entry)
+        })
+}
+
+/// Loads the version of the golden path `entry` records.
+pub fn load_locked(catalog: &dyn Catalog, entry: &LockEntry) -> Result<GoldenPath, CatalogError> {
+    catalog
+        .load(&Reference {
+            name: entry.name.clone(),
+            version: VersionSpec::Exact(entry.version.clone()),
+        })
+        .map_err(|e| e.for_locked(entry))
 }
 
 /// The listings of versioned golden paths `found` (name → version → where it is), each with the

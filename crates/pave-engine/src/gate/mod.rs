@@ -76,33 +76,6 @@ pub enum GateError {
     Catalog(#[from] crate::catalog::CatalogError),
 }
 
-impl GateError {
-    pub fn hint(&self) -> Option<String> {
-        const UNSHALLOW: &str = "fetch the whole history: `fetch-depth: 0` on actions/checkout (GitHub), `GIT_DEPTH: 0` (GitLab CI), or `git fetch --unshallow` locally";
-        match self {
-            Self::ConfigSyntax { .. } | Self::ConfigInvalid { .. } => Some(
-                "see the fields and defaults with `pave schema gates`; a field left out takes its default".into(),
-            ),
-            Self::Shallow { .. } | Self::BaseNotFound { shallow: true, .. } => {
-                Some(UNSHALLOW.into())
-            }
-            Self::BaseNotFound { .. } => Some(
-                "name the base with `--base REF` (a branch, tag or commit), or fetch it: `git fetch origin main`".into(),
-            ),
-            Self::HeadNotFound { .. } => {
-                Some("name a branch, tag or commit with `--head REF` (default HEAD)".into())
-            }
-            Self::NotARepo { .. } => Some(
-                "run inside the repository's work tree, or point --repo at it".into(),
-            ),
-            Self::Coverage(_) => Some(
-                "pass an lcov tracefile (`cargo llvm-cov --lcov --output-path lcov.info`) or a Cobertura XML report".into(),
-            ),
-            _ => None,
-        }
-    }
-}
-
 /// The gates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -42,7 +42,11 @@ pub fn run(request: &Request<'_>, catalogs: CatalogAccess<'_>) -> Result<GateRep
         Some(path) if !path.is_file() => {
             return Err(GateError::ConfigUnreadable {
                 path: path.to_owned(),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+                source: if path.is_dir() {
+                    std::io::Error::other("a folder, not a file")
+                } else {
+                    std::io::Error::new(std::io::ErrorKind::NotFound, "no such file")
+                },
             });
         }
         Some(path) => path.to_owned(),
