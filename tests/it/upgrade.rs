@@ -349,6 +349,13 @@ fn a_dirty_tree_is_refused() {
         .stderr(predicate::str::contains(
             "uncommitted changes (scratch.txt)",
         ));
+    // A dry run writes nothing, so it may look at a dirty tree.
+    let before = tree(&dir);
+    upgrade(&dir, &["--dry-run"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Plan: svc@1.0.0 -> 1.2.0"));
+    assert_eq!(tree(&dir), before);
 }
 
 #[test]
