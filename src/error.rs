@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use pave_base::config::ConfigError;
 use pave_engine::adopt::AdoptError;
-use pave_engine::answers::AnswerError;
+use pave_engine::answers::{AnswerError, Origin};
 use pave_engine::apply::ApplyError;
 use pave_engine::audit::AuditError;
 use pave_engine::catalog::CatalogError;
@@ -102,6 +102,9 @@ pub enum Error {
     /// Standard output failed (a full disk, a closed file); a closed pipe is not an error.
     #[error(transparent)]
     Stdout(#[from] StdoutError),
+    /// `pave registry token list|revoke` on a SQLite registry that does not exist.
+    #[error("no registry database at {}", path.display())]
+    NoRegistryDatabase { path: PathBuf },
     /// `pave registry token create` could not show the new secret; the token was revoked.
     #[error(
         "cannot show the secret of token {id}: {source}; the token was revoked, as nobody could use it"
@@ -166,6 +169,9 @@ impl Error {
             ),
             Error::Stdout(_) => Some(
                 "the output was cut short (a full disk or a closed file?): free space or send it elsewhere; commands with --format also write to a file with --output FILE".into(),
+            ),
+            Error::NoRegistryDatabase { .. } => Some(
+                "check --database: it names the file `pave registry serve` (or `token create`) made".into(),
             ),
             Error::SecretNotShown { .. } => Some(
                 "run `pave registry token create` again with its output going where it can be written, e.g. `TOKEN=$(pave registry token create …)`".into(),
@@ -258,9 +264,19 @@ fn answers_hint(e: &AnswerError) -> Option<String> {
                 sets.join("\n")
             )
         }
-        AnswerError::Unknown { golden_path, .. } => {
-            format!("see the parameters with `pave show {golden_path}`")
+        AnswerError::Unknown {
+            origin: Origin::Lock,
+            ..
         }
+        | AnswerError::Invalid {
+            origin: Origin::Lock,
+            ..
+        } => {
+            "the answer is recorded in .pave/lock.yaml: restore the lock from git if it was edited by hand, or give a valid answer with `pave apply <golden-path> --set name=value`".into()
+        }
+        AnswerError::Unknown { golden_path, .. } => format!(
+            "see the parameters with `pave show {golden_path}` (or `pave show <folder>` for a golden-path folder)"
+        ),
         AnswerError::Invalid { .. } => {
             "see the parameters, their types and rules with `pave show <golden-path>`".into()
         }
@@ -280,7 +296,7 @@ fn answers_hint(e: &AnswerError) -> Option<String> {
 fn render_hint(e: &RenderError) -> Option<String> {
     Some(match e {
         RenderError::Template { .. } | RenderError::When { .. } => {
-            "the golden path does not render with these answers: check the answers against `pave show <golden-path>`, or tell its owners (the file and line are above)".into()
+            "if it names an undefined or wrong value, check the answers against `pave show <golden-path>`; a syntax error is the golden path's own: tell its owners (the file and line are above)".into()
         }
         RenderError::UnsafePath { .. } => {
             "answers and templated path segments must stay inside the target: no `..`, `/`, or absolute paths".into()
@@ -321,6 +337,10 @@ fn git_hint(e: &GitError) -> Option<String> {
 
 fn lock_hint(e: &LockError) -> Option<String> {
     Some(match e {
+        LockError::NoRepo { .. } => "point -C at the repo's root folder".into(),
+        LockError::Unsupported { .. } => {
+            "a newer pave wrote this lock: install that version of pave (`pave --version` shows this one)".into()
+        }
         LockError::Missing { .. } => {
             "adopt a golden path with `pave new` or `pave apply`, or run in the repo's root (-C DIR)".into()
         }
@@ -430,6 +450,11 @@ fn gate_hint(e: &GateError) -> Option<String> {
         GateError::Shallow { .. } | GateError::BaseNotFound { shallow: true, .. } => {
             UNSHALLOW.into()
         }
+        GateError::BaseNotFound { tried, .. } if tried.len() == 1 => format!(
+            "`{}` is not a branch, tag or commit here: check the name (`git branch -a` lists the branches), or fetch it (`git fetch origin {}`)",
+            tried[0],
+            tried[0].strip_prefix("origin/").unwrap_or(&tried[0])
+        ),
         GateError::BaseNotFound { .. } => {
             "name the base with `--base REF` (a branch, tag or commit), or fetch it: `git fetch origin main`".into()
         }
@@ -449,6 +474,7 @@ fn gate_hint(e: &GateError) -> Option<String> {
         GateError::CoverageUnused => {
             "drop --coverage, or run `pave gate ai-provenance` or `pave gate all`".into()
         }
+        GateError::Lock(LockError::NoRepo { .. }) => "point --repo at the repo's root folder".into(),
         GateError::Lock(LockError::Missing { .. }) => {
             "the conformance gate checks a repo that adopted a golden path (`pave new`, `pave apply`): point --repo at its root, or leave conformance out of the gates".into()
         }

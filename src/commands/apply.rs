@@ -27,8 +27,7 @@ pub fn run(
     if !root.is_dir() {
         return Err(Error::NotAFolder { path: root.clone() });
     }
-    // A dry run writes nothing, so it has nothing to protect in a dirty work tree.
-    super::check_work_tree(root, args.allow_dirty || args.dry_run, printer)?;
+    super::check_work_tree(root, args.allow_dirty, args.dry_run, printer)?;
     let lock = match Lock::read(root) {
         Ok(lock) => Some(lock),
         Err(LockError::Missing { .. }) => None,

@@ -56,9 +56,20 @@ pub(crate) fn given_answers(args: &AnsweringArgs) -> Result<GivenAnswers, Error>
 pub(crate) fn check_work_tree(
     root: &Path,
     allow_dirty: bool,
+    is_dry_run: bool,
     printer: &Printer,
 ) -> Result<(), Error> {
     match git::work_tree(root)? {
+        // A dry run writes nothing, so it has nothing to protect; it says what the real run will
+        // meet.
+        WorkTree::Dirty(paths) if !allow_dirty && is_dry_run => {
+            printer.warn(&format!(
+                "{} has uncommitted changes ({}): this dry run goes on, but the real run will refuse them unless you commit or stash them, or pass --allow-dirty",
+                root.display(),
+                paths.join(", ")
+            ));
+            Ok(())
+        }
         WorkTree::Dirty(paths) if !allow_dirty => Err(Error::DirtyWorkTree {
             path: root.to_owned(),
             examples: paths,
@@ -160,9 +171,10 @@ pub(crate) fn print_upgrade_plan(printer: &Printer, plan: &UpgradePlan) {
     );
 }
 
-/// The `--format`s of a report and where each goes (`None`: stdout), from the formats and the
-/// outputs paired with them (`cli::pair_outputs`, which refuses an output without a format);
-/// `default` when no format is given. At most one format may go to stdout.
+/// The `--format`s of a report and where each goes (`None`: stdout, also for `--output -`), from
+/// the formats and the outputs paired with them (`cli::pair_outputs`, which refuses an output
+/// without a format); `default` when no format is given. At most one format may go to stdout, and
+/// no two to one file.
 pub(crate) fn report_targets<F: Copy>(
     formats: &[F],
     paired: &[Option<PathBuf>],
@@ -174,7 +186,7 @@ pub(crate) fn report_targets<F: Copy>(
         formats
             .iter()
             .enumerate()
-            .map(|(i, f)| (*f, paired.get(i).cloned().flatten()))
+            .map(|(i, f)| (*f, file_output(paired.get(i).cloned().flatten().as_deref())))
             .collect()
     };
     if targets.iter().filter(|(_, out)| out.is_none()).count() > 1 {
@@ -191,39 +203,93 @@ pub(crate) fn report_targets<F: Copy>(
     Ok(targets)
 }
 
-/// Writes each rendered report to its file, or to stdout.
+/// An `--output` path, or `None` for `-` (stdout, as most tools read it).
+pub(crate) fn file_output(output: Option<&Path>) -> Option<PathBuf> {
+    output.filter(|p| *p != Path::new("-")).map(Path::to_owned)
+}
+
+/// Writes each rendered report to its file, or to stdout. Every file is written beside its
+/// target first and moved into place only when all are written, so an `--output` that cannot be
+/// written leaves no report written and none half written.
 pub(crate) fn write_reports<F: Copy + clap::ValueEnum>(
     targets: &[(F, Option<PathBuf>)],
     render: impl Fn(F) -> String,
     printer: &Printer,
 ) -> Result<(), Error> {
+    let mut staged = Vec::new();
+    let mut to_stdout = None;
     for (format, output) in targets {
         let text = render(*format);
         let name = format
             .to_possible_value()
             .map(|v| v.get_name().to_owned())
             .unwrap_or_default();
-        write_report(&text, output.as_deref(), &format!("{name} report"), printer)?;
+        match output {
+            Some(path) => staged.push((stage(path, &text)?, path, format!("{name} report"))),
+            None => to_stdout = Some(text),
+        }
     }
-    Ok(())
+    for (file, path, what) in staged {
+        put_in_place(file, path, &what, printer)?;
+    }
+    match to_stdout {
+        Some(text) => Ok(printer.data(&text)?),
+        None => Ok(()),
+    }
 }
 
-/// Writes a report to `output` (saying so) or to stdout.
+/// Writes a report to `output` (saying so; all or nothing) or to stdout.
 pub(crate) fn write_report(
     text: &str,
     output: Option<&Path>,
     what: &str,
     printer: &Printer,
 ) -> Result<(), Error> {
-    match output {
-        Some(path) => {
-            std::fs::write(path, text).map_err(|source| Error::Write {
-                path: path.to_owned(),
-                source,
-            })?;
-            printer.status("Wrote", &format!("{what} to {}", path.display()));
-            Ok(())
-        }
+    match file_output(output) {
+        Some(path) => put_in_place(stage(&path, text)?, &path, what, printer),
         None => Ok(printer.data(text)?),
     }
+}
+
+/// `text` in a new file beside `path`, not yet in place.
+fn stage(path: &Path, text: &str) -> Result<tempfile::NamedTempFile, Error> {
+    let failed = |source| Error::Write {
+        path: path.to_owned(),
+        source,
+    };
+    if path.is_dir() {
+        return Err(failed(std::io::ErrorKind::IsADirectory.into()));
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(failed(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "its folder does not exist",
+        )));
+    }
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".pave-report-");
+    // Readable as a report written in place would be (0666 less the umask), not 0600.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut file = builder.tempfile_in(dir).map_err(failed)?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(failed)?;
+    Ok(file)
+}
+
+fn put_in_place(
+    file: tempfile::NamedTempFile,
+    path: &Path,
+    what: &str,
+    printer: &Printer,
+) -> Result<(), Error> {
+    file.persist(path).map_err(|e| Error::Write {
+        path: path.to_owned(),
+        source: e.error,
+    })?;
+    printer.status("Wrote", &format!("{what} to {}", path.display()));
+    Ok(())
 }

@@ -29,7 +29,7 @@ pub fn run(args: &RegistryArgs, printer: &Printer) -> Result<u8, Error> {
             RegistryTokenCommand::Create(args) => create_token(args, printer),
             RegistryTokenCommand::List(args) => list_tokens(args, printer),
             RegistryTokenCommand::Revoke(args) => {
-                let store = open(&args.database, printer)?;
+                let store = open_existing(&args.database, printer)?;
                 if !store.revoke_token(&args.id).map_err(RegistryError::from)? {
                     return Err(RegistryError::UnknownToken(args.id.clone()).into());
                 }
@@ -82,7 +82,7 @@ fn create_token(args: &RegistryTokenCreateArgs, printer: &Printer) -> Result<u8,
 }
 
 fn list_tokens(args: &RegistryDatabaseArgs, printer: &Printer) -> Result<u8, Error> {
-    let store = open(args, printer)?;
+    let store = open_existing(args, printer)?;
     let mut out = String::from("ID\tNAME\tSCOPES\tCREATED\tREVOKED\n");
     for token in store.list_tokens().map_err(RegistryError::from)? {
         let scopes: Vec<&str> = token.scopes.iter().map(|s| s.as_str()).collect();
@@ -103,16 +103,36 @@ fn list_tokens(args: &RegistryDatabaseArgs, printer: &Printer) -> Result<u8, Err
 
 /// The database `--database` names (default: SQLite in the user data folder), migrated.
 fn open(args: &RegistryDatabaseArgs, printer: &Printer) -> Result<Arc<dyn Store>, RegistryError> {
-    let database = match &args.database {
+    open_database(database(args)?, printer)
+}
+
+/// [`open`] for commands that only read or change what is there (`token list`, `token
+/// revoke`): a SQLite file that does not exist is a mistyped `--database`, not a new registry.
+fn open_existing(args: &RegistryDatabaseArgs, printer: &Printer) -> Result<Arc<dyn Store>, Error> {
+    let database = database(args)?;
+    if let Database::Sqlite(path) = &database
+        && !path.exists()
+    {
+        return Err(Error::NoRegistryDatabase { path: path.clone() });
+    }
+    Ok(open_database(database, printer)?)
+}
+
+fn database(args: &RegistryDatabaseArgs) -> Result<Database, RegistryError> {
+    Ok(match &args.database {
         Some(text) => Database::parse(text).map_err(StoreError::from)?,
         None => Database::Sqlite(default_sqlite()?),
-    };
+    })
+}
+
+fn open_database(database: Database, printer: &Printer) -> Result<Arc<dyn Store>, RegistryError> {
     let store: Arc<dyn Store> = Arc::from(database.open()?);
     let applied = store.migrate()?;
     if applied > 0 {
+        let steps = if applied == 1 { "step" } else { "steps" };
         printer.status(
             "Migrated",
-            &format!("the registry database ({applied} steps)"),
+            &format!("the registry database ({applied} {steps})"),
         );
     }
     Ok(store)
@@ -149,16 +169,21 @@ pub(crate) fn record(choice: &RegistryChoice, events: Vec<Event>, printer: &Prin
     match recording::record(&destination, &spool, events) {
         Recorded::Done => {}
         Recorded::NotSpooled(e) => printer.warn(&format!("event(s) not recorded: {e}")),
-        Recorded::Flushed(outcome) => warn_about(choice, &destination, &spool, &outcome, printer),
+        Recorded::Flushed(outcome) => {
+            let later = "`pave registry flush` or the next pave command that records sends them";
+            warn_about(choice, &destination, &spool, &outcome, later, printer);
+        }
     }
 }
 
-/// One warning for what stayed spooled, and one per rejected event.
+/// One warning for what stayed spooled (saying what sends it `later`), and one per rejected
+/// event.
 fn warn_about(
     choice: &RegistryChoice,
     destination: &Destination,
     spool: &Spool,
     outcome: &FlushOutcome,
+    later: &str,
     printer: &Printer,
 ) {
     const SHOWN: usize = 3;
@@ -204,11 +229,9 @@ fn warn_about(
         (SendError::NoToken { url }, RegistryChoice::Remote { token_from, .. }) => format!(
             "no token is set for the registry {url}, so nothing was sent; {spooled}. Set a token with the `write` scope in {token_from}, then run `pave registry flush`"
         ),
-        (SendError::Unreachable { .. }, _) => format!(
-            "{stopped}; {spooled}: `pave registry flush` or the next pave command that records sends them"
-        ),
+        (SendError::Unreachable { .. }, _) => format!("{stopped}; {spooled}: {later}"),
         (other, _) => format!(
-            "{} did not take the events ({other}); {spooled}: `pave registry flush` or the next pave command that records sends them",
+            "{} did not take the events ({other}); {spooled}: {later}",
             destination.describe()
         ),
     };
@@ -236,7 +259,8 @@ fn flush_command(printer: &Printer) -> Result<u8, Error> {
         return Ok(0);
     }
     let outcome = destination.flush(&spool);
-    warn_about(&choice, &destination, &spool, &outcome, printer);
+    let later = "run `pave registry flush` again once the registry is up";
+    warn_about(&choice, &destination, &spool, &outcome, later, printer);
     let sent = outcome.accepted + outcome.duplicates;
     if sent > 0 || outcome.stopped.is_none() {
         printer.status(

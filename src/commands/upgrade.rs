@@ -22,8 +22,7 @@ pub fn run(
     let root = &args.dir;
     let lock = Lock::read(root)?;
     let entry = lock.pick(args.golden_path.as_deref())?;
-    // A dry run writes nothing, so it has nothing to protect in a dirty work tree.
-    super::check_work_tree(root, args.allow_dirty || args.dry_run, printer)?;
+    super::check_work_tree(root, args.allow_dirty, args.dry_run, printer)?;
     let catalog = catalog_for_lock_entry(explicit, entry)?;
     let given = super::given_answers(&args.answering)?;
     let mut prompter = Prompter::new(args.answering.no_input);

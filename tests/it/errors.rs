@@ -2,6 +2,7 @@
 //! nothing; a report cut short by a failing standard output is an error, a closed pipe is not.
 
 use std::io::Read as _;
+use std::path::Path;
 use std::process::Stdio;
 
 use predicates::prelude::*;
@@ -263,7 +264,7 @@ fn a_report_written_to_a_folder_asks_for_a_file() {
         .arg(&dir)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("Is a directory"))
+        .stderr(predicate::str::contains("is a directory"))
         .stderr(predicate::str::contains(
             "hint: that is a folder: give a file path",
         ));
@@ -283,7 +284,7 @@ fn a_gates_config_error_names_the_field() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "gates.yaml:2: pr_size.max_changed_lines: invalid",
+            "gates.yaml:2: pr_size.max_changed_lines: expected a whole number, 0 or more",
         ));
     pave()
         .args(["gate", "pr-size", "--base", "HEAD", "--config"])
@@ -315,4 +316,91 @@ fn two_formats_to_one_file_are_refused() {
         "hint: give each --format its own --output file",
     ));
     assert!(!dir.join("r.out").exists());
+}
+
+#[test]
+fn a_report_that_cannot_be_written_leaves_the_others_unwritten() {
+    let (_tmp, dir) = rust_service(&[]);
+    let first = dir.join("first.json");
+    std::fs::write(&first, "earlier report\n").unwrap();
+    let missing = dir.join("no-such-folder/x.sarif");
+    pave_check(&dir, &["--format", "json", "--output"])
+        .arg(&first)
+        .args(["--format", "sarif", "--output"])
+        .arg(&missing)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("its folder does not exist"));
+    assert_eq!(
+        std::fs::read_to_string(&first).unwrap(),
+        "earlier report\n",
+        "the first report is not replaced when the second cannot be written"
+    );
+    let stray: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".pave-report-"))
+        .collect();
+    assert!(stray.is_empty(), "{stray:?}");
+}
+
+#[test]
+fn an_output_of_dash_is_stdout() {
+    let (_tmp, dir) = rust_service(&[]);
+    let out = pave_check(&dir, &["--format", "json", "--output", "-"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["conforming"], true);
+    assert!(!dir.join("-").exists());
+}
+
+#[test]
+fn a_repo_folder_that_is_not_there_is_named() {
+    pave_check(Path::new("/nonexistent-pave-repo"), &[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "error: /nonexistent-pave-repo is not a folder",
+        ))
+        .stderr(predicate::str::contains(
+            "hint: point -C at the repo's root",
+        ));
+}
+
+#[test]
+fn token_list_of_a_registry_that_is_not_there_creates_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("typo.sqlite");
+    pave()
+        .args(["registry", "token", "list", "--database"])
+        .arg(&typo)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no registry database at"))
+        .stderr(predicate::str::contains("hint: check --database"));
+    assert!(!typo.exists());
+}
+
+#[test]
+fn a_locked_version_newer_than_the_catalog_is_not_called_a_downgrade() {
+    let (_tmp, dir) = rust_service(&[]);
+    let lock = dir.join(".pave/lock.yaml");
+    let text = std::fs::read_to_string(&lock).unwrap();
+    std::fs::write(
+        &lock,
+        text.replace("version: \"1.2.0\"", "version: \"1.9.0\""),
+    )
+    .unwrap();
+    pave()
+        .args(["upgrade", "--allow-dirty", "-C"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "the repo's .pave/lock.yaml records rust-service@1.9.0",
+        ))
+        .stderr(predicate::str::contains("does not go back").not());
 }

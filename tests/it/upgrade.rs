@@ -318,12 +318,17 @@ fn the_same_version_is_a_noop() {
 fn dry_run_writes_nothing() {
     let cat = catalog();
     let (_tmp, dir) = repo_on_1_0(cat.path());
-    let before = tree(&dir);
-    upgrade(&dir, &["--dry-run"])
+    dry_run_plans_and_writes_nothing(&dir);
+}
+
+/// `upgrade --dry-run` prints the plan to 1.2.0 and leaves the repo as it was.
+fn dry_run_plans_and_writes_nothing(dir: &Path) {
+    let before = tree(dir);
+    upgrade(dir, &["--dry-run"])
         .assert()
         .success()
         .stderr(predicate::str::contains("Plan: svc@1.0.0 -> 1.2.0"));
-    assert_eq!(tree(&dir), before);
+    assert_eq!(tree(dir), before);
 }
 
 #[test]
@@ -349,13 +354,11 @@ fn a_dirty_tree_is_refused() {
         .stderr(predicate::str::contains(
             "uncommitted changes (scratch.txt)",
         ));
-    // A dry run writes nothing, so it may look at a dirty tree.
-    let before = tree(&dir);
-    upgrade(&dir, &["--dry-run"])
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("Plan: svc@1.0.0 -> 1.2.0"));
-    assert_eq!(tree(&dir), before);
+    // A dry run writes nothing, so it may look at a dirty tree, and says the real run will not.
+    upgrade(&dir, &["--dry-run"]).assert().success().stderr(
+        predicate::str::contains("uncommitted changes (scratch.txt): this dry run goes on, but the real run will refuse them"),
+    );
+    dry_run_plans_and_writes_nothing(&dir);
 }
 
 #[test]

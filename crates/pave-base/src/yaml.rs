@@ -18,7 +18,7 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     let mut field = None;
     serde_saphyr::with_deserializer_from_str(text, |de| {
         serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
+            let path = without_span_wrappers(&e.path().to_string());
             if path != "." {
                 field = Some(path);
             }
@@ -35,7 +35,8 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
             snippets: serde_saphyr::SnippetMode::Off,
         };
         let rendered = e.without_snippet().render_with_options(options);
-        let message = strip_location_suffix(&rendered);
+        let message = plain(strip_location_suffix(&rendered));
+        let message = message.as_str();
         YamlError {
             line,
             message: match field.take() {
@@ -53,10 +54,74 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     })
 }
 
+/// The text of a YAML file's bytes; not UTF-8 is an error at the line of the first bad byte.
+pub fn text_of(bytes: Vec<u8>) -> Result<String, YamlError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        YamlError {
+            line: valid.iter().filter(|b| **b == b'\n').count() as u64 + 1,
+            message: "not UTF-8 text (YAML files are UTF-8)".into(),
+        }
+    })
+}
+
+/// The 1-based line of the top-level `key:` in `text`, else 1 (for errors about a key's value
+/// that serde read without complaint).
+pub fn top_level_line(text: &str, key: &str) -> u64 {
+    text.lines()
+        .position(|line| {
+            line.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map_or(1, |i| i as u64 + 1)
+}
+
 /// Writes `value` as YAML.
 pub fn to_string<T: Serialize>(value: &T) -> String {
     // Our own types serialise to maps, sequences and scalars only; none can fail.
     serde_saphyr::to_string(value).expect("pave's own types always serialise to YAML")
+}
+
+/// A field path without the `value` segment each `Spanned<T>` adds (`parameters.port.value.type`
+/// → `parameters.port.type`). A key named `value` of the document itself is kept: the segment is
+/// dropped only after a segment that is not itself `value`.
+fn without_span_wrappers(path: &str) -> String {
+    let segments: Vec<&str> = path.split('.').collect();
+    let mut kept = Vec::with_capacity(segments.len());
+    for (i, segment) in segments.iter().enumerate() {
+        if i > 0 && *segment == "value" && segments[i - 1] != "value" {
+            continue;
+        }
+        kept.push(*segment);
+    }
+    kept.join(".")
+}
+
+/// serde's words for a wrong type, in the words of a person editing YAML.
+fn plain(message: &str) -> String {
+    const WORDS: [(&str, &str); 6] = [
+        ("invalid u8", "expected a whole number from 0 to 255"),
+        ("invalid u16", "expected a whole number from 0 to 65535"),
+        ("invalid u32", "expected a whole number, 0 or more"),
+        ("invalid u64", "expected a whole number, 0 or more"),
+        (
+            "expected mapping start",
+            "expected a mapping (`key: value` lines)",
+        ),
+        (
+            "expected sequence start",
+            "expected a list (`- item` lines, or `[a, b]`)",
+        ),
+    ];
+    if message.starts_with("data did not match any variant of untagged enum") {
+        return "expected a string, number, boolean or list of them".to_owned();
+    }
+    for (serde, plain) in WORDS {
+        if let Some(rest) = message.strip_prefix(serde) {
+            return format!("{plain}{rest}");
+        }
+    }
+    message.to_owned()
 }
 
 /// serde-saphyr appends ` at line L column C`; we report the line ourselves, once.
@@ -97,7 +162,7 @@ mod tests {
     fn error_names_the_field() {
         let e = from_str::<Nested>("outer:\n  - a: 1\n  - a: lots\n").unwrap_err();
         assert_eq!(e.line, 3);
-        assert!(e.message.starts_with("outer[1].a: "), "{}", e.message);
+        assert_eq!(e.message, "outer[1].a: expected a whole number, 0 or more");
         let e = from_str::<Nested>("outer:\n  - a: 1\n    b: 2\n").unwrap_err();
         assert!(
             e.message.starts_with("outer[0]: unknown field `b`"),
@@ -106,6 +171,35 @@ mod tests {
         );
         let e = from_str::<Doc>("a: 1\nb: 2\n").unwrap_err();
         assert!(e.message.starts_with("unknown field `b`"), "{}", e.message);
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_name_their_line() {
+        let e = text_of(b"a: 1\nb: \xff\n".to_vec()).unwrap_err();
+        assert_eq!(e.line, 2);
+        assert_eq!(text_of(b"a: 1\n".to_vec()).unwrap(), "a: 1\n");
+    }
+
+    #[test]
+    fn top_level_keys_are_found_by_line() {
+        let text = "# comment\napiVersion: x\nname: demo\n  name: nested\n";
+        assert_eq!(top_level_line(text, "name"), 3);
+        assert_eq!(top_level_line(text, "apiVersion"), 2);
+        assert_eq!(top_level_line(text, "components"), 1);
+    }
+
+    #[test]
+    fn span_wrappers_leave_the_path() {
+        assert_eq!(
+            without_span_wrappers("parameters.port.value.type"),
+            "parameters.port.type"
+        );
+        assert_eq!(
+            without_span_wrappers("parameters.value.value.type"),
+            "parameters.value.type"
+        );
+        assert_eq!(without_span_wrappers("files[2].value"), "files[2]");
+        assert_eq!(without_span_wrappers("value"), "value");
     }
 
     #[test]

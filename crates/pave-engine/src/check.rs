@@ -67,6 +67,8 @@ pub struct FileReport {
 /// What the catalog says about a golden path of the lock.
 #[derive(Debug, Clone, Serialize)]
 pub struct CatalogView {
+    /// The catalog consulted (`--catalog`, or the one the lock records).
+    pub catalog: String,
     pub latest: String,
     pub lag: Lag,
     /// Released versions newer than the locked one.
@@ -210,6 +212,7 @@ fn catalog_view(catalog: &dyn Catalog, entry: &LockEntry) -> Result<CatalogView,
         Err(e) => vec![format!("the lock's answers do not render: {e}")],
     };
     Ok(CatalogView {
+        catalog: catalog.describe(),
         lag: Lag::between(&entry.version, &latest),
         latest: latest.to_string(),
         versions_behind,

@@ -106,6 +106,11 @@ pub fn prepare(
         },
     };
     let versions = listing_of_locked(catalog, entry)?.versions;
+    if !versions.contains(&entry.version) {
+        // A locked version the catalog lacks is the lock's problem (or the catalog's), not a
+        // request to go back: loading it says so.
+        load_locked(catalog, entry)?;
+    }
     let target = reference
         .pick(&versions)
         .ok_or_else(|| CatalogError::UnknownVersion {

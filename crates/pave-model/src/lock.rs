@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use pave_base::yaml::YamlError;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
@@ -27,6 +28,9 @@ pub const MAX_LOCK_BYTES: u64 = 8 * 1024 * 1024;
 pub enum LockError {
     #[error("{path}: no lock; this repo has not adopted a golden path")]
     Missing { path: PathBuf },
+    /// The repo folder itself is not there.
+    #[error("{path} is not a folder")]
+    NoRepo { path: PathBuf },
     #[error("cannot read {path}: {source}")]
     Unreadable {
         path: PathBuf,
@@ -34,12 +38,38 @@ pub enum LockError {
     },
     #[error("{path}: the lock is {size} bytes; pave refuses locks over {MAX_LOCK_BYTES} bytes")]
     TooLarge { path: PathBuf, size: u64 },
+    /// A lock format this pave does not read (a newer pave wrote it).
+    #[error("{path}:{line}: {}", unsupported_version(*found))]
+    Unsupported {
+        path: PathBuf,
+        line: u64,
+        found: u32,
+    },
     #[error("{path}:{line}: {message}")]
     Invalid {
         path: PathBuf,
         line: u64,
         message: String,
     },
+}
+
+fn unsupported_version(found: u32) -> String {
+    format!("lock_version {found} is not one this pave reads (it reads {LOCK_VERSION})")
+}
+
+/// The 1-based line of the `nth` line of `text` that `matches`, else of the last one that does,
+/// else 1.
+fn line_where(text: &str, matches: impl Fn(&str) -> bool, nth: usize) -> u64 {
+    let found: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| matches(line))
+        .map(|(i, _)| i + 1)
+        .collect();
+    found
+        .get(nth.saturating_sub(1))
+        .or(found.last())
+        .map_or(1, |line| *line as u64)
 }
 
 /// Which golden path of the lock a command is about, when that is not clear.
@@ -141,16 +171,88 @@ impl Lock {
     }
 
     /// Reads a lock; errors carry the line.
-    pub fn parse(text: &str) -> Result<Self, pave_base::yaml::YamlError> {
-        let lock: Lock = pave_base::yaml::from_str(text)?;
+    pub fn parse(text: &str) -> Result<Self, YamlError> {
+        let lock = Self::parse_any_version(text)?;
         if lock.lock_version != LOCK_VERSION {
-            return Err(pave_base::yaml::YamlError {
-                line: 1,
-                message: format!(
-                    "lock_version {} is not supported by this pave (it reads {LOCK_VERSION}); upgrade pave",
-                    lock.lock_version
-                ),
+            return Err(YamlError {
+                line: pave_base::yaml::top_level_line(text, "lock_version"),
+                message: unsupported_version(lock.lock_version),
             });
+        }
+        Ok(lock)
+    }
+
+    /// The lock in `text`, whatever its `lock_version`, with what serde cannot check: a UUID
+    /// `repo_id`, one entry per golden path, one entry per file, SHA-256 hashes, and components
+    /// the entry applied.
+    fn parse_any_version(text: &str) -> Result<Self, YamlError> {
+        let lock: Lock = pave_base::yaml::from_str(text)?;
+        let at = |needle: &str, nth: usize, message: String| YamlError {
+            line: line_where(text, |l| l.contains(needle), nth),
+            message,
+        };
+        if uuid::Uuid::parse_str(&lock.repo_id).is_err() {
+            return Err(at(
+                "repo_id:",
+                1,
+                format!(
+                    "repo_id: `{}` is not a UUID (pave writes one when a repo first adopts a golden path)",
+                    lock.repo_id
+                ),
+            ));
+        }
+        let mut names = std::collections::BTreeSet::new();
+        let mut paths = std::collections::BTreeSet::new();
+        for (i, entry) in lock.golden_paths.iter().enumerate() {
+            if !names.insert(entry.name.as_str()) {
+                return Err(at(
+                    &format!("name: {}", entry.name),
+                    2,
+                    format!(
+                        "golden_paths[{i}].name: `{}` is listed twice; a lock has one entry per golden path",
+                        entry.name
+                    ),
+                ));
+            }
+            for (j, file) in entry.files.iter().enumerate() {
+                let field = format!("golden_paths[{i}].files[{j}]");
+                let is_sha256 = file.sha256.len() == 64
+                    && file
+                        .sha256
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+                if !is_sha256 {
+                    return Err(at(
+                        &format!("sha256: {}", file.sha256),
+                        1,
+                        format!(
+                            "{field}.sha256: `{}` is not a SHA-256 (64 lower-case hex digits)",
+                            file.sha256
+                        ),
+                    ));
+                }
+                if !entry.components.contains(&file.component) {
+                    return Err(at(
+                        file.path.as_str(),
+                        1,
+                        format!(
+                            "{field}.component: `{}` is not one of the components the entry applied ({})",
+                            file.component,
+                            entry.components.join(", ")
+                        ),
+                    ));
+                }
+                if !paths.insert(file.path.as_str()) {
+                    return Err(at(
+                        file.path.as_str(),
+                        2,
+                        format!(
+                            "{field}.path: `{}` is listed twice; a file belongs to one golden path",
+                            file.path
+                        ),
+                    ));
+                }
+            }
         }
         Ok(lock)
     }
@@ -161,6 +263,11 @@ impl Lock {
         let meta = match std::fs::symlink_metadata(&path) {
             Ok(meta) => meta,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if !root.is_dir() {
+                    return Err(LockError::NoRepo {
+                        path: root.to_owned(),
+                    });
+                }
                 return Err(LockError::Missing { path });
             }
             Err(source) => return Err(LockError::Unreadable { path, source }),
@@ -179,19 +286,24 @@ impl Lock {
             path: path.clone(),
             source,
         })?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            LockError::Invalid {
-                path: path.clone(),
-                line: valid.iter().filter(|b| **b == b'\n').count() as u64 + 1,
-                message: "not UTF-8 text: a lock is YAML that pave writes".into(),
-            }
-        })?;
-        Self::parse(&text).map_err(|e| LockError::Invalid {
-            path,
+        let text = pave_base::yaml::text_of(bytes).map_err(|e| LockError::Invalid {
+            path: path.clone(),
             line: e.line,
             message: e.message,
-        })
+        })?;
+        let lock = Self::parse_any_version(&text).map_err(|e| LockError::Invalid {
+            path: path.clone(),
+            line: e.line,
+            message: e.message,
+        })?;
+        if lock.lock_version != LOCK_VERSION {
+            return Err(LockError::Unsupported {
+                line: pave_base::yaml::top_level_line(&text, "lock_version"),
+                path,
+                found: lock.lock_version,
+            });
+        }
+        Ok(lock)
     }
 
     /// The entry of the golden path `name`, if the repo applied it.
@@ -273,5 +385,110 @@ mod tests {
         let text = "lock_version: 1\nrepo_id: x\ngolden_paths:\n- name: gp\n  version: 1.0.0\n  catalog: builtin\n  answers: {}\n  components: []\n  files:\n  - {path: ../x, ownership: managed, component: app, sha256: ab}\n";
         let err = Lock::parse(text).unwrap_err();
         assert_eq!(err.line, 10, "{}", err.message);
+    }
+
+    /// A lock of one golden path `gp` (component `app`) with `a.txt` and `b.txt`, as text.
+    fn two_file_lock() -> String {
+        let file = |path: &str| LockedFile {
+            path: RepoPath::parse(path).unwrap(),
+            ownership: Ownership::Managed,
+            component: "app".into(),
+            sha256: sha256_hex(path.as_bytes()),
+            diverged: false,
+        };
+        Lock::new(LockEntry {
+            name: "gp".into(),
+            version: "1.0.0".parse().unwrap(),
+            catalog: "builtin".into(),
+            answers: Answers::default(),
+            components: vec!["app".into()],
+            files: vec![file("a.txt"), file("b.txt")],
+        })
+        .to_yaml()
+    }
+
+    fn line_of(text: &str, needle: &str) -> u64 {
+        text.lines().position(|l| l.contains(needle)).unwrap() as u64 + 1
+    }
+
+    #[test]
+    fn what_serde_cannot_check_is_refused_with_field_and_line() {
+        let text = two_file_lock();
+        Lock::parse(&text).unwrap();
+
+        let bad = text.replacen(&sha256_hex(b"b.txt"), "zz", 1);
+        let e = Lock::parse(&bad).unwrap_err();
+        assert_eq!(e.line, line_of(&bad, "sha256: zz"), "{}", e.message);
+        assert!(
+            e.message
+                .starts_with("golden_paths[0].files[1].sha256: `zz` is not a SHA-256"),
+            "{}",
+            e.message
+        );
+
+        let bad = text.replace("path: b.txt", "path: a.txt");
+        let e = Lock::parse(&bad).unwrap_err();
+        assert!(
+            e.message
+                .starts_with("golden_paths[0].files[1].path: `a.txt` is listed twice"),
+            "{}",
+            e.message
+        );
+        let second = bad
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.contains("path: a.txt"))
+            .nth(1);
+        assert_eq!(e.line, second.unwrap().0 as u64 + 1, "{}", e.message);
+
+        let bad = text.replacen("component: app", "component: nosuch", 1);
+        let e = Lock::parse(&bad).unwrap_err();
+        assert!(e.message.starts_with("golden_paths[0].files[0].component: `nosuch` is not one of the components the entry applied (app)"), "{}", e.message);
+
+        let repo_id = text.lines().find(|l| l.starts_with("repo_id:")).unwrap();
+        let bad = text.replace(repo_id, "repo_id: 42");
+        let e = Lock::parse(&bad).unwrap_err();
+        assert_eq!(e.line, line_of(&bad, "repo_id: 42"));
+        assert!(
+            e.message.starts_with("repo_id: `42` is not a UUID"),
+            "{}",
+            e.message
+        );
+
+        let bad = text.replace("lock_version: 1", "lock_version: 7");
+        let e = Lock::parse(&bad).unwrap_err();
+        assert_eq!(e.line, line_of(&bad, "lock_version: 7"));
+        assert!(
+            e.message
+                .contains("lock_version 7 is not one this pave reads"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn a_golden_path_listed_twice_is_refused_at_its_second_entry() {
+        let text = two_file_lock();
+        let start = text.find("- name: gp").unwrap();
+        let entry = text[start..]
+            .replace("a.txt", "c.txt")
+            .replace("b.txt", "d.txt");
+        let bad = format!("{text}{entry}");
+        let e = Lock::parse(&bad).unwrap_err();
+        assert!(
+            e.message
+                .starts_with("golden_paths[1].name: `gp` is listed twice"),
+            "{}",
+            e.message
+        );
+        let second = bad
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.contains("name: gp"))
+            .nth(1)
+            .unwrap()
+            .0 as u64
+            + 1;
+        assert_eq!(e.line, second);
     }
 }

@@ -193,7 +193,7 @@ impl Manifest {
             line: e.line,
             message: e.message,
         })?;
-        manifest.validate(file)?;
+        manifest.validate(file, text)?;
         Ok(manifest)
     }
 
@@ -245,7 +245,8 @@ impl Manifest {
         })
     }
 
-    fn validate(&self, file: &str) -> Result<(), ManifestError> {
+    fn validate(&self, file: &str, text: &str) -> Result<(), ManifestError> {
+        let line_of = |key: &str| yaml::top_level_line(text, key);
         let invalid = |line: u64, field: String, message: String| ManifestError::Invalid {
             file: file.to_owned(),
             line,
@@ -254,7 +255,7 @@ impl Manifest {
         };
         if self.api_version != API_VERSION {
             return Err(invalid(
-                1,
+                line_of("apiVersion"),
                 "apiVersion".into(),
                 format!(
                     "unsupported `{}`; this pave reads `{API_VERSION}`",
@@ -264,7 +265,7 @@ impl Manifest {
         }
         if !is_slug(&self.name) {
             return Err(invalid(
-                1,
+                line_of("name"),
                 "name".into(),
                 format!(
                     "`{}` must be lower-case letters, digits and dashes",
@@ -289,7 +290,7 @@ impl Manifest {
         }
         if self.components.is_empty() {
             return Err(invalid(
-                1,
+                line_of("components"),
                 "components".into(),
                 "a golden path needs at least one component".into(),
             ));
@@ -382,6 +383,17 @@ mod tests {
         let err = Manifest::parse("gp.yaml", &text).unwrap_err().to_string();
         assert!(err.starts_with("gp.yaml:7:"), "{err}");
         assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_name_names_its_line() {
+        let text = MINIMAL.replace("name: demo", "name: Demo_Path");
+        let line = text.lines().position(|l| l.starts_with("name:")).unwrap() + 1;
+        let err = Manifest::parse("gp.yaml", &text).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!("gp.yaml:{line}: name: `Demo_Path`")),
+            "{err}"
+        );
     }
 
     #[test]

@@ -388,6 +388,13 @@ fn failed(repo: &RepoRef, why: String) -> RepoAudit {
 }
 
 fn open_reader(repo: &RepoRef) -> Result<Reader, String> {
+    if !repo.path.exists() {
+        return Err(if crate::catalog::git::GitLocation::is_url(&repo.name) {
+            "it could not be cloned and has no cached clone (a warning says why)".to_owned()
+        } else {
+            "no such folder".to_owned()
+        });
+    }
     match repo.kind {
         RepoKind::Worktree => Ok(Reader::Worktree(repo.path.clone(), RefCell::default())),
         RepoKind::Bare => {

@@ -224,8 +224,15 @@ impl Language {
 impl Gates {
     /// The configuration at `path`, or the defaults when there is no file there.
     pub fn load(path: &Path) -> Result<Self, GateError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Self::parse(path, &text),
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let text = yaml::text_of(bytes).map_err(|e| GateError::ConfigSyntax {
+                    path: path.to_owned(),
+                    line: e.line,
+                    message: e.message,
+                })?;
+                Self::parse(path, &text)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut gates = Self::from_config(Path::new(CONFIG_PATH), GatesConfig::default())?;
                 gates.source = None;

@@ -84,9 +84,9 @@ pub fn conformance(report: &CheckReport) -> Verdict {
                 );
             }
             if !view.lock_mismatches.is_empty() {
-                verdict.next_steps.push(format!(
-                    "restore {LOCK_PATH} from git (`git checkout -- {LOCK_PATH}`); pave writes it, people should not"
-                ));
+                verdict
+                    .next_steps
+                    .push(crate::report::LOCK_MISMATCH_FIX.to_owned());
             }
             if view.lag != Lag::None {
                 verdict.notes.push(format!(

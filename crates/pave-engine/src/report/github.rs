@@ -59,7 +59,8 @@ pub fn render(report: &CheckReport) -> String {
         if let Some(view) = &gp.catalog_view {
             for m in &view.lock_mismatches {
                 let message = format!(
-                    "The lock disagrees with {at}: {m}. Restore {LOCK_PATH} from git; pave writes it, people should not."
+                    "The lock disagrees with {at}: {m}. Fix: {}.",
+                    super::LOCK_MISMATCH_FIX
                 );
                 command(
                     &mut out,

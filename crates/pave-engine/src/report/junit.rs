@@ -167,8 +167,9 @@ fn cases(gp: &GoldenPathReport) -> Vec<Case> {
                     view.lock_mismatches.len()
                 ),
                 body: format!(
-                    "{}\nfix: restore {LOCK_PATH} from git; pave writes it, people should not",
-                    view.lock_mismatches.join("\n")
+                    "{}\nfix: {}",
+                    view.lock_mismatches.join("\n"),
+                    super::LOCK_MISMATCH_FIX
                 ),
             }
         };

@@ -8,7 +8,6 @@ use std::fmt::Write as _;
 use pave_model::status::Lag;
 
 use crate::check::{CheckReport, FileState, GoldenPathReport};
-use pave_model::lock::LOCK_PATH;
 
 /// At most this many files are listed per table; the rest are counted (a comment has a size limit).
 const MAX_LISTED: usize = 50;
@@ -83,7 +82,7 @@ fn golden_path(out: &mut String, gp: &GoldenPathReport) {
                     out,
                     "Version: {} is the newest in {}.",
                     text(&gp.version),
-                    code(&gp.catalog)
+                    code(&view.catalog)
                 );
             }
             lag => {
@@ -125,12 +124,7 @@ fn golden_path(out: &mut String, gp: &GoldenPathReport) {
         );
     }
     if has_mismatches {
-        let _ = writeln!(
-            out,
-            "- restore {} from git: {}; pave writes it, people should not",
-            code(LOCK_PATH),
-            code(&format!("git checkout -- {LOCK_PATH}"))
-        );
+        let _ = writeln!(out, "- {}", text(super::LOCK_MISMATCH_FIX));
     }
 }
 

@@ -84,8 +84,8 @@ pub(crate) const RULES: [Rule; 5] = [
         name: "LockMismatch",
         level: "error",
         short: "The lock disagrees with its golden path",
-        full: "`.pave/lock.yaml` records hashes, ownerships or files that a fresh render of its golden path version and answers does not produce: the lock was edited by hand.",
-        help: "Restore `.pave/lock.yaml` from git: pave writes the lock, people should not. Then run `pave check` again.",
+        full: "`.pave/lock.yaml` records hashes, ownerships or files that a fresh render of its golden path version and answers does not produce: the lock was edited by hand, or the golden path changed without a new version.",
+        help: super::LOCK_MISMATCH_FIX,
         tags: GOLDEN_PATH_TAGS,
     },
 ];

@@ -54,7 +54,7 @@ pub fn render(report: &CheckReport) -> String {
                     let _ = writeln!(
                         out,
                         "  version: {} is the newest in {}",
-                        gp.version, gp.catalog
+                        gp.version, view.catalog
                     );
                 }
                 lag => {
@@ -81,10 +81,7 @@ pub fn render(report: &CheckReport) -> String {
             .as_ref()
             .is_some_and(|v| !v.lock_mismatches.is_empty())
         {
-            let _ = writeln!(
-                out,
-                "  fix the lock: restore .pave/lock.yaml from git; pave writes it, people should not"
-            );
+            let _ = writeln!(out, "  fix: {}", super::LOCK_MISMATCH_FIX);
         }
     }
     out
