@@ -66,6 +66,23 @@ pub fn run(
     ));
     super::print_upgrade_plan(printer, plan);
 
+    let claimed: Vec<&str> = plan
+        .files
+        .iter()
+        .filter(|f| f.step == Step::Claimed)
+        .map(|f| f.path.as_str())
+        .collect();
+    if !claimed.is_empty() {
+        printer.error(
+            &format!(
+                "{target} adds {} file(s) the repo already has as its own; upgrading would overwrite them, so nothing was written: {}",
+                claimed.len(),
+                claimed.join(", ")
+            ),
+            Some("move or rename your files (then upgrade, and carry what you need into pave's version), or overwrite them with --force"),
+        );
+        return Ok(EXIT_FINDING);
+    }
     let refused: Vec<_> = plan
         .files
         .iter()

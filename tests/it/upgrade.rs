@@ -547,3 +547,25 @@ fn a_delete_migration_removes_an_unmodified_seeded_file_and_keeps_an_edited_one(
         ));
     assert_eq!(read(&edited, "src/main.rs"), "fn main() { ours(); }\n");
 }
+
+#[test]
+fn a_file_the_new_version_adds_where_the_repo_has_its_own_is_not_overwritten() {
+    let cat = catalog();
+    let (_tmp, dir) = repo_on_1_0(cat.path());
+    std::fs::write(dir.join("new.yaml"), "mine: true\n").unwrap();
+    commit_all(&dir, "our own new.yaml");
+    let before = tree(&dir);
+    upgrade(&dir, &["--to", "1.1.0"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("EXISTS"))
+        .stderr(predicate::str::contains(
+            "1.1.0 adds 1 file(s) the repo already has as its own; upgrading would overwrite them, so nothing was written: new.yaml",
+        ))
+        .stderr(predicate::str::contains("hint: move or rename your files"));
+    assert_eq!(tree(&dir), before, "nothing was written");
+    upgrade(&dir, &["--to", "1.1.0", "--force"])
+        .assert()
+        .success();
+    assert_eq!(read(&dir, "new.yaml"), "added: true\n");
+}

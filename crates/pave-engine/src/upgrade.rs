@@ -258,6 +258,9 @@ pub enum Step {
     Keep,
     /// A managed file edited locally: the upgrade is refused unless forced.
     Refused,
+    /// A file the new version adds where the repo already has its own, different one: pave
+    /// never owned it, so the upgrade is refused unless forced (as `pave apply` refuses it).
+    Claimed,
 }
 
 impl Step {
@@ -272,6 +275,7 @@ impl Step {
             Self::KeepOrphan => "orphan",
             Self::Keep => "keep",
             Self::Refused => "REFUSED",
+            Self::Claimed => "EXISTS",
         }
     }
 }
@@ -415,6 +419,9 @@ pub fn plan(
             }
             (Ownership::Seeded, _, Some(w)) => keep_theirs(w),
             (_, None, Some(w)) if w == rendered.bytes => (Step::Keep, None, None),
+            (Ownership::Managed | Ownership::Merged, None, Some(_)) if !is_forced => {
+                (Step::Claimed, Some(rendered.bytes.clone()), None)
+            }
             (Ownership::Managed, _, Some(w)) if is_edited && !is_forced => {
                 let diff = base_bytes.map(|b| unified(b, &w, old_path.as_str()));
                 (Step::Refused, Some(rendered.bytes.clone()), diff)
