@@ -208,9 +208,9 @@ pub(crate) fn file_output(output: Option<&Path>) -> Option<PathBuf> {
     output.filter(|p| *p != Path::new("-")).map(Path::to_owned)
 }
 
-/// Writes each rendered report to its file, or to stdout. Every file is written beside its
-/// target first and moved into place only when all are written, so an `--output` that cannot be
-/// written leaves no report written and none half written.
+/// Writes each rendered report to its file, or to stdout. A report for a regular file (or a new
+/// one) is written beside its target first and moved into place only when all are written, so an
+/// `--output` that cannot be written leaves no report replaced and none half written.
 pub(crate) fn write_reports<F: Copy + clap::ValueEnum>(
     targets: &[(F, Option<PathBuf>)],
     render: impl Fn(F) -> String,
@@ -225,12 +225,12 @@ pub(crate) fn write_reports<F: Copy + clap::ValueEnum>(
             .map(|v| v.get_name().to_owned())
             .unwrap_or_default();
         match output {
-            Some(path) => staged.push((stage(path, &text)?, path, format!("{name} report"))),
+            Some(path) => staged.push((stage(path, text)?, path, format!("{name} report"))),
             None => to_stdout = Some(text),
         }
     }
-    for (file, path, what) in staged {
-        put_in_place(file, path, &what, printer)?;
+    for (report, path, what) in staged {
+        put_in_place(report, path, &what, printer)?;
     }
     match to_stdout {
         Some(text) => Ok(printer.data(&text)?),
@@ -246,19 +246,31 @@ pub(crate) fn write_report(
     printer: &Printer,
 ) -> Result<(), Error> {
     match file_output(output) {
-        Some(path) => put_in_place(stage(&path, text)?, &path, what, printer),
+        Some(path) => put_in_place(stage(&path, text.to_owned())?, &path, what, printer),
         None => Ok(printer.data(text)?),
     }
 }
 
-/// `text` in a new file beside `path`, not yet in place.
-fn stage(path: &Path, text: &str) -> Result<tempfile::NamedTempFile, Error> {
+/// A report ready to be put in place.
+enum Staged {
+    /// Written to a temp file beside a regular (or new) target, to be renamed over it.
+    Beside(tempfile::NamedTempFile),
+    /// For anything else — `/dev/null`, a pipe, a symbolic link — written to the path itself
+    /// when put in place: renaming over it would replace the device, pipe or link with a file.
+    InPlace(String),
+}
+
+/// Prepares the report `text` for `path`: in a new file beside it when `path` is a regular file
+/// or does not exist yet.
+fn stage(path: &Path, text: String) -> Result<Staged, Error> {
     let failed = |source| Error::Write {
         path: path.to_owned(),
         source,
     };
-    if path.is_dir() {
-        return Err(failed(std::io::ErrorKind::IsADirectory.into()));
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => return Err(failed(std::io::ErrorKind::IsADirectory.into())),
+        Ok(meta) if !meta.is_file() => return Ok(Staged::InPlace(text)),
+        _ => {}
     }
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -277,19 +289,18 @@ fn stage(path: &Path, text: &str) -> Result<tempfile::NamedTempFile, Error> {
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
     let mut file = builder.tempfile_in(dir).map_err(failed)?;
     std::io::Write::write_all(&mut file, text.as_bytes()).map_err(failed)?;
-    Ok(file)
+    Ok(Staged::Beside(file))
 }
 
-fn put_in_place(
-    file: tempfile::NamedTempFile,
-    path: &Path,
-    what: &str,
-    printer: &Printer,
-) -> Result<(), Error> {
-    file.persist(path).map_err(|e| Error::Write {
+fn put_in_place(report: Staged, path: &Path, what: &str, printer: &Printer) -> Result<(), Error> {
+    let failed = |source| Error::Write {
         path: path.to_owned(),
-        source: e.error,
-    })?;
+        source,
+    };
+    match report {
+        Staged::Beside(file) => file.persist(path).map(drop).map_err(|e| failed(e.error))?,
+        Staged::InPlace(text) => std::fs::write(path, text).map_err(failed)?,
+    }
     printer.status("Wrote", &format!("{what} to {}", path.display()));
     Ok(())
 }

@@ -325,6 +325,13 @@ fn fail_on_rules_exit_1_when_a_repo_matches_and_0_otherwise() {
         let output = cmd.output().unwrap();
         let stderr = String::from_utf8(output.stderr).unwrap();
         let code = output.status.code().unwrap();
+        // A report to a device is written into it, never renamed over it.
+        assert!(
+            std::os::unix::fs::FileTypeExt::is_char_device(
+                &std::fs::metadata("/dev/null").unwrap().file_type()
+            ),
+            "pave replaced /dev/null with a file"
+        );
         if code == 1 {
             assert!(stderr.contains("the fleet fails --fail-on"), "{stderr}");
         }

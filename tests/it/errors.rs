@@ -404,3 +404,25 @@ fn a_locked_version_newer_than_the_catalog_is_not_called_a_downgrade() {
         ))
         .stderr(predicate::str::contains("does not go back").not());
 }
+
+#[test]
+fn a_report_to_a_symbolic_link_is_written_through_it() {
+    let (_tmp, dir) = rust_service(&[]);
+    let real = dir.join("real.json");
+    std::fs::write(&real, "old\n").unwrap();
+    let link = dir.join("link.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    pave_check(&dir, &["--format", "json", "--output"])
+        .arg(&link)
+        .assert()
+        .success();
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&real).unwrap()).unwrap();
+    assert_eq!(report["conforming"], true);
+}
