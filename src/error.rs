@@ -105,6 +105,11 @@ pub enum Error {
     /// `pave registry token list|revoke` on a SQLite registry that does not exist.
     #[error("no registry database at {}", path.display())]
     NoRegistryDatabase { path: PathBuf },
+    /// `pave registry token create` with stdout going nowhere.
+    #[error(
+        "standard output goes nowhere (/dev/null, or closed), so the new token's secret would be lost; no token was made"
+    )]
+    SecretWouldBeLost,
     /// `pave registry token create` could not show the new secret; the token was revoked.
     #[error(
         "cannot show the secret of token {id}: {source}; the token was revoked, as nobody could use it"
@@ -161,8 +166,17 @@ impl Error {
                 "commit or stash them first, so pave's changes can be reviewed and undone; or pass --allow-dirty".into(),
             ),
             Error::Read { .. } => Some("check the path and that the file is readable".into()),
-            Error::Write { source, .. } if source.kind() == std::io::ErrorKind::IsADirectory => {
-                Some("that is a folder: give a file path, e.g. `--output report.json`".into())
+            Error::Write { source, path } if source.kind() == std::io::ErrorKind::IsADirectory => {
+                Some(format!(
+                    "that is a folder: give a file path, e.g. `--output {}`",
+                    path.join("report.json").display()
+                ))
+            }
+            Error::Write { source, path } if source.kind() == std::io::ErrorKind::NotFound => {
+                Some(format!(
+                    "create the folder first (`mkdir -p {}`), or write the report elsewhere",
+                    path.parent().unwrap_or(path).display()
+                ))
             }
             Error::Write { .. } => Some(
                 "check that the folder exists and is writable, and that the disk has room".into(),
@@ -173,7 +187,7 @@ impl Error {
             Error::NoRegistryDatabase { .. } => Some(
                 "check --database: it names the file `pave registry serve` (or `token create`) made".into(),
             ),
-            Error::SecretNotShown { .. } => Some(
+            Error::SecretWouldBeLost | Error::SecretNotShown { .. } => Some(
                 "run `pave registry token create` again with its output going where it can be written, e.g. `TOKEN=$(pave registry token create …)`".into(),
             ),
             Error::SameOutputTwice { .. } => Some(
@@ -202,6 +216,13 @@ fn catalog_hint(e: &CatalogError) -> Option<String> {
     Some(match e {
         CatalogError::BadReference { .. } => {
             "a golden path is named `name`, `name@1.2.0` or `name@^1.2`; `pave list` shows the catalog".into()
+        }
+        CatalogError::UnknownGoldenPath { name, .. }
+            if std::path::Path::new(name)
+                .join(pave_engine::catalog::MANIFEST_FILE)
+                .is_file() =>
+        {
+            format!("`{name}` is a golden-path folder here: name it as a path, `./{name}`")
         }
         CatalogError::UnknownGoldenPath { .. } | CatalogError::UnknownVersion { .. } => {
             "see what the catalog has with `pave list`".into()
@@ -335,18 +356,20 @@ fn git_hint(e: &GitError) -> Option<String> {
     }
 }
 
+/// How to get a good lock back, committed or not (paths relative to the repo's root).
+const RESTORE_LOCK: &str = "pave writes the lock, so restore it from git in the repo: `git checkout -- .pave/lock.yaml` if the change is not committed, else `git log -p -- .pave/lock.yaml` shows the last good version";
+
 fn lock_hint(e: &LockError) -> Option<String> {
     Some(match e {
         LockError::NoRepo { .. } => "point -C at the repo's root folder".into(),
-        LockError::Unsupported { .. } => {
+        LockError::Unsupported { found, .. } if *found > pave_model::lock::LOCK_VERSION => {
             "a newer pave wrote this lock: install that version of pave (`pave --version` shows this one)".into()
         }
+        LockError::Unsupported { .. } => RESTORE_LOCK.into(),
         LockError::Missing { .. } => {
             "adopt a golden path with `pave new` or `pave apply`, or run in the repo's root (-C DIR)".into()
         }
-        LockError::Invalid { .. } | LockError::TooLarge { .. } => {
-            "pave writes the lock; restore it from git (`git checkout -- .pave/lock.yaml`)".into()
-        }
+        LockError::Invalid { .. } | LockError::TooLarge { .. } => RESTORE_LOCK.into(),
         LockError::Unreadable { .. } => {
             "pave reads .pave/lock.yaml as a regular file: check its permissions, and that it is not a link or a folder".into()
         }

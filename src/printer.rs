@@ -16,6 +16,33 @@ const DIM: Style = Style::new().dimmed();
 #[error("cannot write to standard output: {0}")]
 pub struct StdoutError(pub std::io::Error);
 
+/// Writes `text` to stdout, with a final newline, and flushes.
+fn write_stdout(text: &str) -> std::io::Result<()> {
+    let mut out = anstream::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    if !text.ends_with('\n') {
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+/// Whether standard output goes nowhere: `/dev/null`, or closed (`>&-`), which Rust's runtime
+/// reopens as `/dev/null`. Output that is lost unless it arrives checks first.
+pub fn stdout_is_discarded() -> bool {
+    use std::os::fd::AsFd as _;
+    use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _};
+    let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() else {
+        return true;
+    };
+    let (Ok(out), Ok(null)) = (
+        std::fs::File::from(fd).metadata(),
+        std::fs::metadata("/dev/null"),
+    ) else {
+        return false;
+    };
+    out.file_type().is_char_device() && out.rdev() == null.rdev()
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Printer {
     pub is_quiet: bool,
@@ -30,21 +57,16 @@ impl Printer {
     /// has what it wanted. Any other failure (a full disk, `> /dev/full`) is, so a report cut
     /// short never passes for a whole one.
     pub fn data(&self, text: &str) -> Result<(), StdoutError> {
-        let mut out = anstream::stdout().lock();
-        let written = out
-            .write_all(text.as_bytes())
-            .and_then(|()| {
-                if text.ends_with('\n') {
-                    Ok(())
-                } else {
-                    out.write_all(b"\n")
-                }
-            })
-            .and_then(|()| out.flush());
-        match written {
+        match write_stdout(text) {
             Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(StdoutError(e)),
             _ => Ok(()),
         }
+    }
+
+    /// Output that is lost unless it arrives whole (a secret shown once): a closed pipe is an
+    /// error too.
+    pub fn data_that_must_arrive(&self, text: &str) -> Result<(), StdoutError> {
+        write_stdout(text).map_err(StdoutError)
     }
 
     /// A line for a person, unless `--quiet`.

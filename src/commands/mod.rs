@@ -196,11 +196,26 @@ pub(crate) fn report_targets<F: Copy>(
     if let Some(path) = targets
         .iter()
         .filter_map(|(_, out)| out.as_ref())
-        .find(|path| !seen.insert(std::path::absolute(path).unwrap_or_else(|_| (*path).clone())))
+        .find(|path| !seen.insert(resolved(path)))
     {
         return Err(Error::SameOutputTwice { path: path.clone() });
     }
     Ok(targets)
+}
+
+/// The file `path` names, links and `..` resolved, whether or not it exists yet: two spellings
+/// of one file resolve alike.
+fn resolved(path: &Path) -> PathBuf {
+    if let Ok(real) = std::fs::canonicalize(path) {
+        return real;
+    }
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(dir), Some(name)) => std::fs::canonicalize(dir)
+            .map(|dir| dir.join(name))
+            .unwrap_or(absolute.clone()),
+        _ => absolute,
+    }
 }
 
 /// An `--output` path, or `None` for `-` (stdout, as most tools read it).

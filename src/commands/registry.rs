@@ -55,6 +55,9 @@ fn serve(args: &RegistryServeArgs, printer: &Printer) -> Result<u8, RegistryErro
 }
 
 fn create_token(args: &RegistryTokenCreateArgs, printer: &Printer) -> Result<u8, Error> {
+    if crate::printer::stdout_is_discarded() {
+        return Err(Error::SecretWouldBeLost);
+    }
     let store = open(&args.database, printer)?;
     let created = store
         .create_token(&args.name, &args.scopes)
@@ -62,7 +65,7 @@ fn create_token(args: &RegistryTokenCreateArgs, printer: &Printer) -> Result<u8,
     // The secret alone on stdout, so `TOKEN=$(pave registry token create …)` just works. A
     // secret that could not be shown is lost: revoke the token rather than leave it usable by
     // nobody but whoever finds the secret later.
-    if let Err(source) = printer.data(&created.secret) {
+    if let Err(source) = printer.data_that_must_arrive(&created.secret) {
         store
             .revoke_token(&created.id)
             .map_err(RegistryError::from)?;

@@ -79,7 +79,7 @@ pub fn run(
                 claimed.len(),
                 claimed.join(", ")
             ),
-            Some("move or rename your files (then upgrade, and carry what you need into pave's version), or overwrite them with --force"),
+            Some("move or rename them (then upgrade, and carry what you need into pave's version); --force overwrites files, but a folder or link there must move"),
         );
         return Ok(EXIT_FINDING);
     }

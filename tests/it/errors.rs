@@ -426,3 +426,66 @@ fn a_report_to_a_symbolic_link_is_written_through_it() {
         serde_json::from_str(&std::fs::read_to_string(&real).unwrap()).unwrap();
     assert_eq!(report["conforming"], true);
 }
+
+#[test]
+fn two_spellings_of_one_file_are_one_file() {
+    let (_tmp, dir) = rust_service(&[]);
+    let real = dir.join("real.out");
+    std::fs::write(&real, "old\n").unwrap();
+    std::os::unix::fs::symlink(&real, dir.join("link.out")).unwrap();
+    let dotted = dir.join("src/../real.out");
+    for first in [dir.join("link.out"), dotted] {
+        pave_check(&dir, &["--format", "json", "--output"])
+            .arg(&first)
+            .args(["--format", "sarif", "--output"])
+            .arg(&real)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("two formats would be written to"));
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "old\n");
+    }
+}
+
+#[test]
+fn a_token_is_not_made_when_its_secret_would_go_nowhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("registry.db");
+    let out = pave_std()
+        .args([
+            "registry", "token", "create", "--name", "ci", "--scope", "write",
+        ])
+        .arg("--database")
+        .arg(&database)
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("standard output goes nowhere"), "{stderr}");
+    assert!(!database.exists(), "no database, no token");
+}
+
+#[test]
+fn a_golden_path_folder_named_without_a_path_is_pointed_at() {
+    let gp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(gp.path().join("mygp/components/app")).unwrap();
+    std::fs::write(
+        gp.path().join("mygp/golden-path.yaml"),
+        "apiVersion: pave.dev/v1\nname: mygp\nversion: 1.0.0\ncomponents:\n  app: {}\n",
+    )
+    .unwrap();
+    std::fs::write(gp.path().join("mygp/components/app/a.txt"), "a\n").unwrap();
+    pave()
+        .current_dir(gp.path())
+        .args(["new", "mygp", "out", "--no-git"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "hint: `mygp` is a golden-path folder here: name it as a path, `./mygp`",
+        ));
+    pave()
+        .current_dir(gp.path())
+        .args(["new", "./mygp", "out", "--no-git"])
+        .assert()
+        .success();
+}

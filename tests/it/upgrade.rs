@@ -562,10 +562,31 @@ fn a_file_the_new_version_adds_where_the_repo_has_its_own_is_not_overwritten() {
         .stderr(predicate::str::contains(
             "1.1.0 adds 1 file(s) the repo already has as its own; upgrading would overwrite them, so nothing was written: new.yaml",
         ))
-        .stderr(predicate::str::contains("hint: move or rename your files"));
+        .stderr(predicate::str::contains("hint: move or rename them"));
     assert_eq!(tree(&dir), before, "nothing was written");
     upgrade(&dir, &["--to", "1.1.0", "--force"])
         .assert()
         .success();
     assert_eq!(read(&dir, "new.yaml"), "added: true\n");
+}
+
+#[test]
+fn a_folder_where_the_new_version_adds_a_file_is_refused_even_when_forced() {
+    let cat = catalog();
+    let (_tmp, dir) = repo_on_1_0(cat.path());
+    std::fs::create_dir(dir.join("new.yaml")).unwrap();
+    std::fs::write(dir.join("new.yaml/keep.txt"), "ours\n").unwrap();
+    commit_all(&dir, "a folder named new.yaml");
+    let before = tree(&dir);
+    for args in [
+        &["--to", "1.1.0", "--dry-run"][..],
+        &["--to", "1.1.0", "--force"],
+    ] {
+        upgrade(&dir, args)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("EXISTS"))
+            .stderr(predicate::str::contains("a folder or link there must move"));
+    }
+    assert_eq!(tree(&dir), before, "nothing was written");
 }

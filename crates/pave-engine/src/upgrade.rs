@@ -259,7 +259,8 @@ pub enum Step {
     /// A managed file edited locally: the upgrade is refused unless forced.
     Refused,
     /// A file the new version adds where the repo already has its own, different one: pave
-    /// never owned it, so the upgrade is refused unless forced (as `pave apply` refuses it).
+    /// never owned it, so the upgrade is refused unless forced (as `pave apply` refuses it). A
+    /// folder or symbolic link there is refused even when forced.
     Claimed,
 }
 
@@ -409,9 +410,13 @@ pub fn plan(
             None => (Step::Keep, None, None),
         };
         let mut diverged = false;
+        // A folder or link where the file goes is the repo's, whatever --force says: pave never
+        // writes through links or over folders.
+        let is_occupied = working.is_none() && std::fs::symlink_metadata(path.under(root)).is_ok();
         let (step, bytes, local_diff) = match (rendered.ownership, prior, working) {
             // Not in the repo before: a new file of this version (or one the repo deleted).
             (Ownership::Seeded, Some(_), None) => (Step::Keep, None, None),
+            (_, _, None) if is_occupied => (Step::Claimed, Some(rendered.bytes.clone()), None),
             (_, _, None) => (Step::Create, Some(rendered.bytes.clone()), None),
             (_, Some(p), Some(w)) if p.diverged => {
                 diverged = true;

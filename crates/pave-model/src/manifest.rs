@@ -268,7 +268,7 @@ impl Manifest {
                 line_of("name"),
                 "name".into(),
                 format!(
-                    "`{}` must be lower-case letters, digits and dashes",
+                    "`{}` must start with a lower-case letter and hold only lower-case letters, digits and dashes (at most 64)",
                     self.name
                 ),
             ));
