@@ -536,7 +536,10 @@ fn golden_path_view(
             }
             let released: Vec<&semver::Version> =
                 versions.iter().filter(|v| v.pre.is_empty()).collect();
-            if let Some(latest) = released.iter().copied().max() {
+            // A version the catalog lacks has no known lag (it is a problem below, not "newest").
+            if let Some(latest) = released.iter().copied().max()
+                && versions.contains(&entry.version)
+            {
                 view.lag = Some(Lag::between(&entry.version, latest));
                 view.latest = Some(latest.to_string());
                 view.versions_behind =
