@@ -10,7 +10,7 @@ use pave_fleet::{FleetSpec, Truth, TruthGoldenPath, TruthRepo};
 use pave_model::status::Lag;
 use pave_model::status::RepoStatus;
 
-use crate::support::{pave, rust_service};
+use crate::support::{pave, rust_service, set_locked_version};
 
 /// ~60 repos: a fifth bare, every hostile kind, the default shares of drift, edits and lag.
 fn small_spec() -> FleetSpec {
@@ -499,13 +499,7 @@ fn a_folder_replaced_by_a_link_to_identical_files_outside_the_repo_is_missing() 
 #[test]
 fn a_locked_version_the_catalog_lacks_has_no_lag_and_is_a_lock_problem() {
     let (tmp, dir) = rust_service(&[]);
-    let lock = dir.join(".pave/lock.yaml");
-    let text = std::fs::read_to_string(&lock).unwrap();
-    std::fs::write(
-        &lock,
-        text.replace("version: \"1.2.0\"", "version: \"9.0.0\""),
-    )
-    .unwrap();
+    set_locked_version(&dir, "9.0.0");
     let (_, report, _) = audit(&[tmp.path().to_str().unwrap()]);
     let repo = &report.repos[0];
     assert_eq!(repo.golden_paths[0].lag, None, "{repo:?}");

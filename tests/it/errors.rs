@@ -9,6 +9,20 @@ use predicates::prelude::*;
 
 use crate::support::*;
 
+/// Asserts that a command exits 2 with nothing on stdout and each of `expected` on stderr.
+trait FailsWith {
+    fn fails_with(&mut self, expected: &[&str]);
+}
+
+impl FailsWith for assert_cmd::Command {
+    fn fails_with(&mut self, expected: &[&str]) {
+        let mut assert = self.assert().code(2).stdout("");
+        for text in expected {
+            assert = assert.stderr(predicate::str::contains(*text));
+        }
+    }
+}
+
 #[test]
 fn a_full_disk_on_stdout_is_an_error() {
     for args in [
@@ -69,29 +83,20 @@ fn a_target_that_cannot_be_written_is_reported_as_a_write() {
         "/proc/pave-new-target".as_ref(),
         &["--set", "team=payments"],
     )
-    .assert()
-    .code(2)
-    .stdout("")
-    .stderr(predicate::str::contains("error: cannot write /proc"))
-    .stderr(predicate::str::contains("nothing was written"))
-    .stderr(predicate::str::contains(
+    .fails_with(&[
+        "error: cannot write /proc",
+        "nothing was written",
         "hint: check that the target's parent folder is writable",
-    ));
+    ]);
 }
 
 #[test]
 fn an_output_without_a_format_says_how_they_pair() {
     let (_tmp, dir) = rust_service(&[]);
-    pave_check(&dir, &["--output", "report.md"])
-        .assert()
-        .code(2)
-        .stdout("")
-        .stderr(predicate::str::contains(
-            "error: --output report.md comes before any --format",
-        ))
-        .stderr(predicate::str::contains(
-            "hint: each --output belongs to the --format just before it",
-        ));
+    pave_check(&dir, &["--output", "report.md"]).fails_with(&[
+        "error: --output report.md comes before any --format",
+        "hint: each --output belongs to the --format just before it",
+    ]);
     assert!(!dir.join("report.md").exists());
 }
 
@@ -101,14 +106,10 @@ fn an_upgrade_of_a_golden_path_the_repo_lacks_names_those_it_has() {
     pave()
         .args(["upgrade", "node-service", "-C"])
         .arg(&dir)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
+        .fails_with(&[
             "error: this repo has no golden path `node-service`; it has: rust-service",
-        ))
-        .stderr(predicate::str::contains(
             "hint: name one of the golden paths",
-        ));
+        ]);
 }
 
 #[test]
@@ -119,12 +120,7 @@ fn an_audit_of_a_file_says_it_wants_folders() {
     pave()
         .arg("audit")
         .arg(&file)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("is not a folder"))
-        .stderr(predicate::str::contains(
-            "hint: give folders that hold repos",
-        ));
+        .fails_with(&["is not a folder", "hint: give folders that hold repos"]);
 }
 
 #[test]
@@ -132,10 +128,7 @@ fn stats_with_recording_off_says_how_to_turn_it_on() {
     pave()
         .args(["stats"])
         .env("PAVE_REGISTRY_URL", "off")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("recording is off"))
-        .stderr(predicate::str::contains("hint: unset PAVE_REGISTRY_URL"));
+        .fails_with(&["recording is off", "hint: unset PAVE_REGISTRY_URL"]);
 }
 
 #[test]
@@ -145,28 +138,21 @@ fn a_bad_shard_is_a_usage_error() {
         .arg("audit")
         .arg(tmp.path())
         .args(["--shard", "3/2"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "invalid value '3/2' for '--shard <I/N>': a shard is i/n with 1 <= i <= n",
-        ));
+        .fails_with(&["invalid value '3/2' for '--shard <I/N>': a shard is i/n with 1 <= i <= n"]);
 }
 
 #[test]
 fn an_audit_of_nothing_says_what_to_give() {
-    pave()
-        .arg("audit")
-        .assert()
-        .code(2)
-        .stdout("")
-        .stderr(predicate::str::contains(
-            "error: pave audit needs repos: give folders to search for them, or --repos-file FILE",
-        ))
-        .stderr(predicate::str::contains("hint: e.g. `pave audit ~/src`"));
+    pave().arg("audit").fails_with(&[
+        "error: pave audit needs repos: give folders to search for them, or --repos-file FILE",
+        "hint: e.g. `pave audit ~/src`",
+    ]);
 }
 
-#[test]
-fn a_token_whose_secret_cannot_be_shown_is_revoked() {
+/// `pave registry token create --name ci` on a new SQLite registry, its stdout going to `stdout`.
+fn token_create_with_stdout(
+    stdout: impl Into<Stdio>,
+) -> (tempfile::TempDir, std::path::PathBuf, std::process::Output) {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("registry.db");
     let out = pave_std()
@@ -175,9 +161,16 @@ fn a_token_whose_secret_cannot_be_shown_is_revoked() {
         ])
         .arg("--database")
         .arg(&database)
-        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .stdout(stdout)
         .output()
         .unwrap();
+    (dir, database, out)
+}
+
+#[test]
+fn a_token_whose_secret_cannot_be_shown_is_revoked() {
+    let (_dir, database, out) =
+        token_create_with_stdout(std::fs::File::create("/dev/full").unwrap());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("the token was revoked"), "{stderr}");
@@ -202,26 +195,13 @@ fn a_token_whose_secret_cannot_be_shown_is_revoked() {
 #[test]
 fn a_golden_path_the_catalog_lacks_is_said_of_the_lock() {
     let (_tmp, dir) = rust_service(&[]);
-    let lock = dir.join(".pave/lock.yaml");
-    let text = std::fs::read_to_string(&lock).unwrap();
-    std::fs::write(
-        &lock,
-        text.replace("version: \"1.2.0\"", "version: \"1.1.5\""),
-    )
-    .unwrap();
+    set_locked_version(&dir, "1.1.5");
     for args in [&["check"][..], &["diff"], &["upgrade", "--allow-dirty"]] {
         pave()
             .args(args)
             .arg("-C")
             .arg(&dir)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains(
-                "no version of `rust-service` matches `rust-service@1.1.5` in the builtin catalog; it has: 1.0.0, 1.1.0, 1.2.0; the repo's .pave/lock.yaml records rust-service@1.1.5 from `builtin`",
-            ))
-            .stderr(predicate::str::contains(
-                "hint: point --catalog at the catalog the repo was made from (the lock says `builtin`)",
-            ));
+            .fails_with(&["no version of `rust-service` matches `rust-service@1.1.5` in the builtin catalog; it has: 1.0.0, 1.1.0, 1.2.0; the repo's .pave/lock.yaml records rust-service@1.1.5 from `builtin`", "hint: point --catalog at the catalog the repo was made from (the lock says `builtin`)"]);
     }
 }
 
@@ -231,14 +211,10 @@ fn a_target_version_that_is_not_one_names_to() {
     pave()
         .args(["diff", "--to", "abc", "-C"])
         .arg(&dir)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
+        .fails_with(&[
             "error: --to abc: `abc` is not a version",
-        ))
-        .stderr(predicate::str::contains(
             "hint: --to takes a version (`--to 1.3.0`) or a requirement (`--to ^1.3`)",
-        ));
+        ]);
 }
 
 #[test]
@@ -247,14 +223,7 @@ fn applying_another_version_says_apply_keeps_the_version() {
     pave()
         .args(["apply", "rust-service@1.0.0", "-C"])
         .arg(&dir)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "error: this repo has rust-service@1.2.0; applying rust-service@1.0.0 would mix versions",
-        ))
-        .stderr(predicate::str::contains(
-            "hint: `pave apply rust-service` applies 1.2.0, the version the repo has",
-        ));
+        .fails_with(&["error: this repo has rust-service@1.2.0; applying rust-service@1.0.0 would mix versions", "hint: `pave apply rust-service` applies 1.2.0, the version the repo has"]);
 }
 
 #[test]
@@ -262,12 +231,7 @@ fn a_report_written_to_a_folder_asks_for_a_file() {
     let (_tmp, dir) = rust_service(&[]);
     pave_check(&dir, &["--format", "json", "--output"])
         .arg(&dir)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("is a directory"))
-        .stderr(predicate::str::contains(
-            "hint: that is a folder: give a file path",
-        ));
+        .fails_with(&["is a directory", "hint: that is a folder: give a file path"]);
 }
 
 #[test]
@@ -281,19 +245,15 @@ fn a_gates_config_error_names_the_field() {
     pave()
         .args(["gate", "pr-size", "--base", "HEAD", "--repo"])
         .arg(&dir)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
+        .fails_with(&[
             "gates.yaml:2: pr_size.max_changed_lines: expected a whole number, 0 or more",
-        ));
+        ]);
     pave()
         .args(["gate", "pr-size", "--base", "HEAD", "--config"])
         .arg(&dir)
         .arg("--repo")
         .arg(&dir)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("a folder, not a file"));
+        .fails_with(&["a folder, not a file"]);
 }
 
 #[test]
@@ -307,14 +267,10 @@ fn two_formats_to_one_file_are_refused() {
             "--format", "sarif", "--output", out, "--format", "junit", "--output", out,
         ],
     )
-    .assert()
-    .code(2)
-    .stderr(predicate::str::contains(
+    .fails_with(&[
         "error: two formats would be written to",
-    ))
-    .stderr(predicate::str::contains(
         "hint: give each --format its own --output file",
-    ));
+    ]);
     assert!(!dir.join("r.out").exists());
 }
 
@@ -328,9 +284,7 @@ fn a_report_that_cannot_be_written_leaves_the_others_unwritten() {
         .arg(&first)
         .args(["--format", "sarif", "--output"])
         .arg(&missing)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("its folder does not exist"));
+        .fails_with(&["its folder does not exist"]);
     assert_eq!(
         std::fs::read_to_string(&first).unwrap(),
         "earlier report\n",
@@ -359,15 +313,10 @@ fn an_output_of_dash_is_stdout() {
 
 #[test]
 fn a_repo_folder_that_is_not_there_is_named() {
-    pave_check(Path::new("/nonexistent-pave-repo"), &[])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "error: /nonexistent-pave-repo is not a folder",
-        ))
-        .stderr(predicate::str::contains(
-            "hint: point -C at the repo's root",
-        ));
+    pave_check(Path::new("/nonexistent-pave-repo"), &[]).fails_with(&[
+        "error: /nonexistent-pave-repo is not a folder",
+        "hint: point -C at the repo's root",
+    ]);
 }
 
 #[test]
@@ -377,23 +326,14 @@ fn token_list_of_a_registry_that_is_not_there_creates_none() {
     pave()
         .args(["registry", "token", "list", "--database"])
         .arg(&typo)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("no registry database at"))
-        .stderr(predicate::str::contains("hint: check --database"));
+        .fails_with(&["no registry database at", "hint: check --database"]);
     assert!(!typo.exists());
 }
 
 #[test]
 fn a_locked_version_newer_than_the_catalog_is_not_called_a_downgrade() {
     let (_tmp, dir) = rust_service(&[]);
-    let lock = dir.join(".pave/lock.yaml");
-    let text = std::fs::read_to_string(&lock).unwrap();
-    std::fs::write(
-        &lock,
-        text.replace("version: \"1.2.0\"", "version: \"1.9.0\""),
-    )
-    .unwrap();
+    set_locked_version(&dir, "1.9.0");
     pave()
         .args(["upgrade", "--allow-dirty", "-C"])
         .arg(&dir)
@@ -439,26 +379,14 @@ fn two_spellings_of_one_file_are_one_file() {
             .arg(&first)
             .args(["--format", "sarif", "--output"])
             .arg(&real)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains("two formats would be written to"));
+            .fails_with(&["two formats would be written to"]);
         assert_eq!(std::fs::read_to_string(&real).unwrap(), "old\n");
     }
 }
 
 #[test]
 fn a_token_is_not_made_when_its_secret_would_go_nowhere() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = dir.path().join("registry.db");
-    let out = pave_std()
-        .args([
-            "registry", "token", "create", "--name", "ci", "--scope", "write",
-        ])
-        .arg("--database")
-        .arg(&database)
-        .stdout(Stdio::null())
-        .output()
-        .unwrap();
+    let (_dir, database, out) = token_create_with_stdout(Stdio::null());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("standard output goes nowhere"), "{stderr}");
@@ -478,11 +406,7 @@ fn a_golden_path_folder_named_without_a_path_is_pointed_at() {
     pave()
         .current_dir(gp.path())
         .args(["new", "mygp", "out", "--no-git"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "hint: `mygp` is a golden-path folder here: name it as a path, `./mygp`",
-        ));
+        .fails_with(&["hint: `mygp` is a golden-path folder here: name it as a path, `./mygp`"]);
     pave()
         .current_dir(gp.path())
         .args(["new", "./mygp", "out", "--no-git"])

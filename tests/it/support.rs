@@ -208,3 +208,16 @@ pub fn pave_check(dir: &Path, args: &[&str]) -> Command {
     cmd.args(["check", "-C"]).arg(dir).args(args);
     cmd
 }
+
+/// Rewrites the version a repo made by [`rust_service`] records in its lock (1.2.0), as a hand
+/// edit would.
+pub fn set_locked_version(dir: &Path, version: &str) {
+    let lock = dir.join(".pave/lock.yaml");
+    let text = std::fs::read_to_string(&lock).unwrap();
+    assert!(text.contains("version: \"1.2.0\""), "{text}");
+    std::fs::write(
+        &lock,
+        text.replace("version: \"1.2.0\"", &format!("version: \"{version}\"")),
+    )
+    .unwrap();
+}
