@@ -196,7 +196,11 @@ pub(crate) fn report_targets<F: Copy>(
     if let Some(path) = targets
         .iter()
         .filter_map(|(_, out)| out.as_ref())
-        .find(|path| !seen.insert(resolved(path)))
+        .map(|path| (path, resolved(path)))
+        // Two reports into one device (`/dev/null`) overwrite nothing.
+        .filter(|(_, real)| !real.exists() || real.is_file())
+        .find(|(_, real)| !seen.insert(real.clone()))
+        .map(|(path, _)| path)
     {
         return Err(Error::SameOutputTwice { path: path.clone() });
     }
