@@ -225,6 +225,7 @@ mod tests {
             drifted_files: vec![],
             missing_files: vec![],
             edited_merged_files: vec![],
+            conflicted_files: vec![],
             lock_problems: vec![],
             error: None,
             team: Some(String::new()),

@@ -590,3 +590,68 @@ fn a_folder_where_the_new_version_adds_a_file_is_refused_even_when_forced() {
     }
     assert_eq!(tree(&dir), before, "nothing was written");
 }
+
+#[test]
+fn a_committed_conflict_fails_check_gate_and_audit_until_resolved() {
+    let cat = catalog();
+    let (tmp, dir) = repo_on_1_0(cat.path());
+    std::fs::write(
+        dir.join("README.md"),
+        read(&dir, "README.md").replace("line e", "line e (ours)"),
+    )
+    .unwrap();
+    commit_all(&dir, "our readme");
+    upgrade(&dir, &["--to", "1.1.0"]).assert().code(1);
+    // The person commits the upgrade without resolving the markers.
+    commit_all(&dir, "upgrade to 1.1.0");
+    let catalog_arg = cat.path().to_str().unwrap();
+    pave_check(&dir, &["--catalog", catalog_arg])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("svc@1.1.0: DRIFTED"))
+        .stdout(predicate::str::contains("1 conflicted (unresolved merge)"))
+        .stdout(predicate::str::contains(
+            "conflicted (unresolved merge)  README.md",
+        ))
+        .stdout(predicate::str::contains("resolve the conflict markers"))
+        .stdout(predicate::str::contains("--force").not());
+    let sarif = pave_check(&dir, &["--catalog", catalog_arg, "--format", "sarif"])
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(
+        results.iter().any(|r| r["ruleId"] == "pave/conflicted"),
+        "{results:?}"
+    );
+    pave()
+        .args(["gate", "conformance", "--base", "HEAD", "--repo"])
+        .arg(&dir)
+        .args(["--catalog", catalog_arg])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("0 deleted, 1 conflicted"))
+        .stdout(predicate::str::contains(
+            "README.md is merged with svc@1.1.0 and still holds the conflict markers",
+        ));
+    let audit = pave()
+        .args(["audit", "--offline", "--format", "json"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let audit: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
+    let repo = &audit["repos"][0];
+    assert_eq!(repo["status"], "drifted", "{repo}");
+    assert_eq!(repo["conflicted_files"], serde_json::json!(["README.md"]));
+
+    // Resolved: the merged file is an allowed edit again.
+    std::fs::write(
+        dir.join("README.md"),
+        "# demo\n\nline a\nline b\nline c\nline d\nline e (ours, and 1.1)\n",
+    )
+    .unwrap();
+    pave_check(&dir, &["--catalog", catalog_arg])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(r"edited \(merged: allowed\)\s+README\.md").unwrap());
+}

@@ -29,6 +29,9 @@ pub enum FileState {
     Deleted,
     /// A merged file edited locally: allowed, reported.
     Edited,
+    /// A merged file that still holds the conflict markers `pave upgrade` wrote into it: the
+    /// merge is unfinished, so it fails until they are resolved.
+    Conflicted,
     /// The repo kept its own version on purpose (`apply --conflict=keep|write-new`).
     Diverged,
     /// Seeded: the repo's own after creation, never checked.
@@ -37,6 +40,12 @@ pub enum FileState {
 
 impl FileState {
     pub fn is_failure(self) -> bool {
+        matches!(self, Self::Drifted | Self::Deleted | Self::Conflicted)
+    }
+
+    /// A failure that `pave apply --force` undoes by writing the golden path's content again
+    /// (not a conflict: forcing would throw away the repo's half of the merge).
+    pub fn is_restorable(self) -> bool {
         matches!(self, Self::Drifted | Self::Deleted)
     }
 
@@ -46,6 +55,7 @@ impl FileState {
             Self::Drifted => "drifted",
             Self::Deleted => "deleted",
             Self::Edited => "edited",
+            Self::Conflicted => "conflicted",
             Self::Diverged => "diverged",
             Self::Seeded => "seeded",
         }
@@ -162,24 +172,31 @@ pub fn check(
     })
 }
 
-/// The state of a locked file given the SHA-256 of what the repo has (`None`: missing).
-pub fn file_state(locked: &pave_model::lock::LockedFile, actual: Option<&str>) -> FileState {
+/// The state of a locked file given the SHA-256 of what the repo has (`None`: missing) and
+/// whether it holds `pave upgrade`'s conflict markers.
+pub fn file_state(
+    locked: &pave_model::lock::LockedFile,
+    actual: Option<&str>,
+    has_conflict_markers: bool,
+) -> FileState {
     match (locked.ownership, actual) {
         (Ownership::Seeded, _) => FileState::Seeded,
         (_, None) => FileState::Deleted,
         _ if locked.diverged => FileState::Diverged,
         (_, Some(sha)) if sha == locked.sha256 => FileState::Unchanged,
         (Ownership::Managed, Some(_)) => FileState::Drifted,
+        (Ownership::Merged, Some(_)) if has_conflict_markers => FileState::Conflicted,
         (Ownership::Merged, Some(_)) => FileState::Edited,
     }
 }
 
 fn file_report(root: &Path, locked: &pave_model::lock::LockedFile) -> FileReport {
-    let actual = locked
-        .path
-        .read_regular_under(root)
-        .map(|bytes| sha256_hex(&bytes));
-    let state = file_state(locked, actual.as_deref());
+    let bytes = locked.path.read_regular_under(root);
+    let actual = bytes.as_deref().map(sha256_hex);
+    let is_conflicted = bytes
+        .as_deref()
+        .is_some_and(crate::upgrade::has_conflict_markers);
+    let state = file_state(locked, actual.as_deref(), is_conflicted);
     FileReport {
         path: locked.path.to_string(),
         ownership: locked.ownership,

@@ -527,19 +527,36 @@ fn three_way(base: &[u8], ours: &[u8], theirs: &[u8]) -> Result<Vec<u8>, Vec<u8>
     }
 }
 
+/// The lines that open, split and close a conflict in a merged file (diffy's `Merge` style, and
+/// [`conflict_whole`]'s).
+const CONFLICT_START: &str = "<<<<<<< ours";
+const CONFLICT_SPLIT: &str = "=======";
+const CONFLICT_END: &str = ">>>>>>> theirs";
+
+/// Whether `bytes` hold a conflict as `pave upgrade` writes it: a line `<<<<<<< ours`, then a line
+/// `=======`, then a line ending in `>>>>>>> theirs` (diffy appends it to a last line without a
+/// newline).
+pub fn has_conflict_markers(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    let mut lines = text.lines();
+    lines.by_ref().any(|l| l == CONFLICT_START)
+        && lines.by_ref().any(|l| l == CONFLICT_SPLIT)
+        && lines.any(|l| l.ends_with(CONFLICT_END))
+}
+
 /// The whole file as one conflict, for when no base exists (or the file is binary).
 fn conflict_whole(ours: &[u8], theirs: &[u8]) -> Vec<u8> {
-    let mut out = b"<<<<<<< ours\n".to_vec();
+    let mut out = format!("{CONFLICT_START}\n").into_bytes();
     out.extend_from_slice(ours);
     if !ours.ends_with(b"\n") {
         out.push(b'\n');
     }
-    out.extend_from_slice(b"=======\n");
+    out.extend_from_slice(format!("{CONFLICT_SPLIT}\n").as_bytes());
     out.extend_from_slice(theirs);
     if !theirs.ends_with(b"\n") {
         out.push(b'\n');
     }
-    out.extend_from_slice(b">>>>>>> theirs\n");
+    out.extend_from_slice(format!("{CONFLICT_END}\n").as_bytes());
     out
 }
 

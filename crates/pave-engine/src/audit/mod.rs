@@ -371,6 +371,7 @@ fn failed(repo: &RepoRef, why: String) -> RepoAudit {
         drifted_files: Vec::new(),
         missing_files: Vec::new(),
         edited_merged_files: Vec::new(),
+        conflicted_files: Vec::new(),
         lock_problems: Vec::new(),
         error: Some(why),
         team: None,
@@ -461,13 +462,19 @@ fn audit_lock(repo: &RepoRef, reader: &Reader, lock: &Lock, catalogs: &CatalogIn
     audit.repo_id = Some(lock.repo_id.clone());
     for entry in &lock.golden_paths {
         for locked in &entry.files {
-            let actual = match reader.read(&locked.path, MAX_FILE_BYTES) {
-                Ok(bytes) => bytes.map(|b| sha256_hex(&b)),
-                Err(why) => Some(format!("unreadable: {why}")),
+            let (actual, is_conflicted) = match reader.read(&locked.path, MAX_FILE_BYTES) {
+                Ok(bytes) => (
+                    bytes.as_deref().map(sha256_hex),
+                    bytes
+                        .as_deref()
+                        .is_some_and(crate::upgrade::has_conflict_markers),
+                ),
+                Err(why) => (Some(format!("unreadable: {why}")), false),
             };
-            match file_state(locked, actual.as_deref()) {
+            match file_state(locked, actual.as_deref(), is_conflicted) {
                 FileState::Drifted => audit.drifted_files.push(locked.path.to_string()),
                 FileState::Deleted => audit.missing_files.push(locked.path.to_string()),
+                FileState::Conflicted => audit.conflicted_files.push(locked.path.to_string()),
                 FileState::Edited => audit.edited_merged_files.push(locked.path.to_string()),
                 FileState::Unchanged | FileState::Diverged | FileState::Seeded => {}
             }
@@ -488,6 +495,7 @@ fn audit_lock(repo: &RepoRef, reader: &Reader, lock: &Lock, catalogs: &CatalogIn
     audit.train = answer("train");
     audit.status = if !audit.drifted_files.is_empty()
         || !audit.missing_files.is_empty()
+        || !audit.conflicted_files.is_empty()
         || !audit.lock_problems.is_empty()
     {
         RepoStatus::Drifted
@@ -504,6 +512,7 @@ fn audit_lock(repo: &RepoRef, reader: &Reader, lock: &Lock, catalogs: &CatalogIn
         &mut audit.drifted_files,
         &mut audit.missing_files,
         &mut audit.edited_merged_files,
+        &mut audit.conflicted_files,
     ] {
         list.sort();
     }

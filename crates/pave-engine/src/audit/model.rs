@@ -43,6 +43,9 @@ pub struct RepoAudit {
     pub missing_files: Vec<String>,
     /// Merged files edited (allowed).
     pub edited_merged_files: Vec<String>,
+    /// Merged files that still hold `pave upgrade`'s conflict markers (fail, as drift does).
+    #[serde(default)]
+    pub conflicted_files: Vec<String>,
     pub lock_problems: Vec<String>,
     /// Why the repo could not be read (status `error`).
     pub error: Option<String>,

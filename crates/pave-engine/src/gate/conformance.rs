@@ -21,8 +21,12 @@ pub fn conformance(report: &CheckReport) -> Verdict {
         .filter_map(|gp| gp.catalog_view.as_ref())
         .map(|v| v.lock_mismatches.len())
         .sum();
+    let conflicted = match count(FileState::Conflicted) {
+        0 => String::new(),
+        n => format!(", {n} conflicted"),
+    };
     let headline = format!(
-        "{} golden path(s), {checked} files checked: {} drifted, {} deleted, {mismatches} lock mismatch(es)",
+        "{} golden path(s), {checked} files checked: {} drifted, {} deleted{conflicted}, {mismatches} lock mismatch(es)",
         report.golden_paths.len(),
         count(FileState::Drifted),
         count(FileState::Deleted),
@@ -57,6 +61,15 @@ pub fn conformance(report: &CheckReport) -> Verdict {
                     format!(
                         "{} ({} by {at}) is missing; restore it with `{fix}`",
                         f.path, f.ownership
+                    ),
+                ),
+                FileState::Conflicted => (
+                    FindingKind::Conflicted,
+                    Level::Error,
+                    format!("Unresolved upgrade conflict ({at})"),
+                    format!(
+                        "{} is merged with {at} and still holds the conflict markers `pave upgrade` wrote",
+                        f.path
                     ),
                 ),
                 FileState::Edited => (
@@ -98,10 +111,15 @@ pub fn conformance(report: &CheckReport) -> Verdict {
         if let Some(note) = &gp.catalog_note {
             verdict.notes.push(note.clone());
         }
-        if gp.files.iter().any(|f| f.state.is_failure()) {
+        if gp.files.iter().any(|f| f.state.is_restorable()) {
             verdict.next_steps.push(format!(
                 "see the changes with `pave diff`, restore with `{fix}`"
             ));
+        }
+        if gp.count(FileState::Conflicted) > 0 {
+            verdict
+                .next_steps
+                .push(crate::report::CONFLICT_FIX.to_owned());
         }
     }
     verdict

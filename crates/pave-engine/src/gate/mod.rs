@@ -190,6 +190,7 @@ pub enum FindingKind {
     Deleted,
     EditedMerged,
     LockMismatch,
+    Conflicted,
 }
 
 /// Something a developer should look at, on a file and line when there is one.

@@ -35,6 +35,14 @@ pub fn render(report: &CheckReport) -> String {
                         f.ownership
                     ),
                 ),
+                FileState::Conflicted => (
+                    "error",
+                    format!("Unresolved upgrade conflict ({at})"),
+                    format!(
+                        "{path} is merged with {at} and still holds conflict markers: {}.",
+                        super::CONFLICT_FIX
+                    ),
+                ),
                 FileState::Edited => (
                     "notice",
                     format!("Merged file edited ({at})"),
@@ -119,8 +127,9 @@ pub fn render(report: &CheckReport) -> String {
     let fixes: Vec<String> = report
         .golden_paths
         .iter()
-        .filter(|gp| gp.files.iter().any(|f| f.state.is_failure()))
+        .filter(|gp| gp.files.iter().any(|f| f.state.is_restorable()))
         .map(super::fix_command)
+        .chain((total(FileState::Conflicted) > 0).then(|| super::CONFLICT_FIX.to_owned()))
         .collect();
     if !fixes.is_empty() {
         let _ = write!(out, "; fix: {}", fixes.join("; "));

@@ -193,6 +193,14 @@ fn file_outcome(file: &FileReport, at: &str, fix: &str) -> Outcome {
             message: format!("{} ({} by {at}) is missing", file.path, file.ownership),
             body: fix.to_owned(),
         },
+        FileState::Conflicted => Outcome::Failure {
+            kind: "conflicted",
+            message: format!(
+                "{} is merged with {at} and still holds conflict markers",
+                file.path
+            ),
+            body: super::CONFLICT_FIX.to_owned(),
+        },
         FileState::Diverged => {
             Outcome::Skipped("diverged: the repo keeps its own version by choice".into())
         }

@@ -45,6 +45,7 @@ fn golden_path(out: &mut String, gp: &GoldenPathReport) {
         (FileState::Unchanged, "unchanged"),
         (FileState::Drifted, "drifted"),
         (FileState::Deleted, "deleted"),
+        (FileState::Conflicted, "conflicted (unresolved merge)"),
         (FileState::Edited, "edited (merged: allowed)"),
         (FileState::Diverged, "diverged (kept by choice)"),
         (FileState::Seeded, "seeded (not checked)"),
@@ -107,12 +108,13 @@ fn golden_path(out: &mut String, gp: &GoldenPathReport) {
         let _ = writeln!(out, "Note: {}.", text(note));
     }
 
-    let has_failing_files = gp.files.iter().any(|f| f.state.is_failure());
+    let has_failing_files = gp.files.iter().any(|f| f.state.is_restorable());
+    let has_conflicts = gp.count(FileState::Conflicted) > 0;
     let has_mismatches = gp
         .catalog_view
         .as_ref()
         .is_some_and(|v| !v.lock_mismatches.is_empty());
-    if has_failing_files || has_mismatches {
+    if has_failing_files || has_conflicts || has_mismatches {
         out.push_str("\n**Fix:**\n\n");
     }
     if has_failing_files {
@@ -122,6 +124,9 @@ fn golden_path(out: &mut String, gp: &GoldenPathReport) {
             "- restore the files: {}",
             code(&super::fix_command(gp))
         );
+    }
+    if has_conflicts {
+        let _ = writeln!(out, "- {}", text(super::CONFLICT_FIX));
     }
     if has_mismatches {
         let _ = writeln!(out, "- {}", text(super::LOCK_MISMATCH_FIX));

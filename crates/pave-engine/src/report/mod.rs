@@ -42,6 +42,9 @@ pub fn render(report: &CheckReport, format: CheckFormat) -> String {
 
 /// The one command that brings a drifted golden path back: it rewrites managed files that
 /// drifted or were deleted, and leaves merged and seeded files alone.
+/// What to do about a merged file that still holds `pave upgrade`'s conflict markers.
+pub const CONFLICT_FIX: &str = "resolve the conflict markers `pave upgrade` left (`<<<<<<< ours` your lines, `=======`, pave's lines `>>>>>>> theirs`): keep what the file should say, delete the markers, commit";
+
 /// What to do about a lock that disagrees with a fresh render of its golden path version: the
 /// lock was edited, or the golden path changed under the same version (a catalog being written).
 pub const LOCK_MISMATCH_FIX: &str = "if .pave/lock.yaml was edited, restore it from git (`git checkout -- .pave/lock.yaml`): pave writes it, people should not; if it is as pave wrote it, the golden path changed without a new version, and its owners must release the change as one";

@@ -40,9 +40,10 @@ pub(crate) const DELETED: usize = 1;
 pub(crate) const EDITED: usize = 2;
 const DIVERGED: usize = 3;
 pub(crate) const LOCK_MISMATCH: usize = 4;
+pub(crate) const CONFLICTED: usize = 5;
 
 /// `pave check`'s rules; `pave gate conformance` reports its findings under the same ones.
-pub(crate) const RULES: [Rule; 5] = [
+pub(crate) const RULES: [Rule; 6] = [
     Rule {
         id: "pave/drifted",
         name: "ManagedFileDrifted",
@@ -86,6 +87,15 @@ pub(crate) const RULES: [Rule; 5] = [
         short: "The lock disagrees with its golden path",
         full: "`.pave/lock.yaml` records hashes, ownerships or files that a fresh render of its golden path version and answers does not produce: the lock was edited by hand, or the golden path changed without a new version.",
         help: super::LOCK_MISMATCH_FIX,
+        tags: GOLDEN_PATH_TAGS,
+    },
+    Rule {
+        id: "pave/conflicted",
+        name: "MergedFileConflicted",
+        level: "error",
+        short: "A merged file still holds upgrade conflict markers",
+        full: "`pave upgrade` merged the repo's edits of this file with the new version and marked the lines where both changed; until the markers are resolved the merge is unfinished, which fails `pave check`.",
+        help: super::CONFLICT_FIX,
         tags: GOLDEN_PATH_TAGS,
     },
 ];
@@ -169,6 +179,7 @@ fn rule_of(state: FileState) -> Option<usize> {
         FileState::Deleted => Some(DELETED),
         FileState::Edited => Some(EDITED),
         FileState::Diverged => Some(DIVERGED),
+        FileState::Conflicted => Some(CONFLICTED),
         FileState::Unchanged | FileState::Seeded => None,
     }
 }
@@ -187,6 +198,10 @@ fn file_result(gp: &GoldenPathReport, file: &FileReport, index: usize) -> Value 
         ),
         FileState::Edited => format!(
             "`{path}` is merged with {at} and was edited locally: allowed, the edit is kept and merged on upgrade."
+        ),
+        FileState::Conflicted => format!(
+            "`{path}` is merged with {at} and still holds conflict markers: {}.",
+            super::CONFLICT_FIX
         ),
         _ => format!("`{path}` of {at} keeps the repo's own version by choice."),
     };

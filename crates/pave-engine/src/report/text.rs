@@ -24,9 +24,14 @@ pub fn render(report: &CheckReport) -> String {
             .iter()
             .filter(|f| f.state != FileState::Seeded)
             .count();
+        // Conflicted files are rare: counted only when there are some.
+        let conflicted = match gp.count(FileState::Conflicted) {
+            0 => String::new(),
+            n => format!(", {n} conflicted (unresolved merge)"),
+        };
         let _ = writeln!(
             out,
-            "  {checked} files checked: {} unchanged, {} drifted, {} deleted, {} edited (merged), {} diverged; {} seeded not checked",
+            "  {checked} files checked: {} unchanged, {} drifted, {} deleted{conflicted}, {} edited (merged), {} diverged; {} seeded not checked",
             gp.count(FileState::Unchanged),
             gp.count(FileState::Drifted),
             gp.count(FileState::Deleted),
@@ -37,6 +42,7 @@ pub fn render(report: &CheckReport) -> String {
         for (state, label) in [
             (FileState::Drifted, "drifted (managed file edited)"),
             (FileState::Deleted, "deleted"),
+            (FileState::Conflicted, "conflicted (unresolved merge)"),
             (FileState::Edited, "edited (merged: allowed)"),
             (FileState::Diverged, "diverged (kept by choice)"),
         ] {
@@ -72,9 +78,12 @@ pub fn render(report: &CheckReport) -> String {
         if let Some(note) = &gp.catalog_note {
             let _ = writeln!(out, "  note: {note}");
         }
-        if gp.files.iter().any(|f| f.state.is_failure()) {
+        if gp.files.iter().any(|f| f.state.is_restorable()) {
             let _ = writeln!(out, "  see the changes: pave diff");
             let _ = writeln!(out, "  fix: {}", super::fix_command(gp));
+        }
+        if gp.count(FileState::Conflicted) > 0 {
+            let _ = writeln!(out, "  fix: {}", super::CONFLICT_FIX);
         }
         if gp
             .catalog_view

@@ -10,7 +10,7 @@
 use crate::audit::{AuditReport, RepoAudit, RepoGoldenPath, RepoKind};
 use pave_model::status::Lag;
 
-const HEADER: [&str; 15] = [
+const HEADER: [&str; 16] = [
     "path",
     "kind",
     "status",
@@ -24,6 +24,7 @@ const HEADER: [&str; 15] = [
     "drifted_files",
     "missing_files",
     "edited_merged_files",
+    "conflicted_files",
     "lock_problems",
     "error",
 ];
@@ -42,7 +43,7 @@ pub fn render(report: &AuditReport) -> String {
     out
 }
 
-fn row(repo: &RepoAudit, gp: Option<&RepoGoldenPath>) -> [String; 15] {
+fn row(repo: &RepoAudit, gp: Option<&RepoGoldenPath>) -> [String; 16] {
     let optional = |value: Option<&String>| value.cloned().unwrap_or_default();
     [
         repo.path.clone(),
@@ -67,12 +68,13 @@ fn row(repo: &RepoAudit, gp: Option<&RepoGoldenPath>) -> [String; 15] {
         repo.drifted_files.len().to_string(),
         repo.missing_files.len().to_string(),
         repo.edited_merged_files.len().to_string(),
+        repo.conflicted_files.len().to_string(),
         repo.lock_problems.join("; "),
         optional(repo.error.as_ref()),
     ]
 }
 
-fn write_row(out: &mut String, fields: [String; 15]) {
+fn write_row(out: &mut String, fields: [String; 16]) {
     for (index, value) in fields.iter().enumerate() {
         if index > 0 {
             out.push(',');

@@ -358,6 +358,9 @@ fn why(repo: &RepoAudit) -> Html {
     if !repo.missing_files.is_empty() {
         parts.push(files("missing", &repo.missing_files));
     }
+    if !repo.conflicted_files.is_empty() {
+        parts.push(files("with unresolved conflicts", &repo.conflicted_files));
+    }
     parts.extend(repo.lock_problems.iter().map(|p| html![p]));
     Html::join(parts, html!["<br/>"])
 }

@@ -134,6 +134,7 @@ mod tests {
                 drifted_files: (0..7).map(|f| format!("f{f}")).collect(),
                 missing_files: Vec::new(),
                 edited_merged_files: Vec::new(),
+                conflicted_files: Vec::new(),
                 lock_problems: Vec::new(),
                 error: None,
                 team: Some(format!("team-{:02}", i % 30)),

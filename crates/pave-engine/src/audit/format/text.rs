@@ -96,6 +96,12 @@ pub fn render(report: &AuditReport) -> String {
                     if !r.missing_files.is_empty() {
                         parts.push(format!("{} missing", r.missing_files.len()));
                     }
+                    if !r.conflicted_files.is_empty() {
+                        parts.push(format!(
+                            "{} with unresolved conflicts",
+                            r.conflicted_files.len()
+                        ));
+                    }
                     parts.extend(r.lock_problems.iter().cloned());
                     parts.join(", ")
                 }

@@ -19,7 +19,8 @@ use serde_json::{Value, json};
 use crate::gate::config::CONFIG_PATH;
 use crate::gate::{Finding, FindingKind, GateReport, Level};
 use crate::report::sarif::{
-    self, DELETED, DRIFTED, EDITED, FINGERPRINT_KEY, LOCK_MISMATCH, RULES, Rule, location,
+    self, CONFLICTED, DELETED, DRIFTED, EDITED, FINGERPRINT_KEY, LOCK_MISMATCH, RULES, Rule,
+    location,
 };
 use pave_model::lock::sha256_hex;
 
@@ -90,6 +91,7 @@ fn rule_of(kind: FindingKind) -> (usize, &'static Rule) {
         FindingKind::Deleted => check(DELETED),
         FindingKind::EditedMerged => check(EDITED),
         FindingKind::LockMismatch => check(LOCK_MISMATCH),
+        FindingKind::Conflicted => check(CONFLICTED),
     }
 }
 
