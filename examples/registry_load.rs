@@ -171,6 +171,7 @@ fn event(n: u64, now: Timestamp) -> Event {
             drifted_files: if drifted { (e >> 8) as u32 % 5 + 1 } else { 0 },
             missing_files: 0,
             edited_files: (e >> 16) as u32 % 3,
+            conflicted_files: 0,
             lag: Some(lag),
             latest: Some(latest),
         })

@@ -46,6 +46,7 @@ on_both_backends!(
     team_and_train_come_from_the_newest_adoption_or_audit,
     a_repo_on_two_golden_paths_is_one_repo_of_its_team,
     the_wire_form_ingests,
+    conflicted_files_are_kept_from_checks_and_audits,
     tokens_are_created_verified_listed_and_revoked,
 );
 
@@ -299,6 +300,7 @@ fn check(repo: &str, when: &str, at_version: &str, outcome: Outcome) -> Event {
             drifted_files: outcome.drifted,
             missing_files: outcome.missing,
             edited_files: 0,
+            conflicted_files: 0,
             lag: outcome.lag,
             latest: outcome.latest,
         }),
@@ -316,6 +318,7 @@ fn audit(repo: &str, when: &str, status: AuditStatus, team: Option<&str>) -> Eve
             drifted_files: 0,
             missing_files: 0,
             edited_files: 1,
+            conflicted_files: 0,
             team: team.map(str::to_owned),
             train: None,
         }),
@@ -842,6 +845,40 @@ fn the_wire_form_ingests(store: &dyn Store, _: &Raw) {
         store.repos().unwrap()[0].repo.path.as_deref(),
         Some("/src/a")
     );
+}
+
+fn conflicted_files_are_kept_from_checks_and_audits(store: &dyn Store, _: &Raw) {
+    let conflicted = |event: &mut Event, n: u32| match &mut event.kind {
+        EventKind::Conformance(c) => c.conflicted_files = n,
+        EventKind::Audit(a) => a.conflicted_files = n,
+        EventKind::Adoption(_) => unreachable!("an adoption has no files"),
+    };
+    let mut checked = check("a", "03-02 10:00", "rust-service@1.0.0", failing(0, 0));
+    conflicted(&mut checked, 2);
+    store
+        .ingest(&batch(vec![
+            adopt(
+                "a",
+                "03-01 10:00",
+                AdoptionCommand::New,
+                "rust-service@1.0.0",
+                "payments/-",
+            ),
+            checked,
+        ]))
+        .unwrap();
+    let last = |store: &dyn Store| {
+        store.repos().unwrap()[0]
+            .conformance
+            .as_ref()
+            .map(|c| (c.conforming, c.conflicted_files))
+    };
+    assert_eq!(last(store), Some((false, 2)));
+    let mut audited =
+        audit("a", "03-03 10:00", AuditStatus::Drifted, None).on("rust-service@1.0.0", None, None);
+    conflicted(&mut audited, 1);
+    store.ingest(&batch(vec![audited])).unwrap();
+    assert_eq!(last(store), Some((false, 1)));
 }
 
 fn tokens_are_created_verified_listed_and_revoked(store: &dyn Store, raw: &Raw) {

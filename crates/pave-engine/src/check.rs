@@ -195,7 +195,7 @@ fn file_report(root: &Path, locked: &pave_model::lock::LockedFile) -> FileReport
     let actual = bytes.as_deref().map(sha256_hex);
     let is_conflicted = bytes
         .as_deref()
-        .is_some_and(crate::upgrade::has_conflict_markers);
+        .is_some_and(crate::conflict::has_conflict_markers);
     let state = file_state(locked, actual.as_deref(), is_conflicted);
     FileReport {
         path: locked.path.to_string(),

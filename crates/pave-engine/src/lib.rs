@@ -12,6 +12,7 @@ pub mod apply;
 pub mod audit;
 pub mod catalog;
 pub mod check;
+pub mod conflict;
 pub mod diff;
 pub mod gate;
 pub mod git;

@@ -27,6 +27,7 @@ use crate::catalog::{
     Catalog, CatalogError, GoldenPath, Reference, VersionSpec, listing_of_locked, load_locked,
 };
 use crate::check::{RenderEntryError, render_entry};
+use crate::conflict::{CONFLICT_END, CONFLICT_SPLIT, CONFLICT_START};
 use crate::render::{self, RenderError, Rendered};
 
 /// Why an upgrade cannot be planned or written.
@@ -525,23 +526,6 @@ fn three_way(base: &[u8], ours: &[u8], theirs: &[u8]) -> Result<Vec<u8>, Vec<u8>
         }
         _ => Err(conflict_whole(ours, theirs)),
     }
-}
-
-/// The lines that open, split and close a conflict in a merged file (diffy's `Merge` style, and
-/// [`conflict_whole`]'s).
-const CONFLICT_START: &str = "<<<<<<< ours";
-const CONFLICT_SPLIT: &str = "=======";
-const CONFLICT_END: &str = ">>>>>>> theirs";
-
-/// Whether `bytes` hold a conflict as `pave upgrade` writes it: a line `<<<<<<< ours`, then a line
-/// `=======`, then a line ending in `>>>>>>> theirs` (diffy appends it to a last line without a
-/// newline).
-pub fn has_conflict_markers(bytes: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(bytes);
-    let mut lines = text.lines();
-    lines.by_ref().any(|l| l == CONFLICT_START)
-        && lines.by_ref().any(|l| l == CONFLICT_SPLIT)
-        && lines.any(|l| l.ends_with(CONFLICT_END))
 }
 
 /// The whole file as one conflict, for when no base exists (or the file is binary).

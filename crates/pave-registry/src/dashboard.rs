@@ -639,7 +639,7 @@ fn needs_attention<'a>(view: &View<'a>) -> Vec<Attention<'a>> {
         })
         .collect();
     let files = |a: &Attention| match (a.concern, &a.record.conformance) {
-        (Concern::Drifted, Some(c)) => c.drifted_files + c.missing_files,
+        (Concern::Drifted, Some(c)) => c.drifted_files + c.missing_files + c.conflicted_files,
         _ => 0,
     };
     rows.sort_by(|a, b| {
@@ -706,9 +706,19 @@ fn attention(view: &View) -> Html {
         };
         let why = match (row.concern, &r.conformance) {
             (Concern::Drifted, Some(c)) => {
-                let mut parts = vec![plural(c.drifted_files, "file drifted", "files drifted")];
+                let mut parts = Vec::new();
+                if c.drifted_files > 0 || c.missing_files + c.conflicted_files == 0 {
+                    parts.push(plural(c.drifted_files, "file drifted", "files drifted"));
+                }
                 if c.missing_files > 0 {
                     parts.push(plural(c.missing_files, "file missing", "files missing"));
+                }
+                if c.conflicted_files > 0 {
+                    parts.push(plural(
+                        c.conflicted_files,
+                        "file with unresolved conflicts",
+                        "files with unresolved conflicts",
+                    ));
                 }
                 parts.join(", ")
             }
@@ -805,6 +815,7 @@ mod tests {
                 drifted_files: u32::from(!conforming) * 2,
                 missing_files: 0,
                 edited_files: 0,
+                conflicted_files: 0,
                 lag: None,
                 latest: None,
                 source: ConformanceSource::Check,

@@ -112,6 +112,10 @@ pub struct Conformance {
     pub missing_files: u32,
     /// Merged files edited (allowed).
     pub edited_files: u32,
+    /// Merged files that still hold `pave upgrade`'s conflict markers (they fail the check).
+    /// Absent from older clients: 0.
+    #[serde(default)]
+    pub conflicted_files: u32,
     /// Unknown when the catalog was not reachable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lag: Option<Lag>,
@@ -129,6 +133,9 @@ pub struct Audit {
     pub drifted_files: u32,
     pub missing_files: u32,
     pub edited_files: u32,
+    /// Absent from older clients: 0.
+    #[serde(default)]
+    pub conflicted_files: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -312,6 +319,7 @@ pub struct LastConformance {
     pub drifted_files: u32,
     pub missing_files: u32,
     pub edited_files: u32,
+    pub conflicted_files: u32,
     pub lag: Option<Lag>,
     pub latest: Option<Version>,
     pub source: ConformanceSource,

@@ -467,7 +467,7 @@ fn audit_lock(repo: &RepoRef, reader: &Reader, lock: &Lock, catalogs: &CatalogIn
                     bytes.as_deref().map(sha256_hex),
                     bytes
                         .as_deref()
-                        .is_some_and(crate::upgrade::has_conflict_markers),
+                        .is_some_and(crate::conflict::has_conflict_markers),
                 ),
                 Err(why) => (Some(format!("unreadable: {why}")), false),
             };

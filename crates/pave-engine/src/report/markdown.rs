@@ -50,6 +50,10 @@ fn golden_path(out: &mut String, gp: &GoldenPathReport) {
         (FileState::Diverged, "diverged (kept by choice)"),
         (FileState::Seeded, "seeded (not checked)"),
     ] {
+        // Conflicted files are rare: a row only when there are some.
+        if state == FileState::Conflicted && gp.count(state) == 0 {
+            continue;
+        }
         let _ = writeln!(out, "| {label} | {} |", gp.count(state));
     }
 

@@ -126,6 +126,13 @@ pub const MIGRATIONS: &[Migration] = &[
             "ALTER TABLE conformance SET (fillfactor = 70)",
         ],
     },
+    Migration {
+        version: 3,
+        name: "conflicted files in conformance",
+        statements: &[
+            "ALTER TABLE conformance ADD COLUMN conflicted_files bigint NOT NULL DEFAULT 0",
+        ],
+    },
 ];
 
 /// A client connected as `url` says, TLS included (see `pg_tls`): what [`PostgresStore::connect`]
@@ -227,7 +234,7 @@ impl Store for PostgresStore {
                     g.golden_path, g.version, g.team, g.train, g.adopted_at, g.updated_at,
                     r.audit_status,
                     c.version, c.conforming, c.drifted_files, c.missing_files, c.edited_files,
-                    c.lag, c.latest, c.source, c.checked_at
+                    c.lag, c.latest, c.source, c.checked_at, c.conflicted_files
              FROM repo_golden_paths g
              JOIN repos r ON r.repo_id = g.repo_id
              LEFT JOIN conformance c ON c.repo_id = g.repo_id AND c.golden_path = g.golden_path
@@ -535,6 +542,7 @@ fn apply(tx: &mut Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreErr
         let drifted: Vec<i64> = facts().map(|f| i64::from(f.drifted_files)).collect();
         let missing: Vec<i64> = facts().map(|f| i64::from(f.missing_files)).collect();
         let edited: Vec<i64> = facts().map(|f| i64::from(f.edited_files)).collect();
+        let conflicted: Vec<i64> = facts().map(|f| i64::from(f.conflicted_files)).collect();
         let lags: Vec<Option<&str>> = facts().map(|f| f.lag.map(Lag::as_str)).collect();
         let latest: Vec<Option<&str>> = facts().map(|f| f.latest.as_deref()).collect();
         let sources: Vec<&str> = facts().map(|f| f.source.as_str()).collect();
@@ -544,16 +552,18 @@ fn apply(tx: &mut Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreErr
         tx.execute(
             "INSERT INTO conformance AS c
                  (repo_id, golden_path, version, conforming, drifted_files, missing_files,
-                  edited_files, lag, latest, source, checked_at, event_id)
+                  edited_files, lag, latest, source, checked_at, event_id, conflicted_files)
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[],
                                   $5::bigint[], $6::bigint[], $7::bigint[], $8::text[],
-                                  $9::text[], $10::text[], $11::timestamptz[], $12::uuid[])
+                                  $9::text[], $10::text[], $11::timestamptz[], $12::uuid[],
+                                  $13::bigint[])
              ON CONFLICT (repo_id, golden_path) DO UPDATE SET
                  version = excluded.version,
                  conforming = excluded.conforming,
                  drifted_files = excluded.drifted_files,
                  missing_files = excluded.missing_files,
                  edited_files = excluded.edited_files,
+                 conflicted_files = excluded.conflicted_files,
                  lag = excluded.lag,
                  latest = excluded.latest,
                  source = excluded.source,
@@ -573,6 +583,7 @@ fn apply(tx: &mut Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreErr
                 &sources,
                 &times,
                 &event_ids,
+                &conflicted,
             ],
         )?;
     }
@@ -598,6 +609,7 @@ fn repo_row(row: &Row) -> Result<RepoRecord, StoreError> {
                 drifted_files: file_count(row, 13)?,
                 missing_files: file_count(row, 14)?,
                 edited_files: file_count(row, 15)?,
+                conflicted_files: file_count(row, 20)?,
                 lag,
                 latest: row
                     .try_get::<_, Option<&str>>(17)?

@@ -34,12 +34,13 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "events, repos, golden paths, conformance, tokens",
-    statements: &[
-        // Every event as sent; the primary key on the client's id makes a retry a no-op.
-        "CREATE TABLE events (
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "events, repos, golden paths, conformance, tokens",
+        statements: &[
+            // Every event as sent; the primary key on the client's id makes a retry a no-op.
+            "CREATE TABLE events (
             id          TEXT PRIMARY KEY,
             kind        TEXT NOT NULL CHECK (kind IN ('adoption', 'conformance', 'audit')),
             repo_id     TEXT NOT NULL CHECK (repo_id <> ''),
@@ -47,11 +48,11 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             received_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
             body        TEXT NOT NULL
         ) STRICT",
-        "CREATE INDEX events_by_occurred_at ON events (occurred_at)",
-        "CREATE INDEX events_by_repo ON events (repo_id, occurred_at)",
-        // Every repo seen. name/url/path come from the newest event (updated_at, event_id);
-        // first_adopted_at is the first event that showed it on a golden path.
-        "CREATE TABLE repos (
+            "CREATE INDEX events_by_occurred_at ON events (occurred_at)",
+            "CREATE INDEX events_by_repo ON events (repo_id, occurred_at)",
+            // Every repo seen. name/url/path come from the newest event (updated_at, event_id);
+            // first_adopted_at is the first event that showed it on a golden path.
+            "CREATE TABLE repos (
             repo_id          TEXT PRIMARY KEY,
             name             TEXT NOT NULL,
             url              TEXT,
@@ -64,10 +65,10 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             audited_at       TEXT,
             audit_event_id   TEXT
         ) STRICT",
-        "CREATE INDEX repos_by_first_adopted_at ON repos (first_adopted_at)",
-        // A repo on a golden path: the version from the newest event naming it (updated_at,
-        // event_id), team and train from the newest adoption or audit (labelled_at, labelled_by).
-        "CREATE TABLE repo_golden_paths (
+            "CREATE INDEX repos_by_first_adopted_at ON repos (first_adopted_at)",
+            // A repo on a golden path: the version from the newest event naming it (updated_at,
+            // event_id), team and train from the newest adoption or audit (labelled_at, labelled_by).
+            "CREATE TABLE repo_golden_paths (
             repo_id     TEXT NOT NULL REFERENCES repos (repo_id),
             golden_path TEXT NOT NULL,
             version     TEXT NOT NULL,
@@ -80,8 +81,8 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             labelled_by TEXT,
             PRIMARY KEY (repo_id, golden_path)
         ) STRICT",
-        // The newest conformance of a repo's golden path (from a check or an audit).
-        "CREATE TABLE conformance (
+            // The newest conformance of a repo's golden path (from a check or an audit).
+            "CREATE TABLE conformance (
             repo_id       TEXT NOT NULL,
             golden_path   TEXT NOT NULL,
             version       TEXT NOT NULL,
@@ -97,8 +98,8 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             PRIMARY KEY (repo_id, golden_path),
             FOREIGN KEY (repo_id, golden_path) REFERENCES repo_golden_paths (repo_id, golden_path)
         ) STRICT",
-        // Bearer tokens: only the SHA-256 of a secret, never the secret.
-        "CREATE TABLE tokens (
+            // Bearer tokens: only the SHA-256 of a secret, never the secret.
+            "CREATE TABLE tokens (
             id            TEXT PRIMARY KEY,
             name          TEXT NOT NULL CHECK (name <> ''),
             secret_sha256 TEXT NOT NULL UNIQUE,
@@ -106,8 +107,16 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
             revoked_at    TEXT
         ) STRICT",
-    ],
-}];
+        ],
+    },
+    Migration {
+        version: 2,
+        name: "conflicted files in conformance",
+        statements: &[
+            "ALTER TABLE conformance ADD COLUMN conflicted_files INTEGER NOT NULL DEFAULT 0",
+        ],
+    },
+];
 
 /// The registry in a SQLite file.
 pub struct SqliteStore {
@@ -220,7 +229,7 @@ impl Store for SqliteStore {
                     g.golden_path, g.version, g.team, g.train, g.adopted_at, g.updated_at,
                     r.audit_status,
                     c.version, c.conforming, c.drifted_files, c.missing_files, c.edited_files,
-                    c.lag, c.latest, c.source, c.checked_at
+                    c.lag, c.latest, c.source, c.checked_at, c.conflicted_files
              FROM repo_golden_paths g
              JOIN repos r ON r.repo_id = g.repo_id
              LEFT JOIN conformance c ON c.repo_id = g.repo_id AND c.golden_path = g.golden_path
@@ -488,14 +497,15 @@ fn apply(tx: &Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreError> 
         tx.prepare_cached(
             "INSERT INTO conformance AS c
                  (repo_id, golden_path, version, conforming, drifted_files, missing_files,
-                  edited_files, lag, latest, source, checked_at, event_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                  edited_files, lag, latest, source, checked_at, event_id, conflicted_files)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
              ON CONFLICT (repo_id, golden_path) DO UPDATE SET
                  version = excluded.version,
                  conforming = excluded.conforming,
                  drifted_files = excluded.drifted_files,
                  missing_files = excluded.missing_files,
                  edited_files = excluded.edited_files,
+                 conflicted_files = excluded.conflicted_files,
                  lag = excluded.lag,
                  latest = excluded.latest,
                  source = excluded.source,
@@ -516,6 +526,7 @@ fn apply(tx: &Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreError> 
             fact.source.as_str(),
             time_text(stamp.at),
             stamp.id.to_string(),
+            fact.conflicted_files,
         ])?;
     }
     Ok(())
@@ -541,6 +552,7 @@ fn repo_row(row: &Row<'_>) -> Result<RepoRecord, StoreError> {
                 drifted_files: row.get(13)?,
                 missing_files: row.get(14)?,
                 edited_files: row.get(15)?,
+                conflicted_files: row.get(20)?,
                 lag,
                 latest: row
                     .get::<_, Option<String>>(17)?
