@@ -66,6 +66,23 @@ pub fn run(
     ));
     super::print_upgrade_plan(printer, plan);
 
+    let unresolved: Vec<&str> = plan
+        .files
+        .iter()
+        .filter(|f| f.step == Step::Unresolved)
+        .map(|f| f.path.as_str())
+        .collect();
+    if !unresolved.is_empty() {
+        printer.error(
+            &format!(
+                "{} merged file(s) still hold the conflict markers of an earlier upgrade; merging again would bury them, so nothing was written: {}",
+                unresolved.len(),
+                unresolved.join(", ")
+            ),
+            Some(pave_engine::report::CONFLICT_FIX),
+        );
+        return Ok(EXIT_FINDING);
+    }
     let claimed: Vec<&str> = plan
         .files
         .iter()

@@ -643,6 +643,19 @@ fn a_committed_conflict_fails_check_gate_and_audit_until_resolved() {
     let repo = &audit["repos"][0];
     assert_eq!(repo["status"], "drifted", "{repo}");
     assert_eq!(repo["conflicted_files"], serde_json::json!(["README.md"]));
+    // Upgrading again would merge over the markers: refused until they are resolved.
+    let before = tree(&dir);
+    upgrade(&dir, &["--to", "1.2.0"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("UNRESOLVED"))
+        .stderr(predicate::str::contains(
+            "1 merged file(s) still hold the conflict markers of an earlier upgrade",
+        ))
+        .stderr(predicate::str::contains(
+            "hint: resolve the conflict markers",
+        ));
+    assert_eq!(tree(&dir), before, "nothing was written");
 
     // Resolved: the merged file is an allowed edit again.
     std::fs::write(

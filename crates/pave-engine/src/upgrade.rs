@@ -259,6 +259,9 @@ pub enum Step {
     Keep,
     /// A managed file edited locally: the upgrade is refused unless forced.
     Refused,
+    /// A merged file that still holds the conflict markers of an earlier upgrade: refused until
+    /// they are resolved.
+    Unresolved,
     /// A file the new version adds where the repo already has its own, different one: pave
     /// never owned it, so the upgrade is refused unless forced (as `pave apply` refuses it). A
     /// folder or symbolic link there is refused even when forced.
@@ -278,6 +281,7 @@ impl Step {
             Self::Keep => "keep",
             Self::Refused => "REFUSED",
             Self::Claimed => "EXISTS",
+            Self::Unresolved => "UNRESOLVED",
         }
     }
 }
@@ -431,6 +435,12 @@ pub fn plan(
             (Ownership::Managed, _, Some(w)) if is_edited && !is_forced => {
                 let diff = base_bytes.map(|b| unified(b, &w, old_path.as_str()));
                 (Step::Refused, Some(rendered.bytes.clone()), diff)
+            }
+            // The last upgrade's conflict is not resolved yet: merging again would bury it.
+            (Ownership::Merged, Some(_), Some(w))
+                if is_edited && crate::conflict::has_conflict_markers(&w) =>
+            {
+                (Step::Unresolved, None, None)
             }
             (Ownership::Merged, Some(_), Some(w)) if is_edited => match base_bytes {
                 Some(b) => match three_way(b, &w, &rendered.bytes) {
