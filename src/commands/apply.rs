@@ -78,19 +78,26 @@ pub fn run(
         printer.status("Dry run", "nothing written");
         return Ok(0);
     }
-    pave_engine::apply::write_all(root, &plan.writes())?;
+    pave_engine::apply::apply_changes(root, &plan.writes(), &plan.deletes())?;
     printer.status(
         "Applied",
         &format!(
-            "{id} ({}) to {}: {} created, {} updated, {} kept, {} written beside as .pave-new",
+            "{id} ({}) to {}: {} created, {} updated, {} deleted, {} kept, {} written beside as .pave-new",
             adoption.components.join(", "),
             root.display(),
             plan.count(Action::Create),
             plan.count(Action::Update),
+            plan.count(Action::Delete),
             plan.count(Action::Keep) + plan.count(Action::KeepDiverged),
             plan.count(Action::WriteNew),
         ),
     );
+    for orphan in plan.files.iter().filter(|f| f.action == Action::Orphan) {
+        printer.warn(&format!(
+            "{} is no longer rendered by {id} but was edited locally: kept as the repo's own file; delete it if it is not needed",
+            orphan.path
+        ));
+    }
     let events = crate::record::adoptions(
         AdoptionCommand::Apply,
         &adoption.lock,

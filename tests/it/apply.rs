@@ -337,3 +337,68 @@ fn a_different_version_is_upgrades_job() {
         .code(2)
         .stderr(predicate::str::contains("pave upgrade"));
 }
+
+/// The paths `.pave/lock.yaml` of the repo at `dir` records.
+fn locked_paths(dir: &std::path::Path) -> Vec<String> {
+    let lock = pave_model::lock::Lock::read(dir).unwrap();
+    lock.golden_paths
+        .iter()
+        .flat_map(|e| e.files.iter().map(|f| f.path.to_string()))
+        .collect()
+}
+
+#[test]
+fn changing_an_answer_retires_the_files_it_no_longer_renders() {
+    let (_tmp, dir) = rust_service(&[]);
+    let rollout = "deploy/base/rollout.yaml";
+    let analysis = "deploy/base/analysis-template.yaml";
+    assert!(dir.join(rollout).is_file() && dir.join(analysis).is_file());
+    // The repo's own edit of one of them (managed, so check would call it drift).
+    std::fs::write(dir.join(rollout), "# tuned by us\n").unwrap();
+    commit_all(&dir, "our rollout");
+
+    let before = tree(&dir);
+    pave_apply(
+        "rust-service",
+        &dir,
+        &["--set", "canary=false", "--dry-run"],
+    )
+    .assert()
+    .success()
+    .stderr(predicate::str::contains(format!("delete    {analysis}")))
+    .stderr(predicate::str::contains(format!("orphan    {rollout}")));
+    assert_eq!(tree(&dir), before, "a dry run writes nothing");
+
+    pave_apply("rust-service", &dir, &["--set", "canary=false"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("1 deleted"))
+        .stderr(predicate::str::contains(format!(
+            "warning: {rollout} is no longer rendered by rust-service@1.2.0 but was edited locally"
+        )));
+    assert!(!dir.join(analysis).exists(), "unmodified: deleted");
+    assert_eq!(
+        std::fs::read_to_string(dir.join(rollout)).unwrap(),
+        "# tuned by us\n",
+        "edited: kept"
+    );
+    assert!(dir.join("deploy/base/deployment.yaml").is_file());
+    let locked = locked_paths(&dir);
+    assert!(
+        !locked.iter().any(|p| p == rollout || p == analysis),
+        "{locked:?}"
+    );
+    assert!(locked.iter().any(|p| p == "deploy/base/deployment.yaml"));
+
+    // Every command that reads the lock agrees: the repo conforms, matches, and is up to date.
+    pave_check(&dir, &[])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("conforms"));
+    pave().args(["diff", "-C"]).arg(&dir).assert().success();
+    commit_all(&dir, "canary off");
+    pave_apply("rust-service", &dir, &["--set", "canary=false"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Up to date"));
+}

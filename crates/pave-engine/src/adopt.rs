@@ -127,7 +127,7 @@ pub fn plan(request: &Request<'_>, asker: Option<&mut dyn Asker>) -> Result<Adop
         entry: prior,
         owner_of: &owner_of,
     };
-    let plan = Plan::new(
+    let mut plan = Plan::new(
         root,
         &manifest.id(),
         rendered,
@@ -135,6 +135,9 @@ pub fn plan(request: &Request<'_>, asker: Option<&mut dyn Asker>) -> Result<Adop
         request.conflict,
         request.is_forced,
     )?;
+    if let Some(prior) = prior {
+        plan.retire(root, prior, &components);
+    }
 
     // The new lock: this entry updated (components and files added to what it had), others kept.
     let mut entry = LockEntry {
@@ -151,7 +154,7 @@ pub fn plan(request: &Request<'_>, asker: Option<&mut dyn Asker>) -> Result<Adop
             .collect(),
         files: Vec::new(),
     };
-    for f in plan.files.iter() {
+    for f in plan.files.iter().filter(|f| f.is_recorded()) {
         let Some(ownership) = f.ownership else {
             continue;
         };
@@ -165,9 +168,13 @@ pub fn plan(request: &Request<'_>, asker: Option<&mut dyn Asker>) -> Result<Adop
             diverged: f.is_diverged() || (f.action == Action::Keep && was_diverged),
         });
     }
+    // Files of components not rendered this time stay as recorded; those of rendered components
+    // are in the plan, or retired by it.
     if let Some(prior) = prior {
         for old in &prior.files {
-            if !entry.files.iter().any(|f| f.path == old.path) {
+            if !components.contains(&old.component)
+                && !entry.files.iter().any(|f| f.path == old.path)
+            {
                 entry.files.push(old.clone());
             }
         }

@@ -32,6 +32,10 @@ pub enum Action {
     WriteNew,
     /// The file exists and pave may not overwrite it: the command stops.
     Conflict,
+    /// No longer rendered (the answers or components changed) and unmodified: deleted.
+    Delete,
+    /// No longer rendered but edited locally: kept where it is, no longer pave's.
+    Orphan,
 }
 
 impl Action {
@@ -45,6 +49,8 @@ impl Action {
             Self::KeepDiverged => "diverge",
             Self::WriteNew => "write-new",
             Self::Conflict => "CONFLICT",
+            Self::Delete => "delete",
+            Self::Orphan => "orphan",
         }
     }
 }
@@ -82,6 +88,11 @@ pub struct PlannedFile {
 }
 
 impl PlannedFile {
+    /// Whether the file stays in the lock after the plan (retired files leave it).
+    pub fn is_recorded(&self) -> bool {
+        !matches!(self.action, Action::Delete | Action::Orphan)
+    }
+
     /// Recorded as diverged in the lock.
     pub fn is_diverged(&self) -> bool {
         matches!(self.action, Action::KeepDiverged | Action::WriteNew)
@@ -186,6 +197,43 @@ impl Plan {
         Ok(Self { files })
     }
 
+    /// Retires the files `prior` recorded for the components now rendered that the render no
+    /// longer has (an answer changed a `when` rule, or the golden path moved them): unmodified
+    /// ones are deleted, edited or diverged ones kept and no longer pave's, seeded ones left to
+    /// the repo. Either way they leave the lock, so every command that reads it agrees.
+    pub fn retire(&mut self, root: &Path, prior: &LockEntry, components: &[String]) {
+        for old in &prior.files {
+            let is_rendered_component = components.contains(&old.component);
+            if !is_rendered_component
+                || old.ownership == Ownership::Seeded
+                || self.files.iter().any(|f| f.path == old.path)
+            {
+                continue;
+            }
+            let (action, reason) = match read_regular(&old.path.under(root)) {
+                None => continue,
+                Some(bytes) if !old.diverged && sha256_hex(&bytes) == old.sha256 => (
+                    Action::Delete,
+                    Some("no longer rendered with these answers"),
+                ),
+                Some(_) => (
+                    Action::Orphan,
+                    Some("no longer rendered, and edited locally: kept, no longer pave's"),
+                ),
+            };
+            self.files.push(PlannedFile {
+                path: old.path.clone(),
+                action,
+                ownership: Some(old.ownership),
+                component: Some(old.component.clone()),
+                bytes: Vec::new(),
+                is_executable: false,
+                reason,
+            });
+        }
+        self.files.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+
     /// Adds pave's own files, the lock and its schema ([`Lock::files`]), to be written last.
     pub fn with_lock(mut self, root: &Path, lock: &Lock) -> Self {
         for (path, bytes) in lock.files() {
@@ -221,6 +269,15 @@ impl Plan {
         self.files
             .iter()
             .all(|f| matches!(f.action, Action::Unchanged | Action::Keep))
+    }
+
+    /// The files the plan deletes.
+    pub fn deletes(&self) -> Vec<RepoPath> {
+        self.files
+            .iter()
+            .filter(|f| f.action == Action::Delete)
+            .map(|f| f.path.clone())
+            .collect()
     }
 
     /// The writes that carry the plan out, pave's own files last.
