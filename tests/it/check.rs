@@ -246,3 +246,38 @@ fn each_output_belongs_to_the_format_before_it() {
     .code(2)
     .stderr(predicate::str::contains("comes before any --format"));
 }
+
+#[test]
+fn a_crlf_checkout_of_an_lf_render_conforms() {
+    // Git for Windows and GitHub's Windows runners check text out with CRLF (core.autocrlf).
+    let (tmp, dir) = rust_service(&[]);
+    check_out_with_crlf(&dir);
+    let readme = std::fs::read(dir.join("README.md")).unwrap();
+    assert!(
+        readme.windows(2).any(|w| w == b"\r\n"),
+        "the checkout holds CRLF text"
+    );
+    pave_check(&dir, &[])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0 drifted"));
+    pave()
+        .args(["diff", "-C"])
+        .arg(&dir)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("matches"));
+    let audit = pave()
+        .args(["audit", "--offline", "--format", "json"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let audit: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
+    assert_eq!(audit["repos"][0]["status"], "conforming", "{audit}");
+    // A real edit is still drift.
+    let ci = dir.join("Dockerfile");
+    let mut text = std::fs::read(&ci).unwrap();
+    text.extend_from_slice(b"# ours\r\n");
+    std::fs::write(&ci, text).unwrap();
+    pave_check(&dir, &[]).assert().code(1);
+}

@@ -221,3 +221,45 @@ pub fn set_locked_version(dir: &Path, version: &str) {
     )
     .unwrap();
 }
+
+/// The `git` command line in `dir`, with no user or system config, on `main`; its stdout.
+pub fn git_in(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Dev")
+        .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+        .env("GIT_COMMITTER_NAME", "Dev")
+        .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Checks the repo at `dir` out again as Git for Windows does (`core.autocrlf=true`): CRLF text.
+pub fn check_out_with_crlf(dir: &Path) {
+    git_in(dir, &["config", "core.autocrlf", "true"]);
+    git_in(dir, &["rm", "-q", "-r", "--cached", "."]);
+    for entry in walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if entry.file_type().is_file() && !entry.path().starts_with(dir.join(".git")) {
+            std::fs::remove_file(entry.path()).unwrap();
+        }
+    }
+    git_in(dir, &["reset", "-q", "--hard"]);
+}

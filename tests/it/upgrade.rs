@@ -668,3 +668,35 @@ fn a_committed_conflict_fails_check_gate_and_audit_until_resolved() {
         .success()
         .stdout(predicate::str::is_match(r"edited \(merged: allowed\)\s+README\.md").unwrap());
 }
+
+#[test]
+fn a_crlf_checkout_merges_line_by_line_and_keeps_its_line_endings() {
+    let cat = catalog();
+    let (_tmp, dir) = repo_on_1_0(cat.path());
+    check_out_with_crlf(&dir);
+    assert!(read(&dir, "README.md").contains("\r\n"));
+    // A local edit far from what 1.1 changes, in the checkout's own line endings.
+    std::fs::write(
+        dir.join("README.md"),
+        read(&dir, "README.md").replace("line a", "line a (ours)"),
+    )
+    .unwrap();
+    commit_all(&dir, "our readme");
+    upgrade(&dir, &["--to", "1.1.0"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("merge     README.md"));
+    assert_eq!(
+        read(&dir, "README.md"),
+        "# demo\r\n\r\nline a (ours)\r\nline b\r\nline c\r\nline d\r\nline e (1.1)\r\n"
+    );
+    assert_eq!(
+        read(&dir, "config.yaml"),
+        "name: demo\r\nversion: 2\r\nport: 9000\r\n"
+    );
+    let catalog_arg = cat.path().to_str().unwrap();
+    pave_check(&dir, &["--catalog", catalog_arg])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0 drifted"));
+}

@@ -45,6 +45,16 @@ pub fn apply_changes(
     for path in writes.iter().map(|w| &w.path).chain(deletes) {
         preflight(root, path)?;
     }
+    // Text in the checkout's own line endings (git stores it as rendered).
+    let checkout = crate::eol::Checkout::of(root);
+    let writes: Vec<Write> = writes
+        .iter()
+        .map(|w| Write {
+            bytes: checkout.to_worktree(&w.path, &w.bytes).into_owned(),
+            ..w.clone()
+        })
+        .collect();
+    let writes = writes.as_slice();
     let mut created_dirs = Vec::new();
     let mut staged = Vec::new();
     let staged_result = (|| {

@@ -139,9 +139,14 @@ pub fn check(
     lock: &Lock,
     access: CatalogAccess<'_>,
 ) -> Result<CheckReport, CatalogError> {
+    let checkout = crate::eol::Checkout::of(root);
     let mut golden_paths = Vec::new();
     for entry in &lock.golden_paths {
-        let files = entry.files.iter().map(|f| file_report(root, f)).collect();
+        let files = entry
+            .files
+            .iter()
+            .map(|f| file_report(root, &checkout, f))
+            .collect();
         let (catalog_view, catalog_note) = match &access {
             CatalogAccess::Offline => (None, None),
             CatalogAccess::Online(open) => match open(entry) {
@@ -190,8 +195,13 @@ pub fn file_state(
     }
 }
 
-fn file_report(root: &Path, locked: &pave_model::lock::LockedFile) -> FileReport {
-    let bytes = locked.path.read_regular_under(root);
+fn file_report(
+    root: &Path,
+    checkout: &crate::eol::Checkout,
+    locked: &pave_model::lock::LockedFile,
+) -> FileReport {
+    // Text as git stores it: a CRLF checkout of an LF render is not an edit.
+    let bytes = checkout.read_as_git(root, &locked.path);
     let actual = bytes.as_deref().map(sha256_hex);
     let is_conflicted = bytes
         .as_deref()

@@ -11,6 +11,7 @@ use pave_model::manifest::Ownership;
 
 use crate::catalog::GoldenPath;
 use crate::check::{RenderEntryError, render_entry};
+use crate::eol::Checkout;
 use crate::upgrade::{Prepared, Step};
 
 /// One file that differs.
@@ -34,12 +35,13 @@ pub fn against_render(
     include_seeded: bool,
 ) -> Result<Vec<FileDiff>, RenderEntryError> {
     let rendered = render_entry(golden_path, entry)?;
+    let checkout = Checkout::of(root);
     let mut out = Vec::new();
     for file in rendered.files.into_values() {
         if file.ownership == Ownership::Seeded && !include_seeded {
             continue;
         }
-        let on_disk = file.path.read_regular_under(root);
+        let on_disk = checkout.read_as_git(root, &file.path);
         if on_disk.as_deref() == Some(file.bytes.as_slice()) {
             continue;
         }
@@ -60,16 +62,14 @@ pub fn against_upgrade(
     prepared: &Prepared,
     include_seeded: bool,
 ) -> Vec<FileDiff> {
+    let checkout = Checkout::of(root);
     let mut out = Vec::new();
     for f in &prepared.plan.files {
         if f.ownership == Some(Ownership::Seeded) && !include_seeded {
             continue;
         }
-        let before = f
-            .moved_from
-            .as_ref()
-            .unwrap_or(&f.path)
-            .read_regular_under(root)
+        let before = checkout
+            .read_as_git(root, f.moved_from.as_ref().unwrap_or(&f.path))
             .unwrap_or_default();
         let after: &[u8] = match (f.step, &f.bytes) {
             (Step::Delete, _) => &[],

@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod check;
 pub mod conflict;
 pub mod diff;
+pub mod eol;
 pub mod gate;
 pub mod git;
 pub mod plan;

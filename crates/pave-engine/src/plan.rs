@@ -10,6 +10,7 @@ use std::fmt;
 use std::path::Path;
 
 use crate::apply::Write;
+use crate::eol::Checkout;
 use crate::render::Rendered;
 use pave_base::repo_path::RepoPath;
 use pave_model::lock::{Lock, LockEntry, sha256_hex};
@@ -134,6 +135,7 @@ impl Plan {
         mode: ConflictMode,
         is_forced: bool,
     ) -> Result<Self, ClaimedTwice> {
+        let checkout = Checkout::of(root);
         let mut files = Vec::new();
         for f in rendered.files.into_values() {
             if let Some(other) = (existing.owner_of)(&f.path) {
@@ -146,7 +148,9 @@ impl Plan {
             let prior = existing
                 .entry
                 .and_then(|e| e.files.iter().find(|p| p.path == f.path));
-            let on_disk = read_regular(&f.path.under(root));
+            // Text as git stores it: a CRLF checkout of an LF render is the same file.
+            let on_disk = read_regular(&f.path.under(root))
+                .map(|b| checkout.to_git(&f.path, &b).into_owned());
             let (action, reason) = match (on_disk, prior) {
                 (None, Some(p)) if p.ownership == Ownership::Seeded => (
                     Action::Keep,
@@ -202,6 +206,7 @@ impl Plan {
     /// ones are deleted, edited or diverged ones kept and no longer pave's, seeded ones left to
     /// the repo. Either way they leave the lock, so every command that reads it agrees.
     pub fn retire(&mut self, root: &Path, prior: &LockEntry, components: &[String]) {
+        let checkout = Checkout::of(root);
         for old in &prior.files {
             let is_rendered_component = components.contains(&old.component);
             if !is_rendered_component
@@ -212,10 +217,15 @@ impl Plan {
             }
             let (action, reason) = match read_regular(&old.path.under(root)) {
                 None => continue,
-                Some(bytes) if !old.diverged && sha256_hex(&bytes) == old.sha256 => (
-                    Action::Delete,
-                    Some("no longer rendered with these answers"),
-                ),
+                Some(bytes)
+                    if !old.diverged
+                        && sha256_hex(&checkout.to_git(&old.path, &bytes)) == old.sha256 =>
+                {
+                    (
+                        Action::Delete,
+                        Some("no longer rendered with these answers"),
+                    )
+                }
                 Some(_) => (
                     Action::Orphan,
                     Some("no longer rendered, and edited locally: kept, no longer pave's"),

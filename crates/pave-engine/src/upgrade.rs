@@ -386,6 +386,7 @@ pub fn plan(
     mut new_entry: LockEntry,
     is_forced: bool,
 ) -> UpgradePlan {
+    let checkout = crate::eol::Checkout::of(root);
     let locked: BTreeMap<&RepoPath, &LockedFile> =
         entry.files.iter().map(|f| (&f.path, f)).collect();
     let mut files = Vec::new();
@@ -402,7 +403,8 @@ pub fn plan(
             .unwrap_or_else(|| path.clone());
         handled_old.insert(old_path.clone());
         let moved_from = (old_path != *path).then(|| old_path.clone());
-        let working = old_path.read_regular_under(root);
+        // Text as git stores it: a CRLF checkout of an LF render is not an edit.
+        let working = checkout.read_as_git(root, &old_path);
         let prior = locked.get(&old_path).copied();
         let base_bytes = base.files.get(&old_path).map(|f| f.bytes.as_slice());
         let is_edited = match (prior, &working) {

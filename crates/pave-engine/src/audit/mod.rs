@@ -294,7 +294,8 @@ pub fn audit_all(
 /// Reads what a repo holds: from disk for a work tree, from HEAD's tree for a bare repo.
 enum Reader {
     /// The root, and the folders below it already seen to be real folders (not links).
-    Worktree(PathBuf, RefCell<HashSet<String>>),
+    /// Text is read as git stores it (see [`crate::eol`]).
+    Worktree(PathBuf, RefCell<HashSet<String>>, crate::eol::Checkout),
     /// The repository and HEAD's tree (`None`: an empty repository).
     Bare(git2::Repository, Option<git2::Oid>),
 }
@@ -304,7 +305,7 @@ impl Reader {
     /// `limit` bytes (then it is not read).
     fn read(&self, path: &RepoPath, limit: u64) -> Result<Option<Vec<u8>>, String> {
         match self {
-            Reader::Worktree(root, real_folders) => {
+            Reader::Worktree(root, real_folders, checkout) => {
                 let full = path.under(root);
                 let Ok(meta) = std::fs::symlink_metadata(&full) else {
                     return Ok(None);
@@ -315,7 +316,9 @@ impl Reader {
                 if meta.len() > limit {
                     return Err(format!("{path} is {} bytes; not read", meta.len()));
                 }
-                Ok(std::fs::read(&full).ok())
+                Ok(std::fs::read(&full)
+                    .ok()
+                    .map(|bytes| checkout.to_git(path, &bytes).into_owned()))
             }
             Reader::Bare(repo, tree) => {
                 let Some(tree) = tree.and_then(|id| repo.find_tree(id).ok()) else {
@@ -397,7 +400,11 @@ fn open_reader(repo: &RepoRef) -> Result<Reader, String> {
         });
     }
     match repo.kind {
-        RepoKind::Worktree => Ok(Reader::Worktree(repo.path.clone(), RefCell::default())),
+        RepoKind::Worktree => Ok(Reader::Worktree(
+            repo.path.clone(),
+            RefCell::default(),
+            crate::eol::Checkout::of(&repo.path),
+        )),
         RepoKind::Bare => {
             let git = git2::Repository::open_ext(
                 &repo.path,
