@@ -324,7 +324,8 @@ pub struct AuditArgs {
     /// Audit a deterministic slice `i/n` of the fleet (for CI runners in parallel).
     #[arg(long, value_name = "I/N", value_parser = Shard::parse)]
     pub shard: Option<Shard>,
-    /// Exit 1 when a repo is: `drift`, `unadopted`, `error`, or `lag=patch|minor|major` behind.
+    /// Exit 1 when a repo is: `drift`, `unadopted`, `error`, or `lag=patch|minor|major` behind;
+    /// or, with --push, when the audit events could not all be delivered (`undelivered`).
     #[arg(long, value_name = "RULE", value_parser = FailOn::parse)]
     pub fail_on: Vec<FailOn>,
     /// From the locks alone: no catalog, so no version lag.

@@ -79,6 +79,9 @@ pub enum Error {
     /// `pave audit` searches folders for repos.
     #[error("{} is not a folder", path.display())]
     NotAFleetFolder { path: PathBuf },
+    /// `pave audit --fail-on undelivered` without `--push`.
+    #[error("--fail-on undelivered judges --push, which this audit does not do")]
+    UndeliveredWithoutPush,
     /// `pave audit` with neither folders nor `--repos-file`.
     #[error("pave audit needs repos: give folders to search for them, or --repos-file FILE")]
     NoFleet,
@@ -156,6 +159,9 @@ impl Error {
             Error::NotAFolder { .. } => {
                 Some("run in the repo's root folder, or point -C at it".into())
             }
+            Error::UndeliveredWithoutPush => Some(
+                "add --push to record the audit in the registry, or drop --fail-on undelivered".into(),
+            ),
             Error::NoFleet => Some(
                 "e.g. `pave audit ~/src` (work trees and bare clones under it), or `pave audit --repos-file repos.txt` (one path or git URL per line)".into(),
             ),

@@ -31,11 +31,15 @@ pub fn run(
             merge.format,
             merge.output.as_deref(),
             &merge.fail_on,
+            None,
             printer,
         );
     }
     if args.dirs.is_empty() && args.repos_file.is_none() {
         return Err(Error::NoFleet);
+    }
+    if args.fail_on.contains(&FailOn::Undelivered) && registry.is_none() {
+        return Err(Error::UndeliveredWithoutPush);
     }
     if let Some(dir) = args.dirs.iter().find(|dir| !dir.is_dir()) {
         return Err(Error::NotAFleetFolder { path: dir.clone() });
@@ -71,16 +75,20 @@ pub fn run(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let mut is_delivered = true;
     if let Some(registry) = registry {
         // One audit event per repo, spooled in batches of at most 1,000 and sent.
         let events = report.repos.iter().map(crate::record::audit).collect();
-        super::registry::record(registry, events, printer);
+        is_delivered = super::registry::record(registry, events, printer);
     }
+    let undelivered = (!is_delivered && args.fail_on.contains(&FailOn::Undelivered))
+        .then_some("the audit events were not all delivered to the registry (they stay spooled)");
     emit(
         &report,
         args.format,
         args.output.as_deref(),
         &args.fail_on,
+        undelivered,
         printer,
     )
 }
@@ -90,12 +98,14 @@ fn emit(
     format: AuditFormat,
     output: Option<&Path>,
     fail_on: &[FailOn],
+    undelivered: Option<&str>,
     printer: &Printer,
 ) -> Result<u8, Error> {
     let text = format::render(report, format);
     let what = format!("audit of {} repos", report.repos.len());
     super::write_report(&text, output, &what, printer)?;
-    let failing = report.failures(fail_on);
+    let mut failing = report.failures(fail_on);
+    failing.extend(undelivered.map(str::to_owned));
     if failing.is_empty() {
         return Ok(0);
     }

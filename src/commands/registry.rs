@@ -157,24 +157,30 @@ fn default_sqlite() -> Result<PathBuf, RegistryError> {
 /// Records what a command did: writes `events` to the spool, then sends the whole spool (older
 /// events first). Never fails the command: what cannot be sent stays spooled, with one warning
 /// that says where and what to do.
-pub(crate) fn record(choice: &RegistryChoice, events: Vec<Event>, printer: &Printer) {
+/// Returns whether every event is where it belongs (recording off counts as delivered: nothing
+/// was meant to go).
+pub(crate) fn record(choice: &RegistryChoice, events: Vec<Event>, printer: &Printer) -> bool {
     let Some(destination) = choice.destination() else {
-        return;
+        return true;
     };
     let Some(dir) = crate::settings::spool_dir() else {
         printer.warn(&format!(
             "{} event(s) not recorded: this system has no user state folder for the spool; set PAVE_STATE_DIR",
             events.len()
         ));
-        return;
+        return false;
     };
     let spool = Spool::new(dir);
     match recording::record(&destination, &spool, events) {
-        Recorded::Done => {}
-        Recorded::NotSpooled(e) => printer.warn(&format!("event(s) not recorded: {e}")),
+        Recorded::Done => true,
+        Recorded::NotSpooled(e) => {
+            printer.warn(&format!("event(s) not recorded: {e}"));
+            false
+        }
         Recorded::Flushed(outcome) => {
             let later = "`pave registry flush` or the next pave command that records sends them";
             warn_about(choice, &destination, &spool, &outcome, later, printer);
+            outcome.stopped.is_none() && outcome.rejected.is_empty() && outcome.remaining == 0
         }
     }
 }

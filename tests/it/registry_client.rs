@@ -854,3 +854,40 @@ fn concurrent_flushes_deliver_every_event_once_in_batches_the_registry_takes() {
     let stats = machine.stats_json("team");
     assert_eq!(group(&stats, "payments")["repos"], 2600, "{stats}");
 }
+
+#[test]
+fn an_audit_push_that_cannot_deliver_fails_only_when_asked() {
+    let mut machine = Machine::new();
+    machine.url = Some(format!("http://127.0.0.1:{}", free_port()));
+    machine.token = Some("pave_unused".to_owned());
+    std::fs::create_dir_all(machine.repos()).unwrap();
+    let repo = crate::support::git_repo(&[("README.md", "no golden path\n")]);
+    std::fs::rename(repo.keep(), machine.repos().join("legacy")).unwrap();
+    let audit = |rules: &[&str]| {
+        let mut cmd = machine.pave();
+        cmd.args(["audit", "--push", "--offline"])
+            .arg(machine.repos());
+        for rule in rules {
+            cmd.args(["--fail-on", rule]);
+        }
+        cmd.output().unwrap()
+    };
+    let quiet = audit(&[]);
+    assert_eq!(quiet.status.code(), Some(0), "{quiet:?}");
+    let strict = audit(&["undelivered"]);
+    let stderr = String::from_utf8_lossy(&strict.stderr);
+    assert_eq!(strict.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the audit events were not all delivered to the registry"),
+        "{stderr}"
+    );
+    assert!(machine.spooled() >= 1, "the events stay spooled");
+    // Without --push there is nothing to deliver: the rule is a mistake, said so.
+    machine
+        .pave()
+        .args(["audit", "--offline", "--fail-on", "undelivered"])
+        .arg(machine.repos())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("hint: add --push"));
+}

@@ -208,10 +208,13 @@ pub enum FailOn {
     Error,
     /// At least this far behind the newest version.
     Lag(Lag),
+    /// `--push` could not deliver every event (they stay spooled): a fleet-wide rule, judged by
+    /// the caller, not per repo.
+    Undelivered,
 }
 
 impl FailOn {
-    /// `drift`, `unadopted`, `error`, `lag=patch|minor|major`.
+    /// `drift`, `unadopted`, `error`, `lag=patch|minor|major`, `undelivered`.
     pub fn parse(text: &str) -> Result<Self, String> {
         match text {
             "drift" => Ok(Self::Drift),
@@ -220,7 +223,11 @@ impl FailOn {
             "lag=patch" => Ok(Self::Lag(Lag::Patch)),
             "lag=minor" => Ok(Self::Lag(Lag::Minor)),
             "lag=major" => Ok(Self::Lag(Lag::Major)),
-            _ => Err("expected drift, unadopted, error, lag=patch, lag=minor or lag=major".into()),
+            "undelivered" => Ok(Self::Undelivered),
+            _ => Err(
+                "expected drift, unadopted, error, lag=patch, lag=minor, lag=major or undelivered"
+                    .into(),
+            ),
         }
     }
 
@@ -233,6 +240,7 @@ impl FailOn {
                 .golden_paths
                 .iter()
                 .any(|g| g.lag.is_some_and(|lag| lag >= *min)),
+            Self::Undelivered => false,
         }
     }
 
@@ -242,6 +250,7 @@ impl FailOn {
             Self::Unadopted => "without a lock".into(),
             Self::Error => "unreadable".into(),
             Self::Lag(min) => format!("at least a {} version behind", min.as_str()),
+            Self::Undelivered => "not delivered to the registry".into(),
         }
     }
 }
