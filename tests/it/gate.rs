@@ -587,6 +587,20 @@ fn changed_line_coverage_from_lcov() {
         .stdout(predicate::str::contains(
             "::warning file=src/calc.rs,line=8,endLine=9,title=Line not covered by tests::",
         ));
+    // The markdown table's total is the message's figure.
+    repo.gate(&[
+        "ai-provenance",
+        "--coverage",
+        report,
+        "--format",
+        "markdown",
+    ])
+    .assert()
+    .code(1)
+    .stdout(predicate::str::contains(
+        "tests execute 6 of 8 coverable lines",
+    ))
+    .stdout(predicate::str::contains("| all AI-added lines | 6/8 |"));
     repo.write(
         ".pave/gates.yaml",
         "ai_provenance:\n  rules:\n    min_changed_line_coverage: 75\n",
@@ -595,6 +609,20 @@ fn changed_line_coverage_from_lcov() {
     repo.gate(&["ai-provenance", "--coverage", report])
         .assert()
         .code(0);
+}
+
+#[test]
+fn a_coverage_report_that_knows_none_of_the_changed_files_fails() {
+    let repo = covered_repo();
+    let report = repo.tmp.path().join("other-lcov.info");
+    std::fs::write(&report, LCOV.replace("src/calc.rs", "src/unrelated.rs")).unwrap();
+    repo.gate(&["ai-provenance", "--coverage", report.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "the coverage report has none of the source files AI-assisted commits changed (src/calc.rs)",
+        ))
+        .stdout(predicate::str::contains("not measured").not());
 }
 
 #[test]

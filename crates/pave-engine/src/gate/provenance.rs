@@ -158,15 +158,22 @@ pub fn ai_provenance(
             let ai_ids: BTreeSet<&str> = commits.iter().map(|c| c.id.as_str()).collect();
             let added = ai_added_lines(repo, range, touched_by.keys(), &ai_ids)?;
             let result = line_coverage(&added, report, gates);
-            let passed = result
-                .percent
-                .is_none_or(|p| p >= gates.min_changed_line_coverage);
+            // A report that knows none of the changed source files measured nothing of this
+            // change (another checkout's report, or one from other tests): that is a finding,
+            // not a pass.
+            let is_foreign = result.coverable == 0 && !result.not_in_report.is_empty();
+            let passed = !is_foreign
+                && result
+                    .percent
+                    .is_none_or(|p| p >= gates.min_changed_line_coverage);
             measures.push(Measure {
                 name: "changed-line coverage (AI-added lines)".into(),
                 value: result.percent.map(super::Amount::Percent),
                 limit: super::Amount::Percent(gates.min_changed_line_coverage),
                 bound: super::Bound::Min,
-                status: if result.percent.is_none() {
+                status: if is_foreign {
+                    MeasureStatus::Fail
+                } else if result.percent.is_none() {
                     MeasureStatus::NotMeasured
                 } else if passed {
                     MeasureStatus::Pass
@@ -174,10 +181,23 @@ pub fn ai_provenance(
                     MeasureStatus::Fail
                 },
             });
-            if result.percent.is_none() {
+            if is_foreign {
+                findings.push(Finding::new(
+                    FindingKind::CoverageTooLow,
+                    Level::Error,
+                    "Coverage report does not know the changed files",
+                    format!(
+                        "the coverage report has none of the source files AI-assisted commits changed ({}): it measures nothing of this change",
+                        result.not_in_report.join(", ")
+                    ),
+                ));
+                next_steps.push(
+                    "run the tests with coverage in this checkout and pass that report (paths are matched to the repo, also from another checkout's absolute paths)".into(),
+                );
+            } else if result.percent.is_none() {
                 notes.push("no coverable line among the lines AI-assisted commits added".into());
             }
-            if !passed {
+            if !passed && !is_foreign {
                 findings.push(Finding::new(
                     FindingKind::CoverageTooLow,
                     Level::Error,
@@ -219,10 +239,12 @@ pub fn ai_provenance(
                     "write tests that execute the uncovered lines listed above, then run the coverage again".into(),
                 );
             }
-            for path in &result.not_in_report {
-                notes.push(format!(
-                    "{path} has AI-added lines but is not in the coverage report"
-                ));
+            if !is_foreign {
+                for path in &result.not_in_report {
+                    notes.push(format!(
+                        "{path} has AI-added lines but is not in the coverage report"
+                    ));
+                }
             }
             Some(result)
         }

@@ -97,6 +97,19 @@ pub fn render(report: &GateReport) -> String {
                     ranges.join(", ")
                 );
             }
+            // The rows are the files with uncovered lines; the total is every AI-added line,
+            // the figure the message gives.
+            let listed: u64 = coverage.files.iter().map(|f| f.coverable).sum();
+            let others = if coverage.coverable > listed {
+                "fully covered files are not listed"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "| all AI-added lines | {}/{} | {others} |",
+                coverage.covered, coverage.coverable
+            );
         }
         if !v.findings.is_empty() {
             out.push('\n');

@@ -61,12 +61,18 @@ pub(crate) fn path_of(file: &super::FileChange) -> String {
     }
 }
 
-/// `123 ≤ 400`, `50.0% < 80.0%`, `not measured (min 80.0%)`.
+/// `123 ≤ 400`, `50.0% < 80.0%`, `not measured (min 80.0%)`, `nothing measured (min 80.0%)`.
 pub(crate) fn measure_text(m: &super::Measure) -> String {
     use super::{Bound, MeasureStatus};
     let Some(value) = m.value else {
         let bound = if m.bound == Bound::Max { "max" } else { "min" };
-        return format!("not measured ({bound} {})", m.limit);
+        // A measure that fails without a value could not be taken from what was given.
+        let what = if m.status == MeasureStatus::Fail {
+            "nothing measured"
+        } else {
+            "not measured"
+        };
+        return format!("{what} ({bound} {})", m.limit);
     };
     let op = match (m.bound, m.status == MeasureStatus::Fail) {
         (Bound::Max, false) => "≤",
