@@ -262,7 +262,10 @@ fn an_ai_assisted_change_has_the_smaller_size_limit() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains(
-            "changed lines (AI-assisted change): 203 > 200",
+            "changed lines (AI-assisted change, tests apart): 201 > 200",
+        ))
+        .stdout(predicate::str::contains(
+            "2 changed test line(s) are not counted towards the AI-assisted size limit",
         ))
         .stdout(predicate::str::contains("Assisted-by: Claude"));
 }
@@ -869,4 +872,72 @@ fn sarif_and_junit_in_one_run() {
         Some("conformance is disabled in the gates configuration")
     );
     assert!(child(cases[2], "failure").is_none());
+}
+
+/// src/lib.rs at the base: two functions, no tests.
+const LIB_BASE: &str = "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n";
+/// The AI-assisted change: a new function (lines 5-7) and an inline test module (lines 9-17).
+const LIB_WITH_TESTS: &str = "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n\npub fn double(a: u32) -> u32 {\n    a * 2\n}\n\n#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn doubles() {\n        assert_eq!(double(2), 4);\n    }\n}\n";
+
+#[test]
+fn an_inline_test_module_is_a_test_change_and_not_covered_source() {
+    let repo = Repo::new(None);
+    repo.write("src/lib.rs", LIB_BASE).commit("base");
+    repo.git(&["branch", "-f", "main"]);
+    repo.git(&["checkout", "-q", "-b", "work"]);
+    repo.write("src/lib.rs", LIB_WITH_TESTS)
+        .commit("Double\n\nCo-authored-by: Copilot <copilot@github.com>\n");
+    repo.gate(&["ai-provenance", "--base", "main"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "rust: AI-assisted source changes come with test changes",
+        ))
+        .stdout(predicate::str::contains(
+            "9 changed test line(s) are not counted",
+        ));
+    // The test lines ran (hits), the new function did not: 0 of its 2 coverable lines.
+    let report = repo.tmp.path().join("lcov.info");
+    let hit = |n: u32, hits: u32| format!("DA:{n},{hits}\n");
+    let lcov: String = format!(
+        "TN:\nSF:src/lib.rs\n{}{}{}end_of_record\n",
+        hit(5, 0) + &hit(6, 0),
+        (13..=16).map(|n| hit(n, 1)).collect::<String>(),
+        hit(1, 1) + &hit(2, 1)
+    );
+    std::fs::write(&report, lcov).unwrap();
+    let (code, json) = repo.json(&[
+        "ai-provenance",
+        "--base",
+        "main",
+        "--coverage",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{json:#}");
+    let coverage = &gate_json(&json, "ai-provenance")["coverage"];
+    assert_eq!(coverage["coverable"], 2, "{coverage:#}");
+    assert_eq!(coverage["covered"], 0, "{coverage:#}");
+}
+
+#[test]
+fn a_comment_in_a_test_file_is_not_a_test_change() {
+    let repo = Repo::new(None);
+    repo.write("src/lib.rs", LIB_BASE)
+        .write("tests/http.rs", "#[test]\nfn serves() {}\n")
+        .commit("base");
+    repo.git(&["branch", "-f", "main"]);
+    repo.git(&["checkout", "-q", "-b", "work"]);
+    repo.write(
+        "src/lib.rs",
+        &LIB_WITH_TESTS[..LIB_WITH_TESTS.find("\n#[cfg").unwrap() + 1],
+    )
+    .write(
+        "tests/http.rs",
+        "// serves the API\n#[test]\nfn serves() {}\n",
+    )
+    .commit("Double\n\nCo-authored-by: Copilot <copilot@github.com>\n");
+    repo.gate(&["ai-provenance", "--base", "main"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("the change touches no test"));
 }

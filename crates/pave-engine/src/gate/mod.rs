@@ -13,6 +13,7 @@ pub mod format;
 mod provenance;
 pub mod range;
 mod run;
+pub mod tests_in_source;
 
 use std::path::PathBuf;
 

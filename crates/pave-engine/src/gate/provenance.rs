@@ -50,30 +50,6 @@ pub fn ai_provenance(
     let mut next_steps = Vec::new();
     let mut notes = Vec::new();
 
-    // A smaller size limit for the whole change.
-    let counted = change.counted_lines();
-    let size = Measure::max_lines(
-        "changed lines (AI-assisted change)",
-        counted,
-        gates.ai_max_changed_lines,
-    );
-    if size.status == MeasureStatus::Fail {
-        findings.push(Finding::new(
-            FindingKind::AiChangeTooBig,
-            Level::Error,
-            "AI-assisted change too big",
-            format!(
-                "{counted} changed lines is over the limit of {} for changes with AI-assisted commits",
-                gates.ai_max_changed_lines
-            ),
-        ));
-        next_steps.push(format!(
-            "split the change into pull requests of at most {} changed lines",
-            gates.ai_max_changed_lines
-        ));
-    }
-    measures.push(size);
-
     // Files the AI-assisted commits touched that are still part of the change.
     let in_change: BTreeMap<&str, &super::FileChange> = change
         .files
@@ -93,7 +69,66 @@ pub fn ai_provenance(
         }
     }
 
-    // Tests with source, per language.
+    // Test lines inside the source files of the change (Rust's `#[cfg(test)]` modules), at head.
+    let inline_tests: BTreeMap<&str, Vec<(u32, u32)>> = in_change
+        .keys()
+        .filter_map(|path| {
+            let text = head_text(repo, range, path)?;
+            let ranges = super::tests_in_source::test_lines(path, &text);
+            (!ranges.is_empty()).then_some((*path, ranges))
+        })
+        .collect();
+    let is_test_line = |path: &str, line: u32| {
+        inline_tests
+            .get(path)
+            .is_some_and(|ranges| ranges.iter().any(|(a, b)| (*a..=*b).contains(&line)))
+    };
+
+    // A smaller size limit for the whole change.
+    // Tests are counted apart: the gate asks for them, so they must not use up the limit.
+    let test_lines: u64 = change
+        .counted()
+        .map(|f| {
+            if gates.languages.iter().any(|l| l.tests.is_match(&f.path)) {
+                f.changed()
+            } else {
+                f.added_lines
+                    .iter()
+                    .filter(|line| is_test_line(&f.path, **line))
+                    .count() as u64
+            }
+        })
+        .sum();
+    let counted = change.counted_lines() - test_lines.min(change.counted_lines());
+    let size = Measure::max_lines(
+        "changed lines (AI-assisted change, tests apart)",
+        counted,
+        gates.ai_max_changed_lines,
+    );
+    if test_lines > 0 {
+        notes.push(format!(
+            "{test_lines} changed test line(s) are not counted towards the AI-assisted size limit (pr-size counts every line)"
+        ));
+    }
+    if size.status == MeasureStatus::Fail {
+        findings.push(Finding::new(
+            FindingKind::AiChangeTooBig,
+            Level::Error,
+            "AI-assisted change too big",
+            format!(
+                "{counted} changed lines is over the limit of {} for changes with AI-assisted commits",
+                gates.ai_max_changed_lines
+            ),
+        ));
+        next_steps.push(format!(
+            "split the change into pull requests of at most {} changed lines",
+            gates.ai_max_changed_lines
+        ));
+    }
+    measures.push(size);
+
+    // Tests with source, per language. A test change adds or changes a test: a test file changed
+    // in more than comments, or test lines added inside a source file.
     if gates.require_tests_with_source {
         for language in &gates.languages {
             let sources: Vec<&String> = touched_by
@@ -103,7 +138,14 @@ pub fn ai_provenance(
             if sources.is_empty() {
                 continue;
             }
-            let tests_changed = in_change.keys().any(|p| language.tests.is_match(p));
+            let tests_changed = in_change.iter().any(|(path, file)| {
+                (language.tests.is_match(path) && file.changes_code)
+                    || (language.is_source(path)
+                        && file
+                            .added_lines
+                            .iter()
+                            .any(|line| is_test_line(path, *line)))
+            });
             if tests_changed {
                 notes.push(format!(
                     "{}: AI-assisted source changes come with test changes",
@@ -156,7 +198,12 @@ pub fn ai_provenance(
         }
         Some(report) => {
             let ai_ids: BTreeSet<&str> = commits.iter().map(|c| c.id.as_str()).collect();
-            let added = ai_added_lines(repo, range, touched_by.keys(), &ai_ids)?;
+            let mut added = ai_added_lines(repo, range, touched_by.keys(), &ai_ids)?;
+            // Test lines are tests, never covered source.
+            for (path, lines) in added.iter_mut() {
+                lines.retain(|line| !is_test_line(path, *line));
+            }
+            added.retain(|_, lines| !lines.is_empty());
             let result = line_coverage(&added, report, gates);
             // A report that knows none of the changed source files measured nothing of this
             // change (another checkout's report, or one from other tests): that is a finding,
@@ -410,6 +457,16 @@ fn ai_added_lines<'a>(
         }
     }
     Ok(out)
+}
+
+/// The text of `path` at head, when it is a UTF-8 blob.
+fn head_text(repo: &git2::Repository, range: &Range, path: &str) -> Option<String> {
+    let head = repo
+        .find_commit(git2::Oid::from_str(&range.head).ok()?)
+        .ok()?;
+    let entry = head.tree().ok()?.get_path(Path::new(path)).ok()?;
+    let blob = repo.find_blob(entry.id()).ok()?;
+    String::from_utf8(blob.content().to_vec()).ok()
 }
 
 /// Coverage of `added` lines per file: coverable lines are those the report has hits for.

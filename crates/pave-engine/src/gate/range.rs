@@ -33,6 +33,13 @@ pub struct FileChange {
     pub binary: bool,
     /// Matched a `pr_size.exclude` glob: listed, not counted.
     pub excluded: bool,
+    /// The head-side numbers of the added lines.
+    #[serde(skip)]
+    pub added_lines: Vec<u32>,
+    /// Whether an added or deleted line holds more than blanks and comments: a change of
+    /// comments alone does not count as changing a test.
+    #[serde(skip)]
+    pub changes_code: bool,
 }
 
 impl FileChange {
@@ -182,6 +189,23 @@ pub(crate) fn diff_files(
             }
             _ => (0, 0, true),
         };
+        let (mut added_lines, mut changes_code) = (Vec::new(), false);
+        if let Some(p) = patch.as_ref().filter(|_| !binary) {
+            for hunk in 0..p.num_hunks() {
+                for line in 0..p.num_lines_in_hunk(hunk).map_err(git)? {
+                    let line = p.line_in_hunk(hunk, line).map_err(git)?;
+                    if !matches!(line.origin(), '+' | '-') {
+                        continue;
+                    }
+                    if line.origin() == '+'
+                        && let Some(n) = line.new_lineno()
+                    {
+                        added_lines.push(n);
+                    }
+                    changes_code |= is_code(&String::from_utf8_lossy(line.content()));
+                }
+            }
+        }
         files.push(FileChange {
             path: if status == "deleted" {
                 old_path.clone()
@@ -194,7 +218,19 @@ pub(crate) fn diff_files(
             deleted,
             binary,
             excluded: false,
+            added_lines,
+            changes_code,
         });
     }
     Ok(files)
+}
+
+/// Whether a line holds code: not blank, not only a comment (`//`, `#`, `/*`, `*`, `*/`,
+/// `--`, `"""` — the comment forms of the languages pave's golden paths use).
+pub(crate) fn is_code(line: &str) -> bool {
+    let line = line.trim();
+    !(line.is_empty()
+        || ["//", "#", "/*", "*", "--", "\"\"\"", "\'\'\'"]
+            .iter()
+            .any(|start| line.starts_with(start)))
 }
