@@ -62,7 +62,7 @@ pub fn run(
                     .collect::<Vec<_>>()
                     .join("\n")
             ),
-            Some("keep yours and record it (--conflict=keep), write pave's beside it (--conflict=write-new), or overwrite (--force)"),
+            Some(&conflict_hint(&conflicts)),
         );
         return Ok(EXIT_FINDING);
     }
@@ -128,4 +128,30 @@ fn load(
             .map_err(|e| e.for_locked(prior))?),
         None => Ok(fresh.load(&args.reference)?),
     }
+}
+
+/// What resolves these conflicts: the `--conflict` modes only for files pave does not own; for
+/// managed files edited locally, undoing the edit or `--force`.
+fn conflict_hint(conflicts: &[&pave_engine::plan::PlannedFile]) -> String {
+    let edited: Vec<&str> = conflicts
+        .iter()
+        .filter(|f| f.reason == Some(pave_engine::plan::EDITED_MANAGED))
+        .map(|f| f.path.as_str())
+        .collect();
+    let has_unowned = conflicts.len() > edited.len();
+    let mut ways = Vec::new();
+    if has_unowned {
+        ways.push(
+            "for files that are not pave's: keep yours and record it (--conflict=keep) or write pave's beside it (--conflict=write-new)"
+                .to_owned(),
+        );
+    }
+    if !edited.is_empty() {
+        ways.push(format!(
+            "for managed files edited locally: undo the edit (`git restore {}`) or take pave's version",
+            edited.join(" ")
+        ));
+    }
+    ways.push("--force overwrites them all".to_owned());
+    ways.join("; ")
 }

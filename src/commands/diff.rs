@@ -9,7 +9,8 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 
 use pave_engine::catalog::load_locked;
-use pave_engine::{diff, upgrade};
+use pave_engine::diff::{self, FileDiff};
+use pave_engine::upgrade;
 use pave_model::lock::Lock;
 
 use crate::cli::DiffArgs;
@@ -68,7 +69,7 @@ pub fn run(
     };
     let mut out = String::new();
     for d in &diffs {
-        write_file_diff(&mut out, args.stat, &d.label, &d.path, &d.before, &d.after);
+        write_file_diff(&mut out, args.stat, d);
     }
     if args.stat {
         let _ = writeln!(out, " {} file(s) differ from the golden path", diffs.len());
@@ -84,15 +85,10 @@ pub fn run(
     }
 }
 
-/// One file's unified diff (`-` the repo, `+` the golden path), or its `--stat` line.
-fn write_file_diff(
-    out: &mut String,
-    is_stat: bool,
-    label: &str,
-    path: &str,
-    old: &[u8],
-    new: &[u8],
-) {
+/// One file's unified diff, oriented as `git diff` is (against a render: `-` the golden path,
+/// `+` the repo's edit), each side's header naming what it is; or its `--stat` line.
+fn write_file_diff(out: &mut String, is_stat: bool, d: &FileDiff) {
+    let (label, path, old, new) = (&d.label, &d.path, &d.before, &d.after);
     let (old_text, new_text) = match (std::str::from_utf8(old), std::str::from_utf8(new)) {
         (Ok(a), Ok(b)) => (a, b),
         _ => {
@@ -123,7 +119,10 @@ fn write_file_diff(
     let unified = diff
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .header(
+            &format!("a/{path}\t({})", d.before_label),
+            &format!("b/{path}\t({})", d.after_label),
+        )
         .to_string();
     for line in unified.lines() {
         let style = if line.starts_with("+++") || line.starts_with("---") {

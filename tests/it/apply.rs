@@ -402,3 +402,25 @@ fn changing_an_answer_retires_the_files_it_no_longer_renders() {
         .success()
         .stderr(predicate::str::contains("Up to date"));
 }
+
+#[test]
+fn an_edited_managed_file_is_a_conflict_whose_hint_fits_it() {
+    let (_tmp, dir) = rust_service(&[]);
+    std::fs::write(dir.join("Dockerfile"), "FROM scratch\n").unwrap();
+    commit_all(&dir, "our Dockerfile");
+    let out = pave_apply("rust-service", &dir, &["--conflict=keep"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let hint = stderr
+        .lines()
+        .find(|l| l.starts_with("hint:"))
+        .unwrap_or_else(|| panic!("no hint: {stderr}"));
+    assert!(hint.contains("`git restore Dockerfile`"), "{hint}");
+    assert!(hint.contains("--force"), "{hint}");
+    assert!(
+        !hint.contains("--conflict=keep"),
+        "the mode just refused is not the way: {hint}"
+    );
+}

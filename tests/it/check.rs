@@ -29,8 +29,21 @@ fn an_edited_managed_file_is_drift_with_the_fix() {
             "drifted (managed file edited)  Dockerfile",
         ))
         .stdout(predicate::str::contains(
-            "fix: pave apply rust-service@1.2.0 --force",
+            "fix: pave apply rust-service@1.2.0 --force --allow-dirty",
         ));
+    // The fix works as printed on the uncommitted edit it is about.
+    pave()
+        .args([
+            "apply",
+            "rust-service@1.2.0",
+            "--force",
+            "--allow-dirty",
+            "-C",
+        ])
+        .arg(&dir)
+        .assert()
+        .success();
+    pave_check(&dir, &[]).assert().success();
 }
 
 #[test]

@@ -73,7 +73,7 @@ fn a_drifted_repo_in_sarif_junit_and_github_formats_at_once() {
     let report = json_report(&dir);
     let gp = &report["golden_paths"][0];
     let at = format!("rust-service@{}", gp["version"].as_str().unwrap());
-    let fix = format!("pave apply {at} --force");
+    let fix = format!("pave apply {at} --force --allow-dirty");
 
     let out = pave()
         .current_dir(tmp.path())
@@ -234,7 +234,7 @@ fn a_drifted_repo_in_markdown() {
         "| `README.md` | edited | merged | app |\n".to_owned(),
         format!("Version: {version} is the newest in `builtin`.\n"),
         "- see the changes: `pave diff`\n".to_owned(),
-        format!("- restore the files: `pave apply rust-service@{version} --force`\n"),
+        format!("- restore the files: `pave apply rust-service@{version} --force --allow-dirty`\n"),
     ] {
         assert!(
             markdown.contains(&expected),

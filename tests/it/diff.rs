@@ -32,16 +32,22 @@ fn a_unified_diff_per_file_and_exit_one() {
     pave_diff(&dir, &[])
         .assert()
         .code(1)
+        // As `git diff` reads: the golden path is the old side, the repo's edit the new one.
+        .stdout(
+            predicate::str::is_match(
+                r"--- a/Dockerfile\t\(rust-service@[0-9.]+\)\n\+\+\+ b/Dockerfile\t\(repo\)\n@@",
+            )
+            .unwrap(),
+        )
+        .stdout(predicate::str::contains("-USER 65532:65532\n+USER root\n"))
         .stdout(predicate::str::contains(
-            "--- a/Dockerfile\n+++ b/Dockerfile\n@@",
+            "--- a/deploy/base/pdb.yaml\t(rust-service@",
         ))
-        .stdout(predicate::str::contains("-USER root\n+USER 65532:65532\n"))
-        .stdout(predicate::str::contains("+++ b/deploy/base/pdb.yaml"))
         .stdout(predicate::str::contains("src/main.rs").not());
     pave_diff(&dir, &["--all"])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("+++ b/src/main.rs"));
+        .stdout(predicate::str::contains("+++ b/src/main.rs\t(repo)"));
     pave_diff(&dir, &["--stat"])
         .assert()
         .code(1)

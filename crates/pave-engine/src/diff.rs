@@ -1,7 +1,8 @@
 //! `pave diff`'s engine: which files of a repo differ from what its golden paths render, with
-//! both sides' bytes (`before` is the repo's, `after` the golden path's). Against a fresh render
-//! of the version the lock records ([`against_render`]), or against what `pave upgrade --to`
-//! would write ([`against_upgrade`]). Seeded files are the repo's own and are left out unless
+//! both sides' bytes, oriented as `git diff` is. Against a fresh render of the version the lock
+//! records ([`against_render`]: `before` is the golden path's, `after` the repo's, so a local
+//! edit reads as `+`), or against what `pave upgrade --to` would write ([`against_upgrade`]:
+//! `before` is the repo's, `after` the upgrade's). Seeded files are the repo's own and are left out unless
 //! asked for. How the difference is shown (a unified diff, a stat line) is the caller's.
 
 use std::path::Path;
@@ -20,10 +21,13 @@ pub struct FileDiff {
     pub path: String,
     /// Which golden path and version it is compared with, and why (`rust-service@1.2.0 (managed)`).
     pub label: String,
-    /// The repo's bytes (empty when it has no such file).
+    /// The old side's bytes (empty when it has no such file).
     pub before: Vec<u8>,
-    /// The golden path's bytes (empty when the file goes).
+    /// The new side's bytes (empty when the file is gone or goes).
     pub after: Vec<u8>,
+    /// What each side is: `rust-service@1.2.0`, `repo`.
+    pub before_label: String,
+    pub after_label: String,
 }
 
 /// The files of the repo at `root` that differ from a fresh render of `golden_path` (the version
@@ -48,8 +52,10 @@ pub fn against_render(
         out.push(FileDiff {
             path: file.path.to_string(),
             label: format!("{}@{} ({})", entry.name, entry.version, file.ownership),
-            before: on_disk.unwrap_or_default(),
-            after: file.bytes,
+            before: file.bytes,
+            after: on_disk.unwrap_or_default(),
+            before_label: format!("{}@{}", entry.name, entry.version),
+            after_label: "repo".into(),
         });
     }
     Ok(out)
@@ -90,6 +96,8 @@ pub fn against_upgrade(
             ),
             before,
             after: after.to_vec(),
+            before_label: "repo".into(),
+            after_label: format!("{}@{}", entry.name, prepared.target),
         });
     }
     out

@@ -62,6 +62,12 @@ impl fmt::Display for Action {
     }
 }
 
+/// Why a conflict: a managed file of this golden path edited locally (only `--force` or undoing
+/// the edit resolves it)…
+pub const EDITED_MANAGED: &str = "managed file edited locally; --force overwrites it";
+/// …or a file pave does not own (the `--conflict` modes apply).
+pub const NOT_PAVES: &str = "exists and is not pave's";
+
 /// How to treat an existing file pave does not own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ConflictMode {
@@ -170,13 +176,10 @@ impl Plan {
                 (Some(_), Some(_)) if is_forced => {
                     (Action::Update, Some("managed file edited locally; --force"))
                 }
-                (Some(_), Some(_)) => (
-                    Action::Conflict,
-                    Some("managed file edited locally; --force overwrites it"),
-                ),
+                (Some(_), Some(_)) => (Action::Conflict, Some(EDITED_MANAGED)),
                 (Some(_), None) if is_forced => (Action::Update, Some("not pave's; --force")),
                 (Some(_), None) => match mode {
-                    ConflictMode::Fail => (Action::Conflict, Some("exists and is not pave's")),
+                    ConflictMode::Fail => (Action::Conflict, Some(NOT_PAVES)),
                     ConflictMode::Keep => (
                         Action::KeepDiverged,
                         Some("not pave's; kept (--conflict=keep)"),

@@ -49,6 +49,12 @@ pub const CONFLICT_FIX: &str = "resolve the conflict markers `pave upgrade` left
 /// lock was edited, or the golden path changed under the same version (a catalog being written).
 pub const LOCK_MISMATCH_FIX: &str = "if .pave/lock.yaml was edited, restore it from git (`git checkout -- .pave/lock.yaml`): pave writes it, people should not; if it is as pave wrote it, the golden path changed without a new version, and its owners must release the change as one";
 
+/// The command that restores a golden path's drifted and deleted files. It is about local edits,
+/// which are often not committed yet, so it allows a dirty work tree (it writes only the golden
+/// path's own files; `git restore FILE` undoes an uncommitted edit as well).
 pub fn fix_command(gp: &GoldenPathReport) -> String {
-    format!("pave apply {}@{} --force", gp.name, gp.version)
+    format!(
+        "pave apply {}@{} --force --allow-dirty",
+        gp.name, gp.version
+    )
 }
