@@ -680,6 +680,15 @@ fn the_dashboard_shows_in_a_real_browser_what_the_api_returns() {
         dom.number_of("lagging-count"),
         lags["patch"] + lags["minor"] + lags["major"]
     );
+    // `pave stats` counts "behind" the way the tile does, in every grouping.
+    for by in ["golden-path", "version", "team", "train"] {
+        let stats = server.json(&format!("/api/v1/stats?by={by}"));
+        assert_eq!(
+            sum(&stats, "lagging"),
+            dom.number_of("lagging-count"),
+            "lagging by {by}: {stats}"
+        );
+    }
     assert_eq!(dom.number_of("major-count"), lags["major"]);
 
     // Versions per golden path: every version the API lists, newest first, with its count.

@@ -540,7 +540,7 @@ fn assert_reads_back_the_fleet(store: &dyn Store) {
         stats(store, GroupBy::GoldenPath),
         [
             "python-service: repos=1 adoptions=1 conforming=1 drifted=0 unchecked=0 lagging=1",
-            "rust-service: repos=5 adoptions=5 conforming=2 drifted=1 unchecked=2 lagging=1",
+            "rust-service: repos=5 adoptions=5 conforming=2 drifted=1 unchecked=2 lagging=2",
         ]
     );
     assert_eq!(
@@ -548,21 +548,21 @@ fn assert_reads_back_the_fleet(store: &dyn Store) {
         [
             "python-service 2.0.0: repos=1 adoptions=1 conforming=1 drifted=0 unchecked=0 lagging=1",
             "rust-service 1.1.0: repos=3 adoptions=3 conforming=1 drifted=1 unchecked=1 lagging=0",
-            "rust-service 1.0.0: repos=2 adoptions=2 conforming=1 drifted=0 unchecked=1 lagging=1",
+            "rust-service 1.0.0: repos=2 adoptions=2 conforming=1 drifted=0 unchecked=1 lagging=2",
         ]
     );
     assert_eq!(
         stats(store, GroupBy::Team),
         [
             "payments: repos=2 adoptions=2 conforming=1 drifted=1 unchecked=0 lagging=0",
-            "platform: repos=3 adoptions=3 conforming=1 drifted=0 unchecked=2 lagging=1",
+            "platform: repos=3 adoptions=3 conforming=1 drifted=0 unchecked=2 lagging=2",
             "search: repos=1 adoptions=1 conforming=1 drifted=0 unchecked=0 lagging=1",
         ]
     );
     assert_eq!(
         stats(store, GroupBy::Train),
         [
-            "checkout: repos=2 adoptions=2 conforming=1 drifted=0 unchecked=1 lagging=0",
+            "checkout: repos=2 adoptions=2 conforming=1 drifted=0 unchecked=1 lagging=1",
             "search: repos=2 adoptions=2 conforming=0 drifted=1 unchecked=1 lagging=0",
             "(none): repos=2 adoptions=2 conforming=2 drifted=0 unchecked=0 lagging=2",
         ]
@@ -789,17 +789,17 @@ fn a_repo_on_two_golden_paths_is_one_repo_of_its_team(store: &dyn Store, _: &Raw
         .unwrap();
     assert_eq!(
         stats(store, GroupBy::Team),
-        ["payments: repos=2 adoptions=3 conforming=0 drifted=1 unchecked=2 lagging=0"]
+        ["payments: repos=2 adoptions=3 conforming=0 drifted=1 unchecked=2 lagging=1"]
     );
     assert_eq!(
         stats(store, GroupBy::Train),
-        ["(none): repos=2 adoptions=3 conforming=0 drifted=1 unchecked=2 lagging=0"]
+        ["(none): repos=2 adoptions=3 conforming=0 drifted=1 unchecked=2 lagging=1"]
     );
     assert_eq!(
         stats(store, GroupBy::GoldenPath),
         [
             "docs-site: repos=1 adoptions=1 conforming=0 drifted=0 unchecked=1 lagging=0",
-            "rust-service: repos=2 adoptions=2 conforming=0 drifted=1 unchecked=1 lagging=0",
+            "rust-service: repos=2 adoptions=2 conforming=0 drifted=1 unchecked=1 lagging=1",
         ]
     );
 }

@@ -414,7 +414,8 @@ pub struct GroupStats {
     pub drifted: u64,
     /// No conformance recorded for the current version.
     pub unchecked: u64,
-    /// Behind the newest version, as the last conformance of the current version reported.
+    /// On a version older than the newest the registry knows for the golden path (adopted by a
+    /// repo or reported by a catalog): the dashboard's "Behind the newest", counted the same way.
     pub lagging: u64,
 }
 

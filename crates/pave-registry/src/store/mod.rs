@@ -365,7 +365,7 @@ fn stats_sql(group_by: GroupBy, dialect: Dialect) -> String {
                 count(*) FILTER (WHERE c.conforming) AS conforming,
                 count(*) FILTER (WHERE NOT c.conforming) AS drifted,
                 count(*) FILTER (WHERE c.repo_id IS NULL) AS unchecked,
-                count(*) FILTER (WHERE c.lag IN ('patch', 'minor', 'major')) AS lagging
+                CAST(0 AS BIGINT) AS lagging
          FROM repo_golden_paths g
          LEFT JOIN conformance c
                 ON c.repo_id = g.repo_id
@@ -402,6 +402,52 @@ fn stats_sql(group_by: GroupBy, dialect: Dialect) -> String {
                         counts.conforming, counts.drifted, counts.unchecked, counts.lagging
                  FROM counts JOIN repos ON counts.key IS NOT DISTINCT FROM repos.key"
             )
+        }
+    }
+}
+
+/// The query behind [`set_lagging`]: adoptions per stats key, golden path and version.
+fn versions_by_key_sql(group_by: GroupBy) -> String {
+    let key = match group_by {
+        GroupBy::GoldenPath => "golden_path",
+        GroupBy::Version => "version",
+        GroupBy::Team => "team",
+        GroupBy::Train => "train",
+    };
+    format!("SELECT {key}, golden_path, version, count(*) FROM repo_golden_paths GROUP BY 1, 2, 3")
+}
+
+/// Sets each group's `lagging` the way the dashboard's "Behind the newest" counts: adoptions on
+/// a version older than the newest the registry knows for their golden path (the newest adopted
+/// or reported by a catalog; see [`golden_path_summaries`]). `rows` are
+/// [`versions_by_key_sql`]'s.
+fn set_lagging(
+    group_by: GroupBy,
+    groups: &mut [GroupStats],
+    rows: Vec<(Option<String>, String, String, u64)>,
+    summaries: &[GoldenPathSummary],
+) {
+    for group in groups.iter_mut() {
+        group.lagging = 0;
+    }
+    for (key, golden_path, version, count) in rows {
+        let latest = summaries
+            .iter()
+            .find(|s| s.name == golden_path)
+            .and_then(|s| s.latest.as_ref());
+        let is_behind = match (semver::Version::parse(&version), latest) {
+            (Ok(version), Some(latest)) => version < *latest,
+            _ => false,
+        };
+        if !is_behind {
+            continue;
+        }
+        let group_golden_path = (group_by == GroupBy::Version).then_some(&golden_path);
+        if let Some(group) = groups
+            .iter_mut()
+            .find(|g| g.key == key && g.golden_path.as_ref() == group_golden_path)
+        {
+            group.lagging += count;
         }
     }
 }

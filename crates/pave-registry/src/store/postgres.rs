@@ -24,7 +24,8 @@ use super::changes::{Changes, Labels, Stamp};
 use super::{
     Dialect, Ingested, Migration, Store, StoreError, check_schema_version, check_token_name,
     daily_series, daily_window, golden_path_summaries, is_token_shaped, new_token, parse_scopes,
-    parse_version, scopes_text, sort_groups, stats_sql, stored_time, token_hash, validate_batch,
+    parse_version, scopes_text, set_lagging, sort_groups, stats_sql, stored_time, token_hash,
+    validate_batch, versions_by_key_sql,
 };
 use crate::model::{
     AuditStatus, Batch, ConformanceSource, CreatedToken, DailyAdoption, Event, GoldenPathSummary,
@@ -292,6 +293,20 @@ impl Store for PostgresStore {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
+        let versions = self
+            .client()
+            .query(&versions_by_key_sql(group_by), &[])?
+            .iter()
+            .map(|row| {
+                Ok((
+                    row.try_get(0)?,
+                    row.try_get(1)?,
+                    row.try_get(2)?,
+                    count(row, 3)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        set_lagging(group_by, &mut groups, versions, &self.golden_paths()?);
         sort_groups(group_by, &mut groups);
         Ok(Stats { group_by, groups })
     }

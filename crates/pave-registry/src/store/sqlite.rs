@@ -21,7 +21,8 @@ use super::changes::Changes;
 use super::{
     Dialect, Ingested, Migration, Store, StoreError, check_schema_version, check_token_name,
     daily_series, daily_window, golden_path_summaries, is_token_shaped, new_token, parse_scopes,
-    parse_version, scopes_text, sort_groups, stats_sql, stored_time, token_hash, validate_batch,
+    parse_version, scopes_text, set_lagging, sort_groups, stats_sql, stored_time, token_hash,
+    validate_batch, versions_by_key_sql,
 };
 use crate::model::{
     AuditStatus, Batch, ConformanceSource, CreatedToken, DailyAdoption, Event, GoldenPathSummary,
@@ -282,6 +283,18 @@ impl Store for SqliteStore {
                 lagging: count(row, 7)?,
             });
         }
+        drop(rows);
+        drop(statement);
+        let mut versions = Vec::new();
+        let mut statement = conn.prepare(&versions_by_key_sql(group_by))?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            versions.push((row.get(0)?, row.get(1)?, row.get(2)?, count(row, 3)?));
+        }
+        drop(rows);
+        drop(statement);
+        drop(conn);
+        set_lagging(group_by, &mut groups, versions, &self.golden_paths()?);
         sort_groups(group_by, &mut groups);
         Ok(Stats { group_by, groups })
     }
