@@ -381,6 +381,13 @@ fn records_everything(database: &str) {
         .collect();
     assert_eq!(audited.len(), 2, "{repos}");
     assert!(audited.contains(&"drifted"), "{repos}");
+    // The unadopted repo is not on a golden path, but it is in the fleet: the adoption rate.
+    let fleet = &server.get("/api/v1/stats")["fleet"];
+    assert_eq!(
+        (fleet["adopted"].as_u64(), fleet["repos"].as_u64()),
+        (Some(2), Some(3)),
+        "{fleet}"
+    );
     assert_eq!(machine.spooled(), 0);
 }
 
@@ -651,7 +658,11 @@ fn without_a_registry_events_go_to_the_local_one() {
     succeeded(&output);
     let table = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<&str> = table.lines().collect();
-    assert_eq!(lines.len(), 2, "{table}");
+    assert_eq!(lines.len(), 4, "{table}");
+    assert_eq!(
+        lines[3],
+        "fleet: 1 of 1 repos seen are on a golden path (100.0%)"
+    );
     assert!(
         lines[0].starts_with("TEAM      REPOS  ADOPTIONS"),
         "{table}"

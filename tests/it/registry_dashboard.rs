@@ -680,6 +680,21 @@ fn the_dashboard_shows_in_a_real_browser_what_the_api_returns() {
         dom.number_of("lagging-count"),
         lags["patch"] + lags["minor"] + lags["major"]
     );
+    // The fleet: every repo seen, adopted or not.
+    let fleet = &by_golden_path["fleet"];
+    assert_eq!(
+        dom.number_of("fleet-repos"),
+        fleet["repos"].as_u64().unwrap()
+    );
+    assert_eq!(
+        dom.number_of("fleet-adopted"),
+        fleet["adopted"].as_u64().unwrap()
+    );
+    assert_eq!(
+        dom.number_of("fleet-adopted"),
+        dom.number_of("repos-total"),
+        "every repo on a golden path is in the fleet"
+    );
     // `pave stats` counts "behind" the way the tile does, in every grouping.
     for by in ["golden-path", "version", "team", "train"] {
         let stats = server.json(&format!("/api/v1/stats?by={by}"));

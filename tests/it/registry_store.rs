@@ -47,6 +47,7 @@ on_both_backends!(
     a_repo_on_two_golden_paths_is_one_repo_of_its_team,
     the_wire_form_ingests,
     conflicted_files_are_kept_from_checks_and_audits,
+    the_fleet_counts_repos_without_a_golden_path,
     tokens_are_created_verified_listed_and_revoked,
 );
 
@@ -879,6 +880,27 @@ fn conflicted_files_are_kept_from_checks_and_audits(store: &dyn Store, _: &Raw) 
     conflicted(&mut audited, 1);
     store.ingest(&batch(vec![audited])).unwrap();
     assert_eq!(last(store), Some((false, 1)));
+}
+
+fn the_fleet_counts_repos_without_a_golden_path(store: &dyn Store, _: &Raw) {
+    store
+        .ingest(&batch(vec![
+            adopt(
+                "a",
+                "03-01 10:00",
+                AdoptionCommand::New,
+                "rust-service@1.0.0",
+                "payments/-",
+            ),
+            // `pave audit --push` of repos without a lock.
+            audit("legacy", "03-02 10:00", AuditStatus::Unadopted, None),
+            audit("old", "03-02 10:00", AuditStatus::Unadopted, None),
+        ]))
+        .unwrap();
+    for group_by in [GroupBy::GoldenPath, GroupBy::Team] {
+        let fleet = store.stats(group_by).unwrap().fleet;
+        assert_eq!((fleet.adopted, fleet.repos), (1, 3), "{group_by:?}");
+    }
 }
 
 fn tokens_are_created_verified_listed_and_revoked(store: &dyn Store, raw: &Raw) {

@@ -305,6 +305,13 @@ fn tiles(view: &View) -> Html {
         share(t.conforming as usize, checked as usize)
     };
     let total_now = view.figures.daily.last().map_or(0, |d| d.cumulative);
+    // Every repo the registry has seen, with a lock or without (`pave audit --push`).
+    let fleet = view.figures.by_golden_path.fleet;
+    let fleet_rate = if fleet.repos == 0 {
+        "–".to_owned()
+    } else {
+        share(fleet.adopted as usize, fleet.repos as usize)
+    };
     // A figure with its id, for tests and readers of the markup.
     let n = |id: &str, n: u64| html!["<span id=\"", id, "\">", thousands(n), "</span>"];
     let tiles = [
@@ -316,7 +323,13 @@ fn tiles(view: &View) -> Html {
                 n("adoptions-total", t.adoptions),
                 " adoptions of ",
                 n("golden-paths-total", view.figures.golden_paths.len() as u64),
-                " golden paths"
+                " golden paths; ",
+                n("fleet-adopted", fleet.adopted),
+                " of ",
+                n("fleet-repos", fleet.repos),
+                " repos seen (",
+                html!["<span id=\"fleet-rate\">", fleet_rate, "</span>"],
+                ")"
             ],
         ),
         (
@@ -847,6 +860,7 @@ mod tests {
         let stats = |group_by| Stats {
             group_by,
             groups: Vec::new(),
+            fleet: Default::default(),
         };
         Figures {
             now: "2026-03-02T12:00:00Z".parse().unwrap(),

@@ -84,7 +84,22 @@ pub fn stats_text(stats: &Stats) -> String {
     for row in &rows {
         out.push_str(&line(row.iter().map(String::as_str).collect()));
     }
+    out.push_str(&fleet_line(stats));
     out
+}
+
+/// The fleet's adoption rate under the table, when the registry has seen repos.
+fn fleet_line(stats: &Stats) -> String {
+    let fleet = stats.fleet;
+    if fleet.repos == 0 {
+        return String::new();
+    }
+    format!(
+        "\nfleet: {} of {} repos seen are on a golden path ({})\n",
+        fleet.adopted,
+        fleet.repos,
+        pave_base::text::share(fleet.adopted as usize, fleet.repos as usize)
+    )
 }
 
 /// A Markdown table, for a CI step summary or a wiki page.
@@ -112,6 +127,7 @@ pub fn stats_markdown(stats: &Stats) -> String {
                 .join(" | ")
         ));
     }
+    out.push_str(&fleet_line(stats));
     out
 }
 
@@ -145,6 +161,7 @@ mod tests {
 
     fn stats() -> Stats {
         Stats {
+            fleet: Default::default(),
             group_by: GroupBy::Team,
             groups: vec![
                 GroupStats {

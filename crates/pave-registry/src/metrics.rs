@@ -286,6 +286,7 @@ mod tests {
                 }],
             }],
             stats: Stats {
+                fleet: Default::default(),
                 group_by: GroupBy::GoldenPath,
                 groups: vec![GroupStats {
                     key: Some("rust \"service\"".into()),

@@ -396,6 +396,17 @@ pub struct Stats {
     pub group_by: GroupBy,
     /// Sorted by key (versions newest first within a golden path); no team or train last.
     pub groups: Vec<GroupStats>,
+    /// The whole fleet the registry has seen, adopted or not.
+    #[serde(default)]
+    pub fleet: Fleet,
+}
+
+/// Every repo an event named (`pave audit --push` reports repos without a lock too), and how many
+/// of them are on a golden path: the fleet's adoption rate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Fleet {
+    pub repos: u64,
+    pub adopted: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

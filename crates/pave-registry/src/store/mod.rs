@@ -406,6 +406,10 @@ fn stats_sql(group_by: GroupBy, dialect: Dialect) -> String {
     }
 }
 
+/// The fleet: every repo seen, and those on a golden path.
+const FLEET_SQL: &str = "SELECT (SELECT count(*) FROM repos),
+        (SELECT count(DISTINCT repo_id) FROM repo_golden_paths)";
+
 /// The query behind [`set_lagging`]: adoptions per stats key, golden path and version.
 fn versions_by_key_sql(group_by: GroupBy) -> String {
     let key = match group_by {

@@ -22,15 +22,15 @@ use uuid::Uuid;
 
 use super::changes::{Changes, Labels, Stamp};
 use super::{
-    Dialect, Ingested, Migration, Store, StoreError, check_schema_version, check_token_name,
-    daily_series, daily_window, golden_path_summaries, is_token_shaped, new_token, parse_scopes,
-    parse_version, scopes_text, set_lagging, sort_groups, stats_sql, stored_time, token_hash,
-    validate_batch, versions_by_key_sql,
+    Dialect, FLEET_SQL, Ingested, Migration, Store, StoreError, check_schema_version,
+    check_token_name, daily_series, daily_window, golden_path_summaries, is_token_shaped,
+    new_token, parse_scopes, parse_version, scopes_text, set_lagging, sort_groups, stats_sql,
+    stored_time, token_hash, validate_batch, versions_by_key_sql,
 };
 use crate::model::{
-    AuditStatus, Batch, ConformanceSource, CreatedToken, DailyAdoption, Event, GoldenPathSummary,
-    GroupBy, GroupStats, Invalid, Lag, LastConformance, RepoRecord, RepoRef, Scope, Stats,
-    TokenInfo, TokenSummary,
+    AuditStatus, Batch, ConformanceSource, CreatedToken, DailyAdoption, Event, Fleet,
+    GoldenPathSummary, GroupBy, GroupStats, Invalid, Lag, LastConformance, RepoRecord, RepoRef,
+    Scope, Stats, TokenInfo, TokenSummary,
 };
 
 /// The advisory lock migrations hold ("pave" in ASCII), so concurrent servers migrate in turn.
@@ -306,9 +306,18 @@ impl Store for PostgresStore {
                 ))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
+        let row = self.client().query_one(FLEET_SQL, &[])?;
+        let fleet = Fleet {
+            repos: count(&row, 0)?,
+            adopted: count(&row, 1)?,
+        };
         set_lagging(group_by, &mut groups, versions, &self.golden_paths()?);
         sort_groups(group_by, &mut groups);
-        Ok(Stats { group_by, groups })
+        Ok(Stats {
+            group_by,
+            groups,
+            fleet,
+        })
     }
 
     fn daily(&self, days: u32, until: Date) -> Result<Vec<DailyAdoption>, StoreError> {

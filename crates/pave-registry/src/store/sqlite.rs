@@ -19,15 +19,15 @@ use rusqlite::{Connection, OptionalExtension as _, Row, Transaction, Transaction
 
 use super::changes::Changes;
 use super::{
-    Dialect, Ingested, Migration, Store, StoreError, check_schema_version, check_token_name,
-    daily_series, daily_window, golden_path_summaries, is_token_shaped, new_token, parse_scopes,
-    parse_version, scopes_text, set_lagging, sort_groups, stats_sql, stored_time, token_hash,
-    validate_batch, versions_by_key_sql,
+    Dialect, FLEET_SQL, Ingested, Migration, Store, StoreError, check_schema_version,
+    check_token_name, daily_series, daily_window, golden_path_summaries, is_token_shaped,
+    new_token, parse_scopes, parse_version, scopes_text, set_lagging, sort_groups, stats_sql,
+    stored_time, token_hash, validate_batch, versions_by_key_sql,
 };
 use crate::model::{
-    AuditStatus, Batch, ConformanceSource, CreatedToken, DailyAdoption, Event, GoldenPathSummary,
-    GroupBy, GroupStats, Lag, LastConformance, RepoRecord, RepoRef, Scope, Stats, TokenInfo,
-    TokenSummary,
+    AuditStatus, Batch, ConformanceSource, CreatedToken, DailyAdoption, Event, Fleet,
+    GoldenPathSummary, GroupBy, GroupStats, Lag, LastConformance, RepoRecord, RepoRef, Scope,
+    Stats, TokenInfo, TokenSummary,
 };
 
 /// How long a write waits for another process's transaction before giving up.
@@ -294,9 +294,19 @@ impl Store for SqliteStore {
         drop(rows);
         drop(statement);
         drop(conn);
+        let fleet = self.conn().query_row(FLEET_SQL, [], |row| {
+            Ok(Fleet {
+                repos: row.get::<_, i64>(0)?.max(0) as u64,
+                adopted: row.get::<_, i64>(1)?.max(0) as u64,
+            })
+        })?;
         set_lagging(group_by, &mut groups, versions, &self.golden_paths()?);
         sort_groups(group_by, &mut groups);
-        Ok(Stats { group_by, groups })
+        Ok(Stats {
+            group_by,
+            groups,
+            fleet,
+        })
     }
 
     fn daily(&self, days: u32, until: Date) -> Result<Vec<DailyAdoption>, StoreError> {
