@@ -66,12 +66,7 @@ pub fn run(
     ));
     super::print_upgrade_plan(printer, plan);
 
-    let unresolved: Vec<&str> = plan
-        .files
-        .iter()
-        .filter(|f| f.step == Step::Unresolved)
-        .map(|f| f.path.as_str())
-        .collect();
+    let unresolved = paths_at(plan, Step::Unresolved);
     if !unresolved.is_empty() {
         printer.error(
             &format!(
@@ -83,12 +78,7 @@ pub fn run(
         );
         return Ok(EXIT_FINDING);
     }
-    let claimed: Vec<&str> = plan
-        .files
-        .iter()
-        .filter(|f| f.step == Step::Claimed)
-        .map(|f| f.path.as_str())
-        .collect();
+    let claimed = paths_at(plan, Step::Claimed);
     if !claimed.is_empty() {
         printer.error(
             &format!(
@@ -179,4 +169,13 @@ fn indent(text: &str) -> String {
         .map(|l| format!("  {l}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The files the plan gives `step`.
+fn paths_at(plan: &pave_engine::upgrade::UpgradePlan, step: Step) -> Vec<&str> {
+    plan.files
+        .iter()
+        .filter(|f| f.step == step)
+        .map(|f| f.path.as_str())
+        .collect()
 }

@@ -158,16 +158,7 @@ fn without_local_edits_the_result_equals_a_fresh_render() {
 fn a_non_overlapping_edit_of_a_merged_file_keeps_both_changes() {
     let cat = catalog();
     let (_tmp, dir) = repo_on_1_0(cat.path());
-    std::fs::write(
-        dir.join("README.md"),
-        read(&dir, "README.md").replace("line a", "line a (ours)"),
-    )
-    .unwrap();
-    commit_all(&dir, "our readme");
-    upgrade(&dir, &["--to", "1.1.0"])
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("merge     README.md"));
+    merge_an_edit_far_from_1_1(&dir);
     assert_eq!(
         read(&dir, "README.md"),
         "# demo\n\nline a (ours)\nline b\nline c\nline d\nline e (1.1)\n"
@@ -676,16 +667,7 @@ fn a_crlf_checkout_merges_line_by_line_and_keeps_its_line_endings() {
     check_out_with_crlf(&dir);
     assert!(read(&dir, "README.md").contains("\r\n"));
     // A local edit far from what 1.1 changes, in the checkout's own line endings.
-    std::fs::write(
-        dir.join("README.md"),
-        read(&dir, "README.md").replace("line a", "line a (ours)"),
-    )
-    .unwrap();
-    commit_all(&dir, "our readme");
-    upgrade(&dir, &["--to", "1.1.0"])
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("merge     README.md"));
+    merge_an_edit_far_from_1_1(&dir);
     assert_eq!(
         read(&dir, "README.md"),
         "# demo\r\n\r\nline a (ours)\r\nline b\r\nline c\r\nline d\r\nline e (1.1)\r\n"
@@ -699,4 +681,19 @@ fn a_crlf_checkout_merges_line_by_line_and_keeps_its_line_endings() {
         .assert()
         .success()
         .stdout(predicate::str::contains("0 drifted"));
+}
+
+/// Edits README.md's first line (far from what 1.1 changes), commits, and upgrades to 1.1.0,
+/// which merges the file cleanly.
+fn merge_an_edit_far_from_1_1(dir: &Path) {
+    std::fs::write(
+        dir.join("README.md"),
+        read(dir, "README.md").replace("line a", "line a (ours)"),
+    )
+    .unwrap();
+    commit_all(dir, "our readme");
+    upgrade(dir, &["--to", "1.1.0"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("merge     README.md"));
 }
