@@ -271,7 +271,8 @@ pub struct DiffArgs {
     /// A summary per file instead of the diff.
     #[arg(long)]
     pub stat: bool,
-    /// Include seeded files (the repo's own after creation; left out by default).
+    /// Include seeded files (the repo's own after creation) and diverged ones (kept by choice);
+    /// both are left out by default, as `pave check` accepts them.
     #[arg(long)]
     pub all: bool,
     /// Compare with what `pave upgrade --to VERSION` would write instead of the locked version.

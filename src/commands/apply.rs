@@ -88,7 +88,7 @@ pub fn run(
             plan.count(Action::Create),
             plan.count(Action::Update),
             plan.count(Action::Delete),
-            plan.count(Action::Keep) + plan.count(Action::KeepDiverged),
+            plan.count(Action::Keep) + plan.count(Action::KeepDiverged) + plan.count(Action::Orphan),
             plan.count(Action::WriteNew),
         ),
     );
@@ -148,10 +148,12 @@ fn conflict_hint(conflicts: &[&pave_engine::plan::PlannedFile]) -> String {
     }
     if !edited.is_empty() {
         ways.push(format!(
-            "for managed files edited locally: undo the edit (`git restore {}`) or take pave's version",
-            edited.join(" ")
+            "for managed files edited locally ({}): --force takes pave's version back; to keep the change, make it in the golden path (or `git revert` the commit that made it)",
+            edited.join(", ")
         ));
     }
-    ways.push("--force overwrites them all".to_owned());
+    if has_unowned {
+        ways.push("--force overwrites them all".to_owned());
+    }
     ways.join("; ")
 }

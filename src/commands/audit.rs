@@ -109,12 +109,15 @@ fn emit(
     if failing.is_empty() {
         return Ok(0);
     }
+    let only_undelivered = undelivered.is_some() && failing.len() == 1;
     printer.error(
         &format!("the fleet fails --fail-on: {}", failing.join("; ")),
-        Some(
+        Some(if only_undelivered {
+            "`pave registry flush` sends the spooled events once the registry is reachable (the warning above says why it was not)"
+        } else {
             "the report lists each repo with its status (`--format csv` or `json` to sort them); \
-             in a repo, `pave diff` shows its drift and `pave upgrade` brings it to the newest version",
-        ),
+             in a repo, `pave diff` shows its drift and `pave upgrade` brings it to the newest version"
+        }),
     );
     Ok(EXIT_FINDING)
 }

@@ -71,6 +71,18 @@ fn conflict_keep_keeps_the_repos_files_and_records_them_as_diverged() {
         .assert()
         .success()
         .stdout(predicate::str::contains("2 diverged"));
+    // Kept by choice is not a difference to show, as check agrees; --all shows it.
+    pave()
+        .args(["diff", "-C"])
+        .arg(repo.path())
+        .assert()
+        .success();
+    pave()
+        .args(["diff", "--all", "-C"])
+        .arg(repo.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("README.md"));
 }
 
 #[test]
@@ -417,10 +429,37 @@ fn an_edited_managed_file_is_a_conflict_whose_hint_fits_it() {
         .lines()
         .find(|l| l.starts_with("hint:"))
         .unwrap_or_else(|| panic!("no hint: {stderr}"));
-    assert!(hint.contains("`git restore Dockerfile`"), "{hint}");
+    assert!(
+        hint.contains("managed files edited locally (Dockerfile)"),
+        "{hint}"
+    );
+    assert!(
+        !hint.contains("git restore"),
+        "the edit is committed: {hint}"
+    );
     assert!(hint.contains("--force"), "{hint}");
     assert!(
         !hint.contains("--conflict=keep"),
         "the mode just refused is not the way: {hint}"
     );
+}
+
+#[test]
+fn changing_an_answer_with_only_re_renders_every_applied_component() {
+    let (_tmp, dir) = rust_service(&[]);
+    pave_apply(
+        "rust-service",
+        &dir,
+        &["--only", "ci", "--set", "canary=false"],
+    )
+    .assert()
+    .success();
+    assert!(!dir.join("deploy/base/rollout.yaml").exists());
+    assert!(dir.join("deploy/base/deployment.yaml").is_file());
+    commit_all(&dir, "canary off");
+    pave_check(&dir, &[]).assert().success();
+    pave_apply("rust-service", &dir, &["--only", "ci"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Up to date"));
 }

@@ -287,6 +287,11 @@ fn a_crlf_checkout_of_an_lf_render_conforms() {
         .unwrap();
     let audit: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
     assert_eq!(audit["repos"][0]["status"], "conforming", "{audit}");
+    // A second apply changes nothing, the lock included.
+    pave_apply("rust-service", &dir, &[])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Up to date"));
     // A real edit is still drift.
     let ci = dir.join("Dockerfile");
     let mut text = std::fs::read(&ci).unwrap();

@@ -940,4 +940,28 @@ fn a_comment_in_a_test_file_is_not_a_test_change() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("the change touches no test"));
+    // Nor is a block comment in a test file, a comment inside a test module, or a test module
+    // without a test.
+    for (path, text) in [
+        (
+            "tests/http.rs",
+            "/* the API\n   in detail */\n#[test]\nfn serves() {}\n",
+        ),
+        (
+            "src/lib.rs",
+            "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n\npub fn double(a: u32) -> u32 {\n    a * 2\n}\n\n#[cfg(test)]\nmod tests {\n    // TODO: test double\n}\n",
+        ),
+    ] {
+        repo.git(&["checkout", "-q", "-B", "work", "main"]);
+        repo.write(
+            "src/lib.rs",
+            &LIB_WITH_TESTS[..LIB_WITH_TESTS.find("\n#[cfg").unwrap() + 1],
+        )
+        .write(path, text)
+        .commit("Double\n\nCo-authored-by: Copilot <copilot@github.com>\n");
+        repo.gate(&["ai-provenance", "--base", "main"])
+            .assert()
+            .code(1)
+            .stdout(predicate::str::contains("the change touches no test"));
+    }
 }

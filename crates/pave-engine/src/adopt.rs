@@ -114,6 +114,17 @@ pub fn plan(request: &Request<'_>, asker: Option<&mut dyn Asker>) -> Result<Adop
     } else {
         request.only
     };
+    // Changed answers change what every applied component renders, so they re-render all of
+    // them (with `--only`'s additions), or the files would disagree with the answers the lock
+    // records.
+    let answers_changed = prior.is_some_and(|p| p.answers != answers);
+    let union: Vec<String>;
+    let only = if answers_changed {
+        union = previous_components.iter().chain(only).cloned().collect();
+        &union
+    } else {
+        only
+    };
     let components = manifest
         .select_components(only, &[])
         .map_err(RenderError::from)?;

@@ -42,7 +42,13 @@ pub fn against_render(
     let checkout = Checkout::of(root);
     let mut out = Vec::new();
     for file in rendered.files.into_values() {
-        if file.ownership == Ownership::Seeded && !include_seeded {
+        // Seeded files are the repo's; diverged ones it keeps by choice (`--conflict=keep`),
+        // which `check` accepts too.
+        let is_diverged = entry
+            .files
+            .iter()
+            .any(|f| f.path == file.path && f.diverged);
+        if (file.ownership == Ownership::Seeded || is_diverged) && !include_seeded {
             continue;
         }
         let on_disk = checkout.read_as_git(root, &file.path);

@@ -249,8 +249,11 @@ impl Plan {
 
     /// Adds pave's own files, the lock and its schema ([`Lock::files`]), to be written last.
     pub fn with_lock(mut self, root: &Path, lock: &Lock) -> Self {
+        let checkout = Checkout::of(root);
         for (path, bytes) in lock.files() {
-            let action = match read_regular(&path.under(root)) {
+            let on_disk =
+                read_regular(&path.under(root)).map(|b| checkout.to_git(&path, &b).into_owned());
+            let action = match on_disk {
                 Some(existing) if existing == bytes => Action::Unchanged,
                 Some(_) => Action::Update,
                 None => Action::Create,

@@ -83,6 +83,20 @@ pub fn ai_provenance(
             .get(path)
             .is_some_and(|ranges| ranges.iter().any(|(a, b)| (*a..=*b).contains(&line)))
     };
+    // The tests themselves (Rust's `#[test]` functions): code added there is a test change.
+    let inline_test_functions: BTreeMap<&str, Vec<(u32, u32)>> = inline_tests
+        .keys()
+        .filter_map(|path| {
+            let text = head_text(repo, range, path)?;
+            let ranges = super::tests_in_source::test_function_lines(path, &text);
+            (!ranges.is_empty()).then_some((*path, ranges))
+        })
+        .collect();
+    let is_test_function_line = |path: &str, line: u32| {
+        inline_test_functions
+            .get(path)
+            .is_some_and(|ranges| ranges.iter().any(|(a, b)| (*a..=*b).contains(&line)))
+    };
 
     // A smaller size limit for the whole change.
     // Tests are counted apart: the gate asks for them, so they must not use up the limit.
@@ -142,9 +156,9 @@ pub fn ai_provenance(
                 (language.tests.is_match(path) && file.changes_code)
                     || (language.is_source(path)
                         && file
-                            .added_lines
+                            .added_code_lines
                             .iter()
-                            .any(|line| is_test_line(path, *line)))
+                            .any(|line| is_test_function_line(path, *line)))
             });
             if tests_changed {
                 notes.push(format!(

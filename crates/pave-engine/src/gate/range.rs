@@ -36,6 +36,9 @@ pub struct FileChange {
     /// The head-side numbers of the added lines.
     #[serde(skip)]
     pub added_lines: Vec<u32>,
+    /// Those of them that hold code (not blank, not a comment).
+    #[serde(skip)]
+    pub added_code_lines: Vec<u32>,
     /// Whether an added or deleted line holds more than blanks and comments: a change of
     /// comments alone does not count as changing a test.
     #[serde(skip)]
@@ -189,20 +192,33 @@ pub(crate) fn diff_files(
             }
             _ => (0, 0, true),
         };
-        let (mut added_lines, mut changes_code) = (Vec::new(), false);
+        let (mut added_lines, mut added_code_lines, mut changes_code) =
+            (Vec::new(), Vec::new(), false);
         if let Some(p) = patch.as_ref().filter(|_| !binary) {
             for hunk in 0..p.num_hunks() {
+                // Block comments are followed through the hunk's lines, context included.
+                let (mut old_side, mut new_side) = (Comments::default(), Comments::default());
                 for line in 0..p.num_lines_in_hunk(hunk).map_err(git)? {
                     let line = p.line_in_hunk(hunk, line).map_err(git)?;
-                    if !matches!(line.origin(), '+' | '-') {
-                        continue;
-                    }
+                    let text = String::from_utf8_lossy(line.content());
+                    let is_code = match line.origin() {
+                        '+' => new_side.is_code(&text),
+                        '-' => old_side.is_code(&text),
+                        _ => {
+                            old_side.is_code(&text);
+                            new_side.is_code(&text);
+                            continue;
+                        }
+                    };
+                    changes_code |= is_code;
                     if line.origin() == '+'
                         && let Some(n) = line.new_lineno()
                     {
                         added_lines.push(n);
+                        if is_code {
+                            added_code_lines.push(n);
+                        }
                     }
-                    changes_code |= is_code(&String::from_utf8_lossy(line.content()));
                 }
             }
         }
@@ -219,18 +235,69 @@ pub(crate) fn diff_files(
             binary,
             excluded: false,
             added_lines,
+            added_code_lines,
             changes_code,
         });
     }
     Ok(files)
 }
 
-/// Whether a line holds code: not blank, not only a comment (`//`, `#`, `/*`, `*`, `*/`,
-/// `--`, `"""` — the comment forms of the languages pave's golden paths use).
-pub(crate) fn is_code(line: &str) -> bool {
-    let line = line.trim();
-    !(line.is_empty()
-        || ["//", "#", "/*", "*", "--", "\"\"\"", "\'\'\'"]
-            .iter()
-            .any(|start| line.starts_with(start)))
+/// Which lines of a run of source lines hold code: not blank, not a comment (`//`, `#`, `--`,
+/// `/* … */` across lines (its `*` continuation lines too), Python's `"""` and `\'\'\'` docstrings on a line of their own) — the
+/// comment forms of the languages pave's golden paths use. A heuristic over diff lines: a block
+/// comment opened above the hunk is not seen.
+#[derive(Debug, Default)]
+pub(crate) struct Comments {
+    is_in_block: bool,
+}
+
+impl Comments {
+    pub(crate) fn is_code(&mut self, line: &str) -> bool {
+        let mut line = line.trim();
+        if self.is_in_block {
+            match line.find("*/") {
+                Some(end) => {
+                    self.is_in_block = false;
+                    line = line[end + 2..].trim();
+                }
+                None => return false,
+            }
+        }
+        if let Some(rest) = line.strip_prefix("/*") {
+            match rest.find("*/") {
+                Some(end) => line = rest[end + 2..].trim(),
+                None => {
+                    self.is_in_block = true;
+                    return false;
+                }
+            }
+        }
+        !(line.is_empty()
+            || ["//", "#", "--", "\"\"\"", "\'\'\'"]
+                .iter()
+                .any(|start| line.starts_with(start))
+            || line
+                .chars()
+                .all(|c| matches!(c, '{' | '}' | '(' | ')' | ';' | ',')))
+    }
+}
+
+#[cfg(test)]
+mod comment_tests {
+    use super::Comments;
+
+    #[test]
+    fn comments_and_blank_lines_are_not_code() {
+        let mut c = Comments::default();
+        assert!(!c.is_code("  // a comment"));
+        assert!(!c.is_code("/// docs"));
+        assert!(!c.is_code("# python comment"));
+        assert!(!c.is_code("/* block"));
+        assert!(!c.is_code("   still comment"));
+        assert!(!c.is_code(" comment */"));
+        assert!(c.is_code("let x = 1;"));
+        assert!(c.is_code("/* inline */ let y = 2;"));
+        assert!(!c.is_code("}"));
+        assert!(!c.is_code(""));
+    }
 }

@@ -4,25 +4,40 @@
 //! keep tests in their own files (`test_*.py`, `*.test.ts`, as the language's test globs say);
 //! in-source tests there (doctests, vitest's `import.meta.vitest`) are not recognised.
 
-/// The 1-based, inclusive line ranges of `text` (the file at `path`) that are tests.
+/// The 1-based, inclusive line ranges of `text` (the file at `path`) that are test code: test
+/// modules and test functions. They are never covered source.
 pub fn test_lines(path: &str, text: &str) -> Vec<(u32, u32)> {
     if path.ends_with(".rs") {
-        rust_test_items(text)
+        rust_items(text, is_test_attribute)
     } else {
         Vec::new()
     }
 }
 
-/// Items marked `#[cfg(test)]` or `#[test]` (also `#[tokio::test]` and the like), from the
-/// attribute to the item's closing brace (or `;`).
-fn rust_test_items(text: &str) -> Vec<(u32, u32)> {
+/// The ranges of `text` that are tests themselves (Rust's `#[test]` functions): a code line
+/// added there adds or changes a test. A new test module with no test in it does not.
+pub fn test_function_lines(path: &str, text: &str) -> Vec<(u32, u32)> {
+    if path.ends_with(".rs") {
+        rust_items(text, is_test_function_attribute)
+    } else {
+        Vec::new()
+    }
+}
+
+fn is_test_function_attribute(at: &str) -> bool {
+    is_test_attribute(at) && !compact_attribute(at).starts_with("#[cfg(")
+}
+
+/// Items marked by an attribute `wanted` accepts (`#[cfg(test)]`, `#[test]`, `#[tokio::test]`),
+/// from the attribute to the item's closing brace (or `;`).
+fn rust_items(text: &str, wanted: fn(&str) -> bool) -> Vec<(u32, u32)> {
     let bytes = text.as_bytes();
     let line_at =
         |offset: usize| bytes[..offset].iter().filter(|b| **b == b'\n').count() as u32 + 1;
     let mut out: Vec<(u32, u32)> = Vec::new();
     let mut scan = Scanner::new(bytes);
     while let Some(at) = scan.next_code_byte() {
-        if bytes[at] != b'#' || !is_test_attribute(&text[at..]) {
+        if bytes[at] != b'#' || !wanted(&text[at..]) {
             continue;
         }
         let start = line_at(at);
@@ -39,13 +54,17 @@ fn rust_test_items(text: &str) -> Vec<(u32, u32)> {
     out
 }
 
-fn is_test_attribute(at: &str) -> bool {
-    let compact: String = at
-        .chars()
+/// An attribute up to its `]`, without whitespace: `#[cfg(test)`.
+fn compact_attribute(at: &str) -> String {
+    at.chars()
         .take(64)
         .take_while(|c| *c != ']')
         .filter(|c| !c.is_whitespace())
-        .collect();
+        .collect()
+}
+
+fn is_test_attribute(at: &str) -> bool {
+    let compact = compact_attribute(at);
     compact == "#[cfg(test)" || compact == "#[test" || compact.ends_with("::test")
 }
 
@@ -217,6 +236,15 @@ mod tests {
     fn test_functions_and_other_attributes() {
         let text = "#[test]\n#[should_panic]\nfn a() {\n    panic!()\n}\nfn b<'a>(x: &'a str) -> &'a str { x }\n#[tokio::test]\nasync fn c() {\n}\n/* #[test] fn d() {} */\nconst S: &str = r#\"#[test] fn e() { \"#;\n";
         assert_eq!(test_lines("src/lib.rs", text), [(1, 5), (7, 9)]);
+    }
+
+    #[test]
+    fn test_functions_are_found_inside_test_modules() {
+        let text = "#[cfg(test)]\nmod tests {\n    // TODO\n    #[test]\n    fn a() {\n        assert!(true);\n    }\n}\n";
+        assert_eq!(test_lines("src/lib.rs", text), [(1, 8)]);
+        assert_eq!(test_function_lines("src/lib.rs", text), [(4, 7)]);
+        let empty = "#[cfg(test)]\nmod tests {\n    // TODO\n}\n";
+        assert!(test_function_lines("src/lib.rs", empty).is_empty());
     }
 
     #[test]
