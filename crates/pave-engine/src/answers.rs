@@ -65,6 +65,38 @@ pub struct Missing {
     pub rejected_default: Option<String>,
 }
 
+/// `1 required parameter is missing: `team``; a parameter whose default does not fit here is
+/// not missing but needs an answer all the same, and is said so.
+fn missing_message(missing: &[Missing]) -> String {
+    let names = |of: &[&Missing]| {
+        of.iter()
+            .map(|m| format!("`{}`", m.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (rejected, absent): (Vec<&Missing>, Vec<&Missing>) =
+        missing.iter().partition(|m| m.rejected_default.is_some());
+    let mut parts = Vec::new();
+    if !absent.is_empty() {
+        parts.push(format!(
+            "{} required parameter{} missing: {}",
+            absent.len(),
+            if absent.len() == 1 { " is" } else { "s are" },
+            names(&absent)
+        ));
+    }
+    if !rejected.is_empty() {
+        parts.push(format!(
+            "{} parameter{} an answer, as {} default does not fit here: {}",
+            rejected.len(),
+            if rejected.len() == 1 { " needs" } else { "s need" },
+            if rejected.len() == 1 { "its" } else { "their" },
+            names(&rejected)
+        ));
+    }
+    parts.join("; ")
+}
+
 /// Why the answers cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum AnswerError {
@@ -87,7 +119,7 @@ pub enum AnswerError {
         template: String,
         message: String,
     },
-    #[error("{} required parameter{} missing: {}", .0.len(), if .0.len() == 1 { " is" } else { "s are" }, .0.iter().map(|m| format!("`{}`", m.name)).collect::<Vec<_>>().join(", "))]
+    #[error("{}", missing_message(.0))]
     Missing(Vec<Missing>),
     #[error("cannot read answers file {path}: {message}")]
     File { path: PathBuf, message: String },
@@ -338,7 +370,7 @@ parameters:
         let err = resolve(&m, &set(&[]), "Not_Valid", None).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "1 required parameter is missing: `service_name`"
+            "1 parameter needs an answer, as its default does not fit here: `service_name`"
         );
     }
 
