@@ -89,7 +89,11 @@ fn missing_message(missing: &[Missing]) -> String {
         parts.push(format!(
             "{} parameter{} an answer, as {} default does not fit here: {}",
             rejected.len(),
-            if rejected.len() == 1 { " needs" } else { "s need" },
+            if rejected.len() == 1 {
+                " needs"
+            } else {
+                "s need"
+            },
             if rejected.len() == 1 { "its" } else { "their" },
             names(&rejected)
         ));
