@@ -43,6 +43,31 @@ pub fn run(
                 entry.name, entry.version
             ),
         );
+        // Already there, but the last upgrade's merge may not be finished.
+        let checkout = pave_engine::eol::Checkout::of(root);
+        let unresolved: Vec<&str> = entry
+            .files
+            .iter()
+            .filter(|f| f.ownership == pave_model::manifest::Ownership::Merged)
+            .filter(|f| {
+                checkout
+                    .read_as_git(root, &f.path)
+                    .is_some_and(|b| pave_engine::conflict::has_conflict_markers(&b))
+            })
+            .map(|f| f.path.as_str())
+            .collect();
+        if !unresolved.is_empty() {
+            printer.error(
+                &format!(
+                    "the upgrade to {} is not finished: {} merged file(s) still hold its conflict markers: {}",
+                    entry.version,
+                    unresolved.len(),
+                    unresolved.join(", ")
+                ),
+                Some(pave_engine::report::CONFLICT_FIX),
+            );
+            return Ok(EXIT_FINDING);
+        }
         return Ok(0);
     };
     let Prepared {

@@ -634,6 +634,13 @@ fn a_committed_conflict_fails_check_gate_and_audit_until_resolved() {
     let repo = &audit["repos"][0];
     assert_eq!(repo["status"], "drifted", "{repo}");
     assert_eq!(repo["conflicted_files"], serde_json::json!(["README.md"]));
+    // The upgrade to 1.1.0 is not finished while they are there.
+    upgrade(&dir, &["--to", "1.1.0"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "the upgrade to 1.1.0 is not finished: 1 merged file(s) still hold its conflict markers: README.md",
+        ));
     // Upgrading again would merge over the markers: refused until they are resolved.
     let before = tree(&dir);
     upgrade(&dir, &["--to", "1.2.0"])
