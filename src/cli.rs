@@ -252,8 +252,9 @@ pub struct ApplyArgs {
     /// What to do with an existing file pave does not own.
     #[arg(long, value_enum, default_value_t = pave_engine::plan::ConflictMode::Fail)]
     pub conflict: pave_engine::plan::ConflictMode,
-    /// Overwrite existing files pave does not own, and managed files edited locally.
-    #[arg(long)]
+    /// Overwrite existing files pave does not own, and managed files edited locally (a choice
+    /// `--conflict` would contradict, so the two are refused together).
+    #[arg(long, conflicts_with = "conflict")]
     pub force: bool,
     /// Write even when the git work tree has uncommitted changes.
     #[arg(long)]

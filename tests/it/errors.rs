@@ -413,3 +413,12 @@ fn a_golden_path_folder_named_without_a_path_is_pointed_at() {
         .assert()
         .success();
 }
+
+#[test]
+fn force_and_a_conflict_mode_are_refused_together() {
+    let (_tmp, dir) = rust_service(&[]);
+    pave()
+        .args(["apply", "rust-service", "--conflict=keep", "--force", "-C"])
+        .arg(&dir)
+        .fails_with(&["'--conflict <CONFLICT>' cannot be used with '--force'"]);
+}
