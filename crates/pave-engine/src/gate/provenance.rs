@@ -69,33 +69,29 @@ pub fn ai_provenance(
         }
     }
 
-    // Test lines inside the source files of the change (Rust's `#[cfg(test)]` modules), at head.
-    let inline_tests: BTreeMap<&str, Vec<(u32, u32)>> = in_change
+    // Tests inside the source files of the change, at head (Rust's `#[cfg(test)]` modules and
+    // `#[test]` functions): all their lines are test code; code added inside a test function is
+    // a test change.
+    let inline_tests: BTreeMap<&str, InlineTests> = in_change
         .keys()
         .filter_map(|path| {
             let text = head_text(repo, range, path)?;
-            let ranges = super::tests_in_source::test_lines(path, &text);
-            (!ranges.is_empty()).then_some((*path, ranges))
+            let tests = InlineTests {
+                code: super::tests_in_source::test_lines(path, &text),
+                functions: super::tests_in_source::test_function_lines(path, &text),
+            };
+            (!tests.code.is_empty()).then_some((*path, tests))
         })
         .collect();
     let is_test_line = |path: &str, line: u32| {
         inline_tests
             .get(path)
-            .is_some_and(|ranges| ranges.iter().any(|(a, b)| (*a..=*b).contains(&line)))
+            .is_some_and(|t| within(&t.code, line))
     };
-    // The tests themselves (Rust's `#[test]` functions): code added there is a test change.
-    let inline_test_functions: BTreeMap<&str, Vec<(u32, u32)>> = inline_tests
-        .keys()
-        .filter_map(|path| {
-            let text = head_text(repo, range, path)?;
-            let ranges = super::tests_in_source::test_function_lines(path, &text);
-            (!ranges.is_empty()).then_some((*path, ranges))
-        })
-        .collect();
     let is_test_function_line = |path: &str, line: u32| {
-        inline_test_functions
+        inline_tests
             .get(path)
-            .is_some_and(|ranges| ranges.iter().any(|(a, b)| (*a..=*b).contains(&line)))
+            .is_some_and(|t| within(&t.functions, line))
     };
 
     // A smaller size limit for the whole change.
@@ -471,6 +467,16 @@ fn ai_added_lines<'a>(
         }
     }
     Ok(out)
+}
+
+/// A source file's test code and test functions, as 1-based inclusive line ranges.
+struct InlineTests {
+    code: Vec<(u32, u32)>,
+    functions: Vec<(u32, u32)>,
+}
+
+fn within(ranges: &[(u32, u32)], line: u32) -> bool {
+    ranges.iter().any(|(a, b)| (*a..=*b).contains(&line))
 }
 
 /// The text of `path` at head, when it is a UTF-8 blob.
