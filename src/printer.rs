@@ -28,6 +28,7 @@ fn write_stdout(text: &str) -> std::io::Result<()> {
 
 /// Whether standard output goes nowhere: `/dev/null`, or closed (`>&-`), which Rust's runtime
 /// reopens as `/dev/null`. Output that is lost unless it arrives checks first.
+#[cfg(unix)]
 pub fn stdout_is_discarded() -> bool {
     use std::os::fd::AsFd as _;
     use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _};
@@ -41,6 +42,12 @@ pub fn stdout_is_discarded() -> bool {
         return false;
     };
     out.file_type().is_char_device() && out.rdev() == null.rdev()
+}
+
+/// Elsewhere a discarded stdout is not detected; a failed write still revokes the token.
+#[cfg(not(unix))]
+pub fn stdout_is_discarded() -> bool {
+    false
 }
 
 #[derive(Debug, Clone, Copy, Default)]

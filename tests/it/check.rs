@@ -280,12 +280,7 @@ fn a_crlf_checkout_of_an_lf_render_conforms() {
         .assert()
         .success()
         .stderr(predicate::str::contains("matches"));
-    let audit = pave()
-        .args(["audit", "--offline", "--format", "json"])
-        .arg(tmp.path())
-        .output()
-        .unwrap();
-    let audit: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
+    let audit = audit_offline(tmp.path());
     assert_eq!(audit["repos"][0]["status"], "conforming", "{audit}");
     // A second apply changes nothing, the lock included.
     pave_apply("rust-service", &dir, &[])

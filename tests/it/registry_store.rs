@@ -848,6 +848,17 @@ fn the_wire_form_ingests(store: &dyn Store, _: &Raw) {
     );
 }
 
+/// Repo `a` made with rust-service 1.0.0 by team payments.
+fn a_on_rust_service() -> Event {
+    adopt(
+        "a",
+        "03-01 10:00",
+        AdoptionCommand::New,
+        "rust-service@1.0.0",
+        "payments/-",
+    )
+}
+
 fn conflicted_files_are_kept_from_checks_and_audits(store: &dyn Store, _: &Raw) {
     let conflicted = |event: &mut Event, n: u32| match &mut event.kind {
         EventKind::Conformance(c) => c.conflicted_files = n,
@@ -857,16 +868,7 @@ fn conflicted_files_are_kept_from_checks_and_audits(store: &dyn Store, _: &Raw) 
     let mut checked = check("a", "03-02 10:00", "rust-service@1.0.0", failing(0, 0));
     conflicted(&mut checked, 2);
     store
-        .ingest(&batch(vec![
-            adopt(
-                "a",
-                "03-01 10:00",
-                AdoptionCommand::New,
-                "rust-service@1.0.0",
-                "payments/-",
-            ),
-            checked,
-        ]))
+        .ingest(&batch(vec![a_on_rust_service(), checked]))
         .unwrap();
     let last = |store: &dyn Store| {
         store.repos().unwrap()[0]
@@ -885,13 +887,7 @@ fn conflicted_files_are_kept_from_checks_and_audits(store: &dyn Store, _: &Raw) 
 fn the_fleet_counts_repos_without_a_golden_path(store: &dyn Store, _: &Raw) {
     store
         .ingest(&batch(vec![
-            adopt(
-                "a",
-                "03-01 10:00",
-                AdoptionCommand::New,
-                "rust-service@1.0.0",
-                "payments/-",
-            ),
+            a_on_rust_service(),
             // `pave audit --push` of repos without a lock.
             audit("legacy", "03-02 10:00", AuditStatus::Unadopted, None),
             audit("old", "03-02 10:00", AuditStatus::Unadopted, None),

@@ -263,3 +263,14 @@ pub fn check_out_with_crlf(dir: &Path) {
     }
     git_in(dir, &["reset", "-q", "--hard"]);
 }
+
+/// `pave audit --offline --format json` of the repos below `folder`: its report.
+pub fn audit_offline(folder: &Path) -> serde_json::Value {
+    let out = pave()
+        .args(["audit", "--offline", "--format", "json"])
+        .arg(folder)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+}

@@ -625,12 +625,7 @@ fn a_committed_conflict_fails_check_gate_and_audit_until_resolved() {
         .stdout(predicate::str::contains(
             "README.md is merged with svc@1.1.0 and still holds the conflict markers",
         ));
-    let audit = pave()
-        .args(["audit", "--offline", "--format", "json"])
-        .arg(tmp.path())
-        .output()
-        .unwrap();
-    let audit: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
+    let audit = audit_offline(tmp.path());
     let repo = &audit["repos"][0];
     assert_eq!(repo["status"], "drifted", "{repo}");
     assert_eq!(repo["conflicted_files"], serde_json::json!(["README.md"]));

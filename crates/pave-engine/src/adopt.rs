@@ -134,9 +134,12 @@ pub fn plan(request: &Request<'_>, asker: Option<&mut dyn Asker>) -> Result<Adop
         lock.and_then(|l| l.owner_of(path, &manifest.name))
             .map(|e| format!("{}@{}", e.name, e.version))
     };
+    // One look at the checkout's text conventions serves the whole plan.
+    let checkout = crate::eol::Checkout::of(root);
     let existing = Existing {
         entry: prior,
         owner_of: &owner_of,
+        checkout: &checkout,
     };
     let mut plan = Plan::new(
         root,
@@ -147,7 +150,7 @@ pub fn plan(request: &Request<'_>, asker: Option<&mut dyn Asker>) -> Result<Adop
         request.is_forced,
     )?;
     if let Some(prior) = prior {
-        plan.retire(root, prior, &components);
+        plan.retire(root, &checkout, prior, &components);
     }
 
     // The new lock: this entry updated (components and files added to what it had), others kept.
@@ -201,7 +204,7 @@ pub fn plan(request: &Request<'_>, asker: Option<&mut dyn Asker>) -> Result<Adop
         }
         None => Lock::new(entry),
     };
-    let plan = plan.with_lock(root, &lock);
+    let plan = plan.with_lock(root, &checkout, &lock);
     Ok(Adoption {
         plan,
         lock,

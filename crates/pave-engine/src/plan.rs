@@ -129,6 +129,8 @@ pub struct Existing<'a> {
     pub entry: Option<&'a LockEntry>,
     /// Another golden path of the lock that owns a path, if any.
     pub owner_of: &'a dyn Fn(&RepoPath) -> Option<String>,
+    /// How the checkout stores text, so its files are compared as git stores them.
+    pub checkout: &'a Checkout,
 }
 
 impl Plan {
@@ -141,7 +143,7 @@ impl Plan {
         mode: ConflictMode,
         is_forced: bool,
     ) -> Result<Self, ClaimedTwice> {
-        let checkout = Checkout::of(root);
+        let checkout = existing.checkout;
         let mut files = Vec::new();
         for f in rendered.files.into_values() {
             if let Some(other) = (existing.owner_of)(&f.path) {
@@ -208,8 +210,13 @@ impl Plan {
     /// longer has (an answer changed a `when` rule, or the golden path moved them): unmodified
     /// ones are deleted, edited or diverged ones kept and no longer pave's, seeded ones left to
     /// the repo. Either way they leave the lock, so every command that reads it agrees.
-    pub fn retire(&mut self, root: &Path, prior: &LockEntry, components: &[String]) {
-        let checkout = Checkout::of(root);
+    pub fn retire(
+        &mut self,
+        root: &Path,
+        checkout: &Checkout,
+        prior: &LockEntry,
+        components: &[String],
+    ) {
         for old in &prior.files {
             let is_rendered_component = components.contains(&old.component);
             if !is_rendered_component
@@ -248,8 +255,7 @@ impl Plan {
     }
 
     /// Adds pave's own files, the lock and its schema ([`Lock::files`]), to be written last.
-    pub fn with_lock(mut self, root: &Path, lock: &Lock) -> Self {
-        let checkout = Checkout::of(root);
+    pub fn with_lock(mut self, root: &Path, checkout: &Checkout, lock: &Lock) -> Self {
         for (path, bytes) in lock.files() {
             let on_disk =
                 read_regular(&path.under(root)).map(|b| checkout.to_git(&path, &b).into_owned());

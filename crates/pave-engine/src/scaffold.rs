@@ -85,9 +85,11 @@ impl Scaffold {
     /// Every file of the new repo at `dir`, its lock last: all created.
     pub fn plan(&self, dir: &Path) -> Plan {
         let nobody = |_: &pave_base::repo_path::RepoPath| None;
+        let checkout = crate::eol::Checkout::of(dir);
         let existing = Existing {
             entry: None,
             owner_of: &nobody,
+            checkout: &checkout,
         };
         Plan::new(
             dir,
@@ -98,7 +100,7 @@ impl Scaffold {
             false,
         )
         .expect("a new repo has no other golden path to claim a file")
-        .with_lock(dir, &self.lock)
+        .with_lock(dir, &checkout, &self.lock)
     }
 
     /// The first commit's message: what was scaffolded, from which golden path, by which pave.

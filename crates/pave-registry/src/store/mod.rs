@@ -364,8 +364,7 @@ fn stats_sql(group_by: GroupBy, dialect: Dialect) -> String {
     let counts = "count(*) AS adoptions,
                 count(*) FILTER (WHERE c.conforming) AS conforming,
                 count(*) FILTER (WHERE NOT c.conforming) AS drifted,
-                count(*) FILTER (WHERE c.repo_id IS NULL) AS unchecked,
-                CAST(0 AS BIGINT) AS lagging
+                count(*) FILTER (WHERE c.repo_id IS NULL) AS unchecked
          FROM repo_golden_paths g
          LEFT JOIN conformance c
                 ON c.repo_id = g.repo_id
@@ -399,7 +398,7 @@ fn stats_sql(group_by: GroupBy, dialect: Dialect) -> String {
                                       FROM repo_golden_paths) d
                                 GROUP BY 1)
                  SELECT counts.key, {null_text}, repos.repos, counts.adoptions,
-                        counts.conforming, counts.drifted, counts.unchecked, counts.lagging
+                        counts.conforming, counts.drifted, counts.unchecked
                  FROM counts JOIN repos ON counts.key IS NOT DISTINCT FROM repos.key"
             )
         }
@@ -421,7 +420,7 @@ fn versions_by_key_sql(group_by: GroupBy) -> String {
     format!("SELECT {key}, golden_path, version, count(*) FROM repo_golden_paths GROUP BY 1, 2, 3")
 }
 
-/// Sets each group's `lagging` the way the dashboard's "Behind the newest" counts: adoptions on
+/// Counts each group's `lagging` (0 as the stats query leaves it) the way the dashboard's "Behind the newest" counts: adoptions on
 /// a version older than the newest the registry knows for their golden path (the newest adopted
 /// or reported by a catalog; see [`golden_path_summaries`]). `rows` are
 /// [`versions_by_key_sql`]'s.
@@ -431,9 +430,6 @@ fn set_lagging(
     rows: Vec<(Option<String>, String, String, u64)>,
     summaries: &[GoldenPathSummary],
 ) {
-    for group in groups.iter_mut() {
-        group.lagging = 0;
-    }
     for (key, golden_path, version, count) in rows {
         let latest = summaries
             .iter()

@@ -289,7 +289,7 @@ impl Store for PostgresStore {
                     conforming: count(row, 4)?,
                     drifted: count(row, 5)?,
                     unchecked: count(row, 6)?,
-                    lagging: count(row, 7)?,
+                    lagging: 0,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;

@@ -280,7 +280,7 @@ impl Store for SqliteStore {
                 conforming: count(row, 4)?,
                 drifted: count(row, 5)?,
                 unchecked: count(row, 6)?,
-                lagging: count(row, 7)?,
+                lagging: 0,
             });
         }
         drop(rows);
