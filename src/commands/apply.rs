@@ -148,7 +148,7 @@ fn conflict_hint(conflicts: &[&pave_engine::plan::PlannedFile]) -> String {
     }
     if !edited.is_empty() {
         ways.push(format!(
-            "for managed files edited locally ({}): --force takes pave's version back; to keep the change, make it in the golden path (or `git revert` the commit that made it)",
+            "for managed files edited locally ({}): --force (or `git revert` of the commit that made the edit) takes pave's version back; to keep the change, make it in the golden path",
             edited.join(", ")
         ));
     }
