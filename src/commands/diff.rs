@@ -1,7 +1,8 @@
 //! `pave diff`: the repo against a fresh render of the golden-path versions its lock records,
 //! as a unified diff per file (`-` the repo, `+` the golden path), or `--stat`; with `--to`,
 //! against what `pave upgrade --to` would write. Exit 1 when they differ. Seeded files are the
-//! repo's own and are left out unless `--all`. Which files differ is the engine's
+//! repo's own and are left out unless `--all`; so are managed files whose only change is declared
+//! pins moved forward (conforming, as `pave check` says), which are named on stderr. Which files differ is the engine's
 //! ([`diff`](pave_engine::diff)); how they are shown is here.
 
 use std::fmt::Write as _;
@@ -67,8 +68,10 @@ pub fn run(
             diffs
         }
     };
+    let (pinned, diffs): (Vec<FileDiff>, Vec<FileDiff>) =
+        diffs.into_iter().partition(FileDiff::is_pinned);
     let mut out = String::new();
-    for d in &diffs {
+    for d in diffs.iter().chain(pinned.iter().filter(|_| args.all)) {
         write_file_diff(&mut out, args.stat, d);
     }
     if args.stat {
@@ -77,12 +80,35 @@ pub fn run(
     if !out.is_empty() {
         printer.data(&out)?;
     }
+    if !pinned.is_empty() {
+        printer.info(&pinned_note(&pinned, args.all));
+    }
     if diffs.is_empty() {
         printer.info("the repo matches a fresh render of its golden paths");
         Ok(0)
     } else {
         Ok(EXIT_FINDING)
     }
+}
+
+/// The files that differ only in pins moved forward, each pin named.
+fn pinned_note(pinned: &[FileDiff], is_shown: bool) -> String {
+    let mut note = format!(
+        "{} file(s) differ only in pins moved forward, which pave check accepts{}:",
+        pinned.len(),
+        if is_shown {
+            ""
+        } else {
+            " (--all shows their diff)"
+        }
+    );
+    for d in pinned {
+        let _ = write!(note, "\n  {}", d.path);
+        for pin in &d.pins {
+            let _ = write!(note, "\n    {}", pave_engine::report::describe_pin(pin));
+        }
+    }
+    note
 }
 
 /// One file's unified diff, oriented as `git diff` is (against a render: `-` the golden path,

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use pave_engine::answers::{self, GivenAnswers};
 use pave_engine::git::{self, WorkTree};
+use pave_engine::pins::PinChange;
 use pave_engine::plan::{Action, Plan};
 use pave_engine::upgrade::{Step, UpgradePlan};
 
@@ -112,6 +113,21 @@ fn print_rows(printer: &Printer, rows: &[PlanRow<'_>], width: usize, rest: (usiz
     }
 }
 
+/// The repo's pins a plan keeps because they are newer than the render's, as a row suffix.
+fn kept_pins(pins: &[PinChange]) -> String {
+    if pins.is_empty() {
+        return String::new();
+    }
+    let named: Vec<String> = pins
+        .iter()
+        .map(|p| {
+            let version = p.to_version.as_deref().unwrap_or(p.to.as_str());
+            format!("{} {version}", p.pin)
+        })
+        .collect();
+    format!(" (keeps the repo's newer pins: {})", named.join(", "))
+}
+
 /// Prints the plan of `new` or `apply`: one line per file that changes, a count of the others.
 pub(crate) fn print_plan(printer: &Printer, plan: &Plan) {
     let width = plan.files.iter().map(|f| f.path.as_str().len()).max();
@@ -131,7 +147,7 @@ pub(crate) fn print_plan(printer: &Printer, plan: &Plan) {
                     Some(reason) => format!("{owner}  ({reason})"),
                     None => owner,
                 },
-                suffix: String::new(),
+                suffix: kept_pins(&file.kept_pins),
             }
         })
         .collect();
@@ -150,19 +166,27 @@ pub(crate) fn print_upgrade_plan(printer: &Printer, plan: &UpgradePlan) {
     let rows: Vec<PlanRow<'_>> = plan
         .files
         .iter()
-        .filter(|f| f.step != Step::Keep)
-        .map(|f| PlanRow {
-            action: f.step.as_str(),
-            path: f.path.as_str(),
-            note: f.ownership.map(|o| o.to_string()).unwrap_or_default(),
-            suffix: f
+        .filter(|f| f.step != Step::Keep || !f.kept_pins.is_empty())
+        .map(|f| {
+            let mut suffix = f
                 .moved_from
                 .as_ref()
                 .map(|p| format!(" (from {p})"))
-                .unwrap_or_default(),
+                .unwrap_or_default();
+            suffix.push_str(&kept_pins(&f.kept_pins));
+            PlanRow {
+                action: f.step.as_str(),
+                path: f.path.as_str(),
+                note: f.ownership.map(|o| o.to_string()).unwrap_or_default(),
+                suffix,
+            }
         })
         .collect();
-    let kept = plan.count(Step::Keep);
+    let kept = plan
+        .files
+        .iter()
+        .filter(|f| f.step == Step::Keep && f.kept_pins.is_empty())
+        .count();
     print_rows(
         printer,
         &rows,

@@ -180,6 +180,7 @@ pub fn plan(request: &Request<'_>, asker: Option<&mut dyn Asker>) -> Result<Adop
             component: f.component.clone().unwrap_or_default(),
             sha256: pave_model::lock::sha256_hex(&f.bytes),
             diverged: f.is_diverged() || (f.action == Action::Keep && was_diverged),
+            pins: f.pins.clone(),
         });
     }
     // Files of components not rendered this time stay as recorded; those of rendered components

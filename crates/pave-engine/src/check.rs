@@ -1,7 +1,10 @@
 //! Conformance: does a repo still match what its golden paths rendered?
 //!
-//! Drift comes from the lock's hashes alone, offline, with no catalog: a managed file edited or
-//! deleted is drift; a merged file edited is reported and allowed; seeded files are the repo's.
+//! Drift comes from the lock alone, offline, with no catalog: a managed file edited or deleted is
+//! drift, unless the edit only moved pins the golden path declares forward (the lock records the
+//! render's pins, see [`crate::pins`]); a merged file edited is reported and allowed; seeded
+//! files are the repo's. [`judge`] decides a file's state for `check`, `gate conformance`,
+//! `diff`, `audit`, `apply` and `upgrade` alike.
 //! When the golden path's catalog is reachable, the report also carries the version lag and
 //! whether the lock agrees with a fresh render of its version and answers (a hand-edited lock).
 
@@ -13,8 +16,9 @@ use pave_model::status::Lag;
 
 use crate::answers::{self, AnswerError};
 use crate::catalog::{Catalog, CatalogError, GoldenPath, listing_of_locked, load_locked};
+use crate::pins::{self, PinChange};
 use crate::render::{self, RenderError, Rendered};
-use pave_model::lock::{Lock, LockEntry, sha256_hex};
+use pave_model::lock::{Lock, LockEntry, LockedFile, sha256_hex};
 use pave_model::manifest::Ownership;
 
 /// What happened to one file the lock records.
@@ -25,6 +29,9 @@ pub enum FileState {
     Unchanged,
     /// A managed file whose content differs from the render: drift, fails.
     Drifted,
+    /// A managed file that differs from the render only in pins its golden path declares, each
+    /// moved forward (a Dependabot or Renovate update): allowed, reported.
+    Pinned,
     /// A managed or merged file that is gone: fails.
     Deleted,
     /// A merged file edited locally: allowed, reported.
@@ -53,6 +60,7 @@ impl FileState {
         match self {
             Self::Unchanged => "unchanged",
             Self::Drifted => "drifted",
+            Self::Pinned => "pinned",
             Self::Deleted => "deleted",
             Self::Edited => "edited",
             Self::Conflicted => "conflicted",
@@ -72,6 +80,10 @@ pub struct FileReport {
     pub expected_sha256: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actual_sha256: Option<String>,
+    /// The declared pins that moved (state `pinned`: all forward; `drifted`: at least one not,
+    /// while the rest of the file is as rendered).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pins: Vec<PinChange>,
 }
 
 /// What the catalog says about a golden path of the lock.
@@ -177,43 +189,97 @@ pub fn check(
     })
 }
 
-/// The state of a locked file given the SHA-256 of what the repo has (`None`: missing) and
-/// whether it holds `pave upgrade`'s conflict markers.
-pub fn file_state(
-    locked: &pave_model::lock::LockedFile,
-    actual: Option<&str>,
-    has_conflict_markers: bool,
-) -> FileState {
-    match (locked.ownership, actual) {
-        (Ownership::Seeded, _) => FileState::Seeded,
-        (_, None) => FileState::Deleted,
-        _ if locked.diverged => FileState::Diverged,
-        (_, Some(sha)) if sha == locked.sha256 => FileState::Unchanged,
-        (Ownership::Managed, Some(_)) => FileState::Drifted,
-        (Ownership::Merged, Some(_)) if has_conflict_markers => FileState::Conflicted,
-        (Ownership::Merged, Some(_)) => FileState::Edited,
-    }
+/// What the repo holds where the lock records a file.
+#[derive(Debug, Clone, Copy)]
+pub enum Content<'a> {
+    /// Nothing, or not a regular file (a link, a folder).
+    Missing,
+    /// Something that was not read (over a size limit): not what pave rendered.
+    Unreadable,
+    /// The file's bytes, text as git stores it.
+    Bytes(&'a [u8]),
 }
 
-fn file_report(
-    root: &Path,
-    checkout: &crate::eol::Checkout,
-    locked: &pave_model::lock::LockedFile,
-) -> FileReport {
+/// A locked file's state in the repo, with what shows it.
+#[derive(Debug, Clone)]
+pub struct Judgement {
+    pub state: FileState,
+    /// SHA-256 of the repo's file, when it was read (and is not seeded).
+    pub actual_sha256: Option<String>,
+    /// The declared pins that moved, when nothing else in the file changed.
+    pub pins: Vec<PinChange>,
+}
+
+/// The state of a locked file given what the repo holds: the one decision `check`, `gate
+/// conformance`, `diff`, `audit`, `apply` and `upgrade` share. A managed file that differs from
+/// the render only in its declared pins, each moved forward, is [`FileState::Pinned`]; a pin
+/// moved back, or any other change, is drift.
+pub fn judge(locked: &LockedFile, content: Content<'_>) -> Judgement {
+    let judged = |state, actual_sha256, pins| Judgement {
+        state,
+        actual_sha256,
+        pins,
+    };
+    if locked.ownership == Ownership::Seeded {
+        return judged(FileState::Seeded, None, Vec::new());
+    }
+    let bytes = match content {
+        Content::Missing => return judged(FileState::Deleted, None, Vec::new()),
+        Content::Unreadable if locked.diverged => {
+            return judged(FileState::Diverged, None, Vec::new());
+        }
+        Content::Unreadable => {
+            let state = match locked.ownership {
+                Ownership::Managed => FileState::Drifted,
+                _ => FileState::Edited,
+            };
+            return judged(state, None, Vec::new());
+        }
+        Content::Bytes(bytes) => bytes,
+    };
+    let actual = sha256_hex(bytes);
+    let state = if locked.diverged {
+        FileState::Diverged
+    } else if actual == locked.sha256 {
+        FileState::Unchanged
+    } else if locked.ownership == Ownership::Merged {
+        if crate::conflict::has_conflict_markers(bytes) {
+            FileState::Conflicted
+        } else {
+            FileState::Edited
+        }
+    } else {
+        let moved = locked.pins.as_ref().and_then(|p| pins::judge(p, bytes));
+        return match moved {
+            Some(changes)
+                if !changes.is_empty() && changes.iter().all(|c| c.direction.is_accepted()) =>
+            {
+                judged(FileState::Pinned, Some(actual), changes)
+            }
+            Some(changes) => judged(FileState::Drifted, Some(actual), changes),
+            None => judged(FileState::Drifted, Some(actual), Vec::new()),
+        };
+    };
+    judged(state, Some(actual), Vec::new())
+}
+
+fn file_report(root: &Path, checkout: &crate::eol::Checkout, locked: &LockedFile) -> FileReport {
     // Text as git stores it: a CRLF checkout of an LF render is not an edit.
     let bytes = checkout.read_as_git(root, &locked.path);
-    let actual = bytes.as_deref().map(sha256_hex);
-    let is_conflicted = bytes
-        .as_deref()
-        .is_some_and(crate::conflict::has_conflict_markers);
-    let state = file_state(locked, actual.as_deref(), is_conflicted);
+    let content = bytes.as_deref().map_or(Content::Missing, Content::Bytes);
+    let Judgement {
+        state,
+        actual_sha256,
+        pins,
+    } = judge(locked, content);
     FileReport {
         path: locked.path.to_string(),
         ownership: locked.ownership,
         component: locked.component.clone(),
         state,
         expected_sha256: locked.sha256.clone(),
-        actual_sha256: actual.filter(|_| state != FileState::Seeded),
+        actual_sha256,
+        pins,
     }
 }
 
@@ -280,6 +346,12 @@ fn mismatches(entry: &LockEntry, rendered: &Rendered) -> Vec<String> {
                 if sha256_hex(&file.bytes) != locked.sha256 {
                     out.push(format!(
                         "{}: the lock's sha256 is not what {}@{} renders",
+                        locked.path, entry.name, entry.version
+                    ));
+                }
+                if file.locked().pins != locked.pins {
+                    out.push(format!(
+                        "{}: the lock's pins are not the ones {}@{} declares and renders",
                         locked.path, entry.name, entry.version
                     ));
                 }

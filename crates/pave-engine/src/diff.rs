@@ -3,7 +3,10 @@
 //! records ([`against_render`]: `before` is the golden path's, `after` the repo's, so a local
 //! edit reads as `+`), or against what `pave upgrade --to` would write ([`against_upgrade`]:
 //! `before` is the repo's, `after` the upgrade's). Seeded files are the repo's own and are left out unless
-//! asked for. How the difference is shown (a unified diff, a stat line) is the caller's.
+//! asked for. A managed file that differs from the render only in declared pins moved forward
+//! (which `pave check` accepts) is returned with those pins ([`FileDiff::pins`]) so the caller can
+//! say so rather than call it a difference. How the difference is shown (a unified diff, a stat
+//! line) is the caller's.
 
 use std::path::Path;
 
@@ -11,8 +14,9 @@ use pave_model::lock::LockEntry;
 use pave_model::manifest::Ownership;
 
 use crate::catalog::GoldenPath;
-use crate::check::{RenderEntryError, render_entry};
+use crate::check::{Content, FileState, RenderEntryError, judge, render_entry};
 use crate::eol::Checkout;
+use crate::pins::PinChange;
 use crate::upgrade::{Prepared, Step};
 
 /// One file that differs.
@@ -28,6 +32,16 @@ pub struct FileDiff {
     /// What each side is: `rust-service@1.2.0`, `repo`.
     pub before_label: String,
     pub after_label: String,
+    /// Against a render: the file differs only in these declared pins, each moved forward
+    /// (conforming, as `pave check` says); empty for a real difference.
+    pub pins: Vec<PinChange>,
+}
+
+impl FileDiff {
+    /// The file differs from the render only in pins moved forward.
+    pub fn is_pinned(&self) -> bool {
+        !self.pins.is_empty()
+    }
 }
 
 /// The files of the repo at `root` that differ from a fresh render of `golden_path` (the version
@@ -55,13 +69,31 @@ pub fn against_render(
         if on_disk.as_deref() == Some(file.bytes.as_slice()) {
             continue;
         }
+        // The one decision `pave check` makes, against the fresh render's own record.
+        let pins = match &on_disk {
+            Some(bytes) if file.ownership == Ownership::Managed && !is_diverged => {
+                let judged = judge(&file.locked(), Content::Bytes(bytes));
+                if judged.state == FileState::Pinned {
+                    judged.pins
+                } else {
+                    Vec::new()
+                }
+            }
+            _ => Vec::new(),
+        };
+        let why = if pins.is_empty() {
+            file.ownership.to_string()
+        } else {
+            format!("{}, pins moved forward", file.ownership)
+        };
         out.push(FileDiff {
             path: file.path.to_string(),
-            label: format!("{}@{} ({})", entry.name, entry.version, file.ownership),
+            label: format!("{}@{} ({why})", entry.name, entry.version),
             before: file.bytes,
             after: on_disk.unwrap_or_default(),
             before_label: format!("{}@{}", entry.name, entry.version),
             after_label: "repo".into(),
+            pins,
         });
     }
     Ok(out)
@@ -104,6 +136,7 @@ pub fn against_upgrade(
             after: after.to_vec(),
             before_label: "repo".into(),
             after_label: format!("{}@{}", entry.name, prepared.target),
+            pins: Vec::new(),
         });
     }
     out

@@ -17,6 +17,7 @@ pub mod diff;
 pub mod eol;
 pub mod gate;
 pub mod git;
+pub mod pins;
 pub mod plan;
 pub mod render;
 pub mod report;

@@ -4,16 +4,20 @@
 //! For a file that already exists, ownership decides: a file this golden path wrote and nobody
 //! edited is updated; a managed file edited locally, or a file pave does not own, is a conflict
 //! (unless `--force` or a conflict mode says otherwise); merged and seeded files keep the repo's
-//! edits; a file another golden path of the lock owns is an error.
+//! edits; a managed file whose only change is declared pins moved forward keeps those pins (even
+//! with `--force`, which is about drift); a file another golden path of the lock owns is an
+//! error.
 
 use std::fmt;
 use std::path::Path;
 
 use crate::apply::Write;
+use crate::check::{Content, FileState, judge};
 use crate::eol::Checkout;
+use crate::pins::PinChange;
 use crate::render::Rendered;
 use pave_base::repo_path::RepoPath;
-use pave_model::lock::{Lock, LockEntry, sha256_hex};
+use pave_model::lock::{Lock, LockEntry, LockedPins, sha256_hex};
 use pave_model::manifest::Ownership;
 
 /// What will happen to one file.
@@ -88,10 +92,18 @@ pub struct PlannedFile {
     /// `None` for pave's own files (the lock).
     pub ownership: Option<Ownership>,
     pub component: Option<String>,
+    /// The rendered bytes (what the lock records).
     pub bytes: Vec<u8>,
     pub is_executable: bool,
     /// Why the action was chosen, when that is not obvious.
     pub reason: Option<&'static str>,
+    /// The render's pins, as the lock records them.
+    pub pins: Option<LockedPins>,
+    /// What is written instead of the render: the render with the pins the repo moved forward
+    /// (`kept_pins`).
+    pub written: Option<Vec<u8>>,
+    /// The repo's pins that stay because they are ahead of the render.
+    pub kept_pins: Vec<PinChange>,
 }
 
 impl PlannedFile {
@@ -159,6 +171,16 @@ impl Plan {
             // Text as git stores it: a CRLF checkout of an LF render is the same file.
             let on_disk = read_regular(&f.path.under(root))
                 .map(|b| checkout.to_git(&f.path, &b).into_owned());
+            // The pins the repo moved forward stay, whatever else the render changes.
+            let mut written = None;
+            let mut kept_pins = Vec::new();
+            let pinned = match (&on_disk, prior) {
+                (Some(bytes), Some(p)) if p.ownership == Ownership::Managed && !p.diverged => {
+                    let judged = judge(p, Content::Bytes(bytes));
+                    (judged.state == FileState::Pinned).then_some(judged.pins)
+                }
+                _ => None,
+            };
             let (action, reason) = match (on_disk, prior) {
                 (None, Some(p)) if p.ownership == Ownership::Seeded => (
                     Action::Keep,
@@ -170,6 +192,20 @@ impl Plan {
                     (Action::Keep, Some("seeded: the repo's own after creation"))
                 }
                 (Some(_), Some(p)) if p.diverged => (Action::Keep, Some("diverged by choice")),
+                (Some(bytes), Some(_)) if pinned.is_some() => {
+                    let moved = pinned.unwrap_or_default();
+                    let (carried, kept) = crate::pins::carry(&f.bytes, &f.pins, &moved);
+                    if carried == bytes {
+                        (Action::Keep, Some("pins moved forward: kept"))
+                    } else {
+                        written = Some(carried);
+                        kept_pins = kept;
+                        (
+                            Action::Update,
+                            Some("pins moved forward are kept, the rest updated"),
+                        )
+                    }
+                }
                 (Some(bytes), Some(p)) if sha256_hex(&bytes) == p.sha256 => (Action::Update, None),
                 (Some(_), Some(p)) if p.ownership == Ownership::Merged => (
                     Action::Keep,
@@ -193,6 +229,7 @@ impl Plan {
                 },
             };
             files.push(PlannedFile {
+                pins: crate::pins::record(&f.bytes, &f.pins),
                 path: f.path,
                 action,
                 ownership: Some(f.ownership),
@@ -200,6 +237,8 @@ impl Plan {
                 bytes: f.bytes,
                 is_executable: f.is_executable,
                 reason,
+                written,
+                kept_pins,
             });
         }
         files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -228,8 +267,10 @@ impl Plan {
             let (action, reason) = match read_regular(&old.path.under(root)) {
                 None => continue,
                 Some(bytes)
-                    if !old.diverged
-                        && sha256_hex(&checkout.to_git(&old.path, &bytes)) == old.sha256 =>
+                    if matches!(
+                        judge(old, Content::Bytes(&checkout.to_git(&old.path, &bytes))).state,
+                        FileState::Unchanged | FileState::Pinned
+                    ) =>
                 {
                     (
                         Action::Delete,
@@ -249,6 +290,9 @@ impl Plan {
                 bytes: Vec::new(),
                 is_executable: false,
                 reason,
+                pins: None,
+                written: None,
+                kept_pins: Vec::new(),
             });
         }
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -272,6 +316,9 @@ impl Plan {
                 bytes,
                 is_executable: false,
                 reason: None,
+                pins: None,
+                written: None,
+                kept_pins: Vec::new(),
             });
         }
         self
@@ -315,7 +362,7 @@ impl Plan {
             };
             writes.push(Write {
                 path,
-                bytes: f.bytes.clone(),
+                bytes: f.written.clone().unwrap_or_else(|| f.bytes.clone()),
                 is_executable: f.is_executable,
             });
         }

@@ -18,6 +18,7 @@ use pave_base::repo_path::{RepoPath, UnsafePath};
 use pave_model::lock::{LockEntry, LockedFile, sha256_hex};
 use pave_model::manifest::{Ownership, Syntax, UnknownComponent};
 use pave_model::parameter::Answers;
+use pave_model::pin::Pin;
 
 use crate::catalog::{GoldenPath, TemplateFile};
 
@@ -39,6 +40,9 @@ pub struct RenderedFile {
     pub ownership: Ownership,
     pub component: String,
     pub is_executable: bool,
+    /// The pins the golden path declares in this file (managed files only: edits of merged
+    /// files are allowed anyway, seeded files are the repo's).
+    pub pins: Vec<Pin>,
 }
 
 /// Everything a render produced, by target path.
@@ -68,7 +72,7 @@ impl Rendered {
 }
 
 impl RenderedFile {
-    /// How the lock records this file as rendered (not diverged).
+    /// How the lock records this file as rendered (not diverged), with its pins.
     pub fn locked(&self) -> LockedFile {
         LockedFile {
             path: self.path.clone(),
@@ -76,6 +80,7 @@ impl RenderedFile {
             component: self.component.clone(),
             sha256: sha256_hex(&self.bytes),
             diverged: false,
+            pins: crate::pins::record(&self.bytes, &self.pins),
         }
     }
 }
@@ -169,6 +174,10 @@ pub fn render(
                     second: component.clone(),
                 });
             }
+            let pins = match ownership {
+                Ownership::Managed => manifest.pins_of(target.as_str()),
+                Ownership::Merged | Ownership::Seeded => Vec::new(),
+            };
             rendered.files.insert(
                 target.clone(),
                 RenderedFile {
@@ -177,6 +186,7 @@ pub fn render(
                     ownership,
                     component: component.clone(),
                     is_executable: file.is_executable,
+                    pins,
                 },
             );
         }

@@ -1,7 +1,9 @@
 //! Upgrade planning: from the version a lock entry records to a newer one, per file by
 //! ownership, with the declarative migrations of every version crossed.
 //!
-//! - managed: replaced by the new render; a local edit refuses the upgrade unless forced;
+//! - managed: replaced by the new render; a local edit refuses the upgrade unless forced, but
+//!   declared pins the repo moved forward are not an edit: where the repo's pin is newer than the
+//!   new render's it is kept (the newer pin wins), else the golden path's new pin is written;
 //! - merged: 3-way merge of the old render (base), the repo's file and the new render;
 //!   overlapping edits get standard conflict markers and are listed;
 //! - seeded: untouched (a rename migration still moves it, edits and all);
@@ -26,8 +28,9 @@ use crate::apply::{self, ApplyError, Write};
 use crate::catalog::{
     Catalog, CatalogError, GoldenPath, Reference, VersionSpec, listing_of_locked, load_locked,
 };
-use crate::check::{RenderEntryError, render_entry};
+use crate::check::{Content, FileState, RenderEntryError, judge, render_entry};
 use crate::conflict::{CONFLICT_END, CONFLICT_SPLIT, CONFLICT_START};
+use crate::pins::PinChange;
 use crate::render::{self, RenderError, Rendered};
 
 /// Why an upgrade cannot be planned or written.
@@ -300,6 +303,9 @@ pub struct UpgradeFile {
     pub is_executable: bool,
     /// For refused managed files: the repo's edits as a diff against the old render.
     pub local_diff: Option<String>,
+    /// Pins the repo moved forward that stay because they are newer than the new render's
+    /// (`from` the new render, `to` the repo's).
+    pub kept_pins: Vec<PinChange>,
 }
 
 /// The whole upgrade: files, the migrated answers, and the new lock entry.
@@ -407,10 +413,23 @@ pub fn plan(
         let working = checkout.read_as_git(root, &old_path);
         let prior = locked.get(&old_path).copied();
         let base_bytes = base.files.get(&old_path).map(|f| f.bytes.as_slice());
+        // A managed file whose only change is pins moved forward is not edited: those pins
+        // are carried into the new render where they are still ahead of it.
+        let moved_pins = match (prior, &working) {
+            (Some(p), Some(w))
+                if p.ownership == Ownership::Managed
+                    && rendered.ownership == Ownership::Managed =>
+            {
+                let judged = judge(p, Content::Bytes(w));
+                (judged.state == FileState::Pinned).then_some(judged.pins)
+            }
+            _ => None,
+        };
         let is_edited = match (prior, &working) {
-            (Some(p), Some(w)) => sha256_hex(w) != p.sha256,
+            (Some(p), Some(w)) => sha256_hex(w) != p.sha256 && moved_pins.is_none(),
             _ => false,
         };
+        let mut kept_pins = Vec::new();
         // The repo's own version stays: kept where it is, or moved (edits and all) by a rename.
         let keep_theirs = |w: Vec<u8>| match &moved_from {
             Some(_) => (Step::Move, Some(w), None),
@@ -457,6 +476,16 @@ pub fn plan(
                     None,
                 ),
             },
+            (_, _, Some(w)) if moved_pins.is_some() => {
+                let moved = moved_pins.unwrap_or_default();
+                let (carried, kept) = crate::pins::carry(&rendered.bytes, &rendered.pins, &moved);
+                kept_pins = kept;
+                match &moved_from {
+                    None if carried == w => (Step::Keep, None, None),
+                    None => (Step::Replace, Some(carried), None),
+                    Some(_) => (Step::Move, Some(carried), None),
+                }
+            }
             (_, _, Some(w)) if w == rendered.bytes && moved_from.is_none() => {
                 (Step::Keep, None, None)
             }
@@ -471,11 +500,8 @@ pub fn plan(
             ),
         };
         new_locked.push(LockedFile {
-            path: path.clone(),
-            ownership: rendered.ownership,
-            component: rendered.component.clone(),
-            sha256: sha256_hex(&rendered.bytes),
             diverged,
+            ..rendered.locked()
         });
         files.push(UpgradeFile {
             path: path.clone(),
@@ -485,6 +511,7 @@ pub fn plan(
             bytes,
             is_executable: rendered.is_executable,
             local_diff,
+            kept_pins,
         });
     }
 
@@ -493,13 +520,23 @@ pub fn plan(
         if handled_old.contains(&prior.path) {
             continue;
         }
-        let working = prior.path.read_regular_under(root);
+        // Text as git stores it, as above.
+        let working = prior
+            .path
+            .read_regular_under(root)
+            .map(|w| checkout.to_git(&prior.path, &w).into_owned());
         // A seeded file is the repo's: it stays, unless a `delete` migration names it.
         let is_deleted_by_migration = migrated.deletes.contains(&prior.path);
+        let is_unmodified = |w: &[u8]| {
+            matches!(
+                judge(prior, Content::Bytes(w)).state,
+                FileState::Unchanged | FileState::Pinned
+            )
+        };
         let step = match (&working, prior.ownership) {
             (None, _) => continue,
             (Some(_), Ownership::Seeded) if !is_deleted_by_migration => continue,
-            (Some(w), _) if sha256_hex(w) == prior.sha256 && !prior.diverged => Step::Delete,
+            (Some(w), _) if is_unmodified(w) => Step::Delete,
             (Some(_), _) => Step::KeepOrphan,
         };
         files.push(UpgradeFile {
@@ -510,6 +547,7 @@ pub fn plan(
             bytes: None,
             is_executable: false,
             local_diff: None,
+            kept_pins: Vec::new(),
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));

@@ -13,13 +13,18 @@ use pave_base::repo_path::RepoPath;
 
 use crate::manifest::Ownership;
 use crate::parameter::Answers;
+use crate::pin::Pin;
 
 /// Where the lock lives in a repo.
 pub const LOCK_PATH: &str = ".pave/lock.yaml";
 /// The lock's JSON Schema, written beside it so editors validate the lock offline.
 pub const LOCK_SCHEMA_PATH: &str = ".pave/lock.schema.json";
-/// The lock format this pave writes.
-pub const LOCK_VERSION: u32 = 1;
+/// The newest lock format this pave reads and writes: 2, which adds the `pins` of a locked file.
+/// A lock without pins is still written as 1, so an older pave reads it; one with pins is 2, so
+/// an older pave says to install a newer one instead of tripping over an unknown field.
+pub const LOCK_VERSION: u32 = 2;
+/// The format of a lock that records no pins.
+pub const LOCK_VERSION_WITHOUT_PINS: u32 = 1;
 /// A lock larger than this is refused unread (a hostile repo could ship a huge one).
 pub const MAX_LOCK_BYTES: u64 = 8 * 1024 * 1024;
 
@@ -54,7 +59,13 @@ pub enum LockError {
 }
 
 fn unsupported_version(found: u32) -> String {
-    format!("lock_version {found} is not one this pave reads (it reads {LOCK_VERSION})")
+    format!(
+        "lock_version {found} is not one this pave reads (it reads {LOCK_VERSION_WITHOUT_PINS} to {LOCK_VERSION})"
+    )
+}
+
+fn is_supported(version: u32) -> bool {
+    (LOCK_VERSION_WITHOUT_PINS..=LOCK_VERSION).contains(&version)
 }
 
 /// The 1-based line of the `nth` line of `text` that `matches`, else of the last one that does,
@@ -70,6 +81,28 @@ fn line_where(text: &str, matches: impl Fn(&str) -> bool, nth: usize) -> u64 {
         .get(nth.saturating_sub(1))
         .or(found.last())
         .map_or(1, |line| *line as u64)
+}
+
+fn is_sha256(text: &str) -> bool {
+    text.len() == 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// What serde cannot check of a file's pins: a SHA-256, and rules pave can use.
+fn check_pins(pins: &LockedPins, field: &str) -> Result<(), String> {
+    if !is_sha256(&pins.sha256) {
+        return Err(format!(
+            "{field}.pins.sha256: `{}` is not a SHA-256 (64 lower-case hex digits)",
+            pins.sha256
+        ));
+    }
+    for (k, rule) in pins.rules.iter().enumerate() {
+        rule.check()
+            .map_err(|e| format!("{field}.pins.rules[{k}]: {e}"))?;
+    }
+    Ok(())
 }
 
 /// Which golden path of the lock a command is about, when that is not clear.
@@ -124,6 +157,24 @@ pub struct LockedFile {
     /// `write-new`): reported by `pave check`, not drift.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub diverged: bool,
+    /// The pins the golden path declares in this (managed) file, as rendered: what lets
+    /// `pave check` accept, offline, a file whose only change is pins moved forward.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pins: Option<LockedPins>,
+}
+
+/// The pins of a rendered file: how to find them, the render without them, and their values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LockedPins {
+    /// The pins the golden path declares for the file (kind, and pattern for `regex`).
+    pub rules: Vec<Pin>,
+    /// SHA-256 of the rendered bytes with every pin value replaced by one NUL byte, lower-case
+    /// hex: a file whose own text has this hash differs from the render only in its pins.
+    pub sha256: String,
+    /// The rendered text of every pin value, in the order they are found in the file (a
+    /// `regex` pin with a `digest` group has two: its groups in the order they appear).
+    pub values: Vec<String>,
 }
 
 /// The lock's JSON Schema (`pave schema lock`, `schemas/lock.schema.json`), pretty-printed.
@@ -139,10 +190,26 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 impl Lock {
     /// A lock for a repo that adopts its first golden path now.
     pub fn new(entry: LockEntry) -> Self {
-        Self {
+        let mut lock = Self {
             lock_version: LOCK_VERSION,
             repo_id: uuid::Uuid::now_v7().to_string(),
             golden_paths: vec![entry],
+        };
+        lock.lock_version = lock.format_version();
+        lock
+    }
+
+    /// The oldest lock format that holds this lock: 2 when a file records pins, else 1.
+    pub fn format_version(&self) -> u32 {
+        let has_pins = self
+            .golden_paths
+            .iter()
+            .flat_map(|e| &e.files)
+            .any(|f| f.pins.is_some());
+        if has_pins {
+            LOCK_VERSION
+        } else {
+            LOCK_VERSION_WITHOUT_PINS
         }
     }
 
@@ -162,18 +229,21 @@ impl Lock {
         ]
     }
 
-    /// The lock file's text, with the `$schema` comment editors use.
+    /// The lock file's text, with the `$schema` comment editors use, in the oldest format that
+    /// holds it ([`Lock::format_version`]).
     pub fn to_yaml(&self) -> String {
+        let mut lock = self.clone();
+        lock.lock_version = self.format_version();
         format!(
             "# yaml-language-server: $schema=lock.schema.json\n# Written by pave; records this repo's golden paths. Do not edit by hand.\n{}",
-            pave_base::yaml::to_string(self)
+            pave_base::yaml::to_string(&lock)
         )
     }
 
     /// Reads a lock; errors carry the line.
     pub fn parse(text: &str) -> Result<Self, YamlError> {
         let lock = Self::parse_any_version(text)?;
-        if lock.lock_version != LOCK_VERSION {
+        if !is_supported(lock.lock_version) {
             return Err(YamlError {
                 line: pave_base::yaml::top_level_line(text, "lock_version"),
                 message: unsupported_version(lock.lock_version),
@@ -216,12 +286,7 @@ impl Lock {
             }
             for (j, file) in entry.files.iter().enumerate() {
                 let field = format!("golden_paths[{i}].files[{j}]");
-                let is_sha256 = file.sha256.len() == 64
-                    && file
-                        .sha256
-                        .bytes()
-                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-                if !is_sha256 {
+                if !is_sha256(&file.sha256) {
                     return Err(at(
                         &format!("sha256: {}", file.sha256),
                         1,
@@ -230,6 +295,10 @@ impl Lock {
                             file.sha256
                         ),
                     ));
+                }
+                if let Some(pins) = &file.pins {
+                    check_pins(pins, &field)
+                        .map_err(|message| at(&format!("path: {}", file.path), 1, message))?;
                 }
                 if !entry.components.contains(&file.component) {
                     return Err(at(
@@ -296,7 +365,7 @@ impl Lock {
             line: e.line,
             message: e.message,
         })?;
-        if lock.lock_version != LOCK_VERSION {
+        if !is_supported(lock.lock_version) {
             return Err(LockError::Unsupported {
                 line: pave_base::yaml::top_level_line(&text, "lock_version"),
                 path,
@@ -374,6 +443,7 @@ mod tests {
             component: "app".into(),
             sha256: sha256_hex(b"x"),
             diverged: true,
+            pins: None,
         });
         let lock = Lock::new(entry);
         let text = lock.to_yaml();
@@ -395,6 +465,7 @@ mod tests {
             component: "app".into(),
             sha256: sha256_hex(path.as_bytes()),
             diverged: false,
+            pins: None,
         };
         Lock::new(LockEntry {
             name: "gp".into(),
@@ -490,5 +561,51 @@ mod tests {
             .0 as u64
             + 1;
         assert_eq!(e.line, second);
+    }
+
+    fn pinned_lock() -> Lock {
+        let mut lock = Lock::parse(&two_file_lock()).unwrap();
+        lock.golden_paths[0].files[0].pins = Some(LockedPins {
+            rules: vec![Pin {
+                kind: crate::pin::PinKind::Regex,
+                pattern: Some("v(?P<version>[0-9.]+)".into()),
+            }],
+            sha256: sha256_hex(b"skeleton"),
+            values: vec!["1.2.3".into()],
+        });
+        lock
+    }
+
+    #[test]
+    fn a_lock_with_pins_is_written_as_version_2_and_one_without_as_1() {
+        assert!(two_file_lock().contains("lock_version: 1\n"));
+        let lock = pinned_lock();
+        let text = lock.to_yaml();
+        assert!(text.contains("lock_version: 2\n"), "{text}");
+        let read = Lock::parse(&text).unwrap();
+        assert_eq!(read.golden_paths, lock.golden_paths);
+        assert_eq!(read.lock_version, 2);
+    }
+
+    #[test]
+    fn bad_pins_in_a_lock_are_refused_with_field_and_line() {
+        let text = pinned_lock().to_yaml();
+        let bad = text.replacen(&sha256_hex(b"skeleton"), "nothex", 1);
+        let e = Lock::parse(&bad).unwrap_err();
+        assert!(
+            e.message
+                .starts_with("golden_paths[0].files[0].pins.sha256: `nothex` is not a SHA-256"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.line, line_of(&bad, "path: a.txt"));
+        let bad = text.replace("(?P<version>", "(?P<v>");
+        let e = Lock::parse(&bad).unwrap_err();
+        assert!(
+            e.message
+                .starts_with("golden_paths[0].files[0].pins.rules[0]: `pattern` has"),
+            "{}",
+            e.message
+        );
     }
 }

@@ -15,6 +15,7 @@ use serde_saphyr::Spanned;
 use pave_base::yaml;
 
 use crate::parameter::{Parameter, Value};
+use crate::pin::{Pin, PinKind};
 
 /// The only manifest format this version of pave reads.
 pub const API_VERSION: &str = "pave.dev/v1";
@@ -50,6 +51,12 @@ pub struct Manifest {
     #[serde(default)]
     #[schemars(with = "Vec<FileRule>")]
     pub files: Vec<Spanned<FileRule>>,
+    /// Pins: values in managed files that dependency bots (Dependabot, Renovate) may move
+    /// forward without the file drifting. Every rule whose glob matches a file applies to it.
+    /// Anything else in a managed file stays drift, and a pin moved backwards is drift too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<PinRule>")]
+    pub pins: Vec<Spanned<PinRule>>,
     /// Template delimiters and whitespace handling, for golden paths whose files clash with
     /// the default `{{ }}` syntax.
     #[serde(default)]
@@ -131,6 +138,32 @@ pub struct FileRule {
     /// A minijinja expression over the answers; the file is rendered only when it is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<String>,
+}
+
+/// Pins of one kind in the managed files whose target path matches `glob`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PinRule {
+    /// Glob over the target path (`*` stays in a folder, `**` crosses folders).
+    pub glob: String,
+    /// `github-action` (`uses: owner/repo@<sha> # vX.Y.Z`), `gitlab-ci-image` (`image:`,
+    /// `services:`), `dockerfile-from` (`FROM image:tag@sha256:…`), `terraform-provider`
+    /// (`version` in `required_providers`) or `regex` (with `pattern`).
+    pub kind: PinKind,
+    /// For `kind: regex`: a regular expression with a named group `version` (and optionally
+    /// `digest`, which may change along with the version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+}
+
+impl PinRule {
+    /// What the rule pins, without where.
+    pub fn pin(&self) -> Pin {
+        Pin {
+            kind: self.kind,
+            pattern: self.pattern.clone(),
+        }
+    }
 }
 
 /// Template delimiters; the defaults are Jinja's.
@@ -346,7 +379,41 @@ impl Manifest {
                 }
             }
         }
+        for (index, rule) in self.pins.iter().enumerate() {
+            let line = rule.referenced.line();
+            if let Err(e) = pave_base::glob::compile(&rule.value.glob) {
+                return Err(invalid(
+                    line,
+                    format!("pins[{index}].glob"),
+                    format!("bad glob: {e}"),
+                ));
+            }
+            let field = match rule.value.kind {
+                PinKind::Regex => format!("pins[{index}].pattern"),
+                _ if rule.value.pattern.is_some() => format!("pins[{index}].pattern"),
+                _ => format!("pins[{index}]"),
+            };
+            rule.value
+                .pin()
+                .check()
+                .map_err(|message| invalid(line, field, message))?;
+        }
         Ok(())
+    }
+
+    /// The pins declared for the file at target path `path`, in the manifest's order, each
+    /// once.
+    pub fn pins_of(&self, path: &str) -> Vec<Pin> {
+        let mut pins: Vec<Pin> = Vec::new();
+        for rule in &self.pins {
+            let matches =
+                pave_base::glob::compile(&rule.value.glob).is_ok_and(|glob| glob.is_match(path));
+            let pin = rule.value.pin();
+            if matches && !pins.contains(&pin) {
+                pins.push(pin);
+            }
+        }
+        pins
     }
 }
 
@@ -413,5 +480,58 @@ mod tests {
             err.contains("`pattern` does not apply to integer parameters"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn pins_are_declared_per_glob_and_kind() {
+        let text = format!(
+            "{MINIMAL}pins:\n  - {{glob: \".github/workflows/*.yml\", kind: github-action}}\n  - {{glob: \"**/*.sh\", kind: regex, pattern: \"tool@(?P<version>[0-9.]+)\"}}\n  - {{glob: \".github/**\", kind: github-action}}\n"
+        );
+        let m = Manifest::parse("gp.yaml", &text).unwrap();
+        assert_eq!(
+            m.pins_of(".github/workflows/ci.yml"),
+            [Pin {
+                kind: PinKind::GithubAction,
+                pattern: None
+            }],
+            "two rules of one kind pin once"
+        );
+        assert_eq!(m.pins_of("scripts/x.sh")[0].kind, PinKind::Regex);
+        assert!(m.pins_of("Dockerfile").is_empty());
+    }
+
+    #[test]
+    fn a_bad_pin_declaration_names_its_line_and_field() {
+        let line = MINIMAL.lines().count() + 2;
+        for (pin, expected) in [
+            (
+                "{glob: Dockerfile, kind: docker}",
+                "pins[0].kind: unknown variant `docker`",
+            ),
+            (
+                "{glob: x, kind: regex, pattern: \"v(?P<version>[0-9.]+\"}",
+                "pins[0].pattern: bad `pattern`",
+            ),
+            (
+                "{glob: x, kind: regex, pattern: \"v[0-9.]+\"}",
+                "pins[0].pattern: `pattern` has no named group `version`",
+            ),
+            (
+                "{glob: x, kind: regex}",
+                "pins[0].pattern: kind `regex` needs a `pattern`",
+            ),
+            (
+                "{glob: x, kind: dockerfile-from, pattern: y}",
+                "pins[0].pattern: `pattern` applies to kind `regex` only",
+            ),
+            ("{glob: \"a[\", kind: github-action}", "pins[0].glob: bad glob"),
+        ] {
+            let text = format!("{MINIMAL}pins:\n  - {pin}\n");
+            let err = Manifest::parse("gp.yaml", &text).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("gp.yaml:{line}: {expected}")),
+                "{pin}: {err}"
+            );
+        }
     }
 }

@@ -20,10 +20,10 @@ use rayon::prelude::*;
 use sha2::Digest as _;
 
 use crate::catalog::{Catalog, Listing};
-use crate::check::{FileState, file_state};
+use crate::check::{Content, FileState, judge};
 pub use model::{AuditReport, RepoAudit, RepoGoldenPath, RepoKind};
 use pave_base::repo_path::RepoPath;
-use pave_model::lock::{Lock, LockEntry, MAX_LOCK_BYTES, sha256_hex};
+use pave_model::lock::{Lock, LockEntry, MAX_LOCK_BYTES};
 use pave_model::status::Lag;
 use pave_model::status::RepoStatus;
 pub use sources::{AuditError, ReposFile, read_report, read_repos_file};
@@ -384,6 +384,7 @@ fn failed(repo: &RepoRef, why: String) -> RepoAudit {
         missing_files: Vec::new(),
         edited_merged_files: Vec::new(),
         conflicted_files: Vec::new(),
+        pinned_files: Vec::new(),
         lock_problems: Vec::new(),
         error: Some(why),
         team: None,
@@ -478,20 +479,18 @@ fn audit_lock(repo: &RepoRef, reader: &Reader, lock: &Lock, catalogs: &CatalogIn
     audit.repo_id = Some(lock.repo_id.clone());
     for entry in &lock.golden_paths {
         for locked in &entry.files {
-            let (actual, is_conflicted) = match reader.read(&locked.path, MAX_FILE_BYTES) {
-                Ok(bytes) => (
-                    bytes.as_deref().map(sha256_hex),
-                    bytes
-                        .as_deref()
-                        .is_some_and(crate::conflict::has_conflict_markers),
-                ),
-                Err(why) => (Some(format!("unreadable: {why}")), false),
+            let read = reader.read(&locked.path, MAX_FILE_BYTES);
+            let content = match &read {
+                Ok(Some(bytes)) => Content::Bytes(bytes),
+                Ok(None) => Content::Missing,
+                Err(_) => Content::Unreadable,
             };
-            match file_state(locked, actual.as_deref(), is_conflicted) {
+            match judge(locked, content).state {
                 FileState::Drifted => audit.drifted_files.push(locked.path.to_string()),
                 FileState::Deleted => audit.missing_files.push(locked.path.to_string()),
                 FileState::Conflicted => audit.conflicted_files.push(locked.path.to_string()),
                 FileState::Edited => audit.edited_merged_files.push(locked.path.to_string()),
+                FileState::Pinned => audit.pinned_files.push(locked.path.to_string()),
                 FileState::Unchanged | FileState::Diverged | FileState::Seeded => {}
             }
         }
@@ -529,6 +528,7 @@ fn audit_lock(repo: &RepoRef, reader: &Reader, lock: &Lock, catalogs: &CatalogIn
         &mut audit.missing_files,
         &mut audit.edited_merged_files,
         &mut audit.conflicted_files,
+        &mut audit.pinned_files,
     ] {
         list.sort();
     }

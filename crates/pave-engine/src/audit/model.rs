@@ -46,6 +46,10 @@ pub struct RepoAudit {
     /// Merged files that still hold `pave upgrade`'s conflict markers (fail, as drift does).
     #[serde(default)]
     pub conflicted_files: Vec<String>,
+    /// Managed files that differ from the render only in declared pins moved forward (allowed;
+    /// absent from reports of older paves and when there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pinned_files: Vec<String>,
     pub lock_problems: Vec<String>,
     /// Why the repo could not be read (status `error`).
     pub error: Option<String>,

@@ -25,8 +25,12 @@ pub fn conformance(report: &CheckReport) -> Verdict {
         0 => String::new(),
         n => format!(", {n} conflicted"),
     };
+    let pinned = match count(FileState::Pinned) {
+        0 => String::new(),
+        n => format!(", {n} pinned (pins moved forward)"),
+    };
     let headline = format!(
-        "{} golden path(s), {checked} files checked: {} drifted, {} deleted{conflicted}, {mismatches} lock mismatch(es)",
+        "{} golden path(s), {checked} files checked: {} drifted{pinned}, {} deleted{conflicted}, {mismatches} lock mismatch(es)",
         report.golden_paths.len(),
         count(FileState::Drifted),
         count(FileState::Deleted),
@@ -44,7 +48,18 @@ pub fn conformance(report: &CheckReport) -> Verdict {
         let at = format!("{}@{}", gp.name, gp.version);
         let fix = fix_command(gp);
         for f in &gp.files {
+            let pins: Vec<String> = f.pins.iter().map(crate::report::describe_pin).collect();
             let (kind, level, title, message) = match f.state {
+                FileState::Drifted if !pins.is_empty() => (
+                    FindingKind::Drifted,
+                    Level::Error,
+                    format!("Managed file drifted ({at})"),
+                    format!(
+                        "{} is managed by {at} and its pins did not all move forward ({}); restore it with `{fix}`",
+                        f.path,
+                        pins.join("; ")
+                    ),
+                ),
                 FileState::Drifted => (
                     FindingKind::Drifted,
                     Level::Error,
@@ -52,6 +67,16 @@ pub fn conformance(report: &CheckReport) -> Verdict {
                     format!(
                         "{} is managed by {at} and was edited; restore it with `{fix}`",
                         f.path
+                    ),
+                ),
+                FileState::Pinned => (
+                    FindingKind::Pinned,
+                    Level::Notice,
+                    format!("Pins moved forward ({at})"),
+                    format!(
+                        "{} is managed by {at} and differs from it only in pins moved forward: {}",
+                        f.path,
+                        pins.join("; ")
                     ),
                 ),
                 FileState::Deleted => (

@@ -192,6 +192,8 @@ pub enum FindingKind {
     EditedMerged,
     LockMismatch,
     Conflicted,
+    /// `conformance`: a managed file whose declared pins moved forward (allowed).
+    Pinned,
 }
 
 /// Something a developer should look at, on a file and line when there is one.

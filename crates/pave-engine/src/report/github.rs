@@ -1,7 +1,7 @@
 //! `--format github`: GitHub Actions workflow commands, which the runner turns into annotations
 //! on the files of a pull request. `::error` for drifted and deleted files and lock mismatches
-//! (on `.pave/lock.yaml`), `::notice` for edited merged and diverged files and for version lag,
-//! then a one-line summary. Values are escaped as `@actions/core` does, so a path or message can
+//! (on `.pave/lock.yaml`), `::notice` for edited merged, pinned and diverged files and for
+//! version lag, then a one-line summary. Values are escaped as `@actions/core` does, so a path or message can
 //! never end a command early or start a new one.
 
 use std::fmt::Write as _;
@@ -10,6 +10,15 @@ use pave_model::status::Lag;
 
 use crate::check::{CheckReport, FileState};
 use pave_model::lock::LOCK_PATH;
+
+/// The moved pins of a file in words after `lead`, or nothing when there are none.
+fn pins_in_words(pins: &[crate::pins::PinChange], lead: &str) -> String {
+    if pins.is_empty() {
+        return String::new();
+    }
+    let words: Vec<String> = pins.iter().map(super::describe_pin).collect();
+    format!("{lead}{}", words.join("; "))
+}
 
 pub fn render(report: &CheckReport) -> String {
     let mut out = String::new();
@@ -24,7 +33,16 @@ pub fn render(report: &CheckReport) -> String {
                     "error",
                     format!("Managed file drifted ({at})"),
                     format!(
-                        "{path} is managed by {at} and was edited. See the change with `pave diff`; restore it with `{fix}`."
+                        "{path} is managed by {at} and was edited{}. See the change with `pave diff`; restore it with `{fix}`.",
+                        pins_in_words(&f.pins, ": pins that did not move forward: ")
+                    ),
+                ),
+                FileState::Pinned => (
+                    "notice",
+                    format!("Pins moved forward ({at})"),
+                    format!(
+                        "{path} is managed by {at} and differs from it only in pins moved forward{}.",
+                        pins_in_words(&f.pins, ": ")
                     ),
                 ),
                 FileState::Deleted => (
@@ -115,9 +133,13 @@ pub fn render(report: &CheckReport) -> String {
     } else {
         "does not conform"
     };
+    let pinned = match total(FileState::Pinned) {
+        0 => String::new(),
+        n => format!(", {n} pinned (pins moved forward)"),
+    };
     let _ = write!(
         out,
-        "pave check: {verdict}: {} golden path(s), {checked} files checked, {} drifted, {} deleted, {mismatches} lock mismatch(es), {} edited (merged), {} diverged",
+        "pave check: {verdict}: {} golden path(s), {checked} files checked, {} drifted{pinned}, {} deleted, {mismatches} lock mismatch(es), {} edited (merged), {} diverged",
         report.golden_paths.len(),
         total(FileState::Drifted),
         total(FileState::Deleted),

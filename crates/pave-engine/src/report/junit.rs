@@ -204,6 +204,8 @@ fn file_outcome(file: &FileReport, at: &str, fix: &str) -> Outcome {
         FileState::Diverged => {
             Outcome::Skipped("diverged: the repo keeps its own version by choice".into())
         }
-        FileState::Unchanged | FileState::Edited | FileState::Seeded => Outcome::Pass,
+        FileState::Unchanged | FileState::Pinned | FileState::Edited | FileState::Seeded => {
+            Outcome::Pass
+        }
     }
 }

@@ -44,14 +44,15 @@ fn golden_path(out: &mut String, gp: &GoldenPathReport) {
     for (state, label) in [
         (FileState::Unchanged, "unchanged"),
         (FileState::Drifted, "drifted"),
+        (FileState::Pinned, "pinned (pins moved forward)"),
         (FileState::Deleted, "deleted"),
         (FileState::Conflicted, "conflicted (unresolved merge)"),
         (FileState::Edited, "edited (merged: allowed)"),
         (FileState::Diverged, "diverged (kept by choice)"),
         (FileState::Seeded, "seeded (not checked)"),
     ] {
-        // Conflicted files are rare: a row only when there are some.
-        if state == FileState::Conflicted && gp.count(state) == 0 {
+        // Conflicted and pinned files are rarer: a row only when there are some.
+        if matches!(state, FileState::Conflicted | FileState::Pinned) && gp.count(state) == 0 {
             continue;
         }
         let _ = writeln!(out, "| {label} | {} |", gp.count(state));
@@ -60,16 +61,28 @@ fn golden_path(out: &mut String, gp: &GoldenPathReport) {
     let listed: Vec<_> = gp
         .files
         .iter()
-        .filter(|f| f.state.is_failure() || f.state == FileState::Edited)
+        .filter(|f| {
+            f.state.is_failure() || matches!(f.state, FileState::Edited | FileState::Pinned)
+        })
         .collect();
     if !listed.is_empty() {
         out.push_str("\n| file | state | ownership | component |\n| --- | --- | --- | --- |\n");
         for f in listed.iter().take(MAX_LISTED) {
+            let pins: Vec<String> = f
+                .pins
+                .iter()
+                .map(|p| text(&super::describe_pin(p)))
+                .collect();
+            let state = if pins.is_empty() {
+                f.state.as_str().to_owned()
+            } else {
+                format!("{}: {}", f.state.as_str(), pins.join("; "))
+            };
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} |",
                 cell(&code(&f.path)),
-                f.state.as_str(),
+                cell(&state),
                 f.ownership,
                 cell(&text(&f.component))
             );

@@ -11,6 +11,7 @@ mod text;
 use clap::ValueEnum;
 
 use crate::check::{CheckReport, GoldenPathReport};
+use crate::pins::{Direction, PinChange};
 
 /// Output formats of `pave check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -57,4 +58,26 @@ pub fn fix_command(gp: &GoldenPathReport) -> String {
         "pave apply {}@{} --force --allow-dirty",
         gp.name, gp.version
     )
+}
+
+/// One moved pin in words: `actions/checkout v7.0.1 -> v7.1.0 (line 68)`, and why it is drift
+/// when it is.
+pub fn describe_pin(pin: &PinChange) -> String {
+    let side =
+        |version: &Option<String>, value: &str| version.clone().unwrap_or_else(|| value.to_owned());
+    let moved = format!(
+        "{} {} -> {} (line {})",
+        pin.pin,
+        side(&pin.from_version, &pin.from),
+        side(&pin.to_version, &pin.to),
+        pin.line
+    );
+    match pin.direction {
+        Direction::Forward => moved,
+        Direction::Refreshed => format!("{moved}: same tag, new digest"),
+        Direction::Backward => format!("{moved}: moved backwards, which is drift"),
+        Direction::Changed => format!(
+            "{moved}: not a forward move (another form, variant or commit under the same version), which is drift"
+        ),
+    }
 }

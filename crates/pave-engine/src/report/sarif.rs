@@ -1,9 +1,10 @@
 //! `--format sarif`: SARIF 2.1.0 for GitHub code scanning (`github/codeql-action/upload-sarif`).
 //!
 //! One run of the `pave` driver. Its rules are always all listed, in a fixed order, so rule
-//! indexes and ids are stable across runs. Every drifted, deleted, edited (merged) and diverged
-//! file is a result located at its repo-relative path, line 1 (code scanning needs a location);
-//! lock mismatches are located at `.pave/lock.yaml`. A `partialFingerprints` entry made from the
+//! indexes and ids are stable across runs (a new rule is added at the end). Every drifted,
+//! deleted, conflicted, pinned, edited (merged) and diverged file is a result located at its
+//! repo-relative path, line 1 (code scanning needs a location); lock mismatches are located at
+//! `.pave/lock.yaml`. A `partialFingerprints` entry made from the
 //! golden path's name (not its version), the path and the rule lets code scanning match a finding
 //! across runs and upgrades. The log skeleton, the rules and locations are shared with
 //! `pave gate --format sarif` (`gate/format/sarif.rs`), whose conformance findings use these rules.
@@ -41,9 +42,10 @@ pub(crate) const EDITED: usize = 2;
 const DIVERGED: usize = 3;
 pub(crate) const LOCK_MISMATCH: usize = 4;
 pub(crate) const CONFLICTED: usize = 5;
+pub(crate) const PINNED: usize = 6;
 
 /// `pave check`'s rules; `pave gate conformance` reports its findings under the same ones.
-pub(crate) const RULES: [Rule; 6] = [
+pub(crate) const RULES: [Rule; 7] = [
     Rule {
         id: "pave/drifted",
         name: "ManagedFileDrifted",
@@ -96,6 +98,15 @@ pub(crate) const RULES: [Rule; 6] = [
         short: "A merged file still holds upgrade conflict markers",
         full: "`pave upgrade` merged the repo's edits of this file with the new version and marked the lines where both changed; until the markers are resolved the merge is unfinished, which fails `pave check`.",
         help: super::CONFLICT_FIX,
+        tags: GOLDEN_PATH_TAGS,
+    },
+    Rule {
+        id: "pave/pinned",
+        name: "PinsMovedForward",
+        level: "note",
+        short: "A managed file's declared pins moved forward (allowed)",
+        full: "The file is managed by a golden path that declares pins in it (actions, images, provider versions its dependency bots update). It differs from the render only in those pins, each at a newer version than rendered, so it conforms.",
+        help: "Nothing to fix. A pin moved backwards, or any other edit of the file, is drift. `pave upgrade` keeps the newer pin.",
         tags: GOLDEN_PATH_TAGS,
     },
 ];
@@ -180,6 +191,7 @@ fn rule_of(state: FileState) -> Option<usize> {
         FileState::Edited => Some(EDITED),
         FileState::Diverged => Some(DIVERGED),
         FileState::Conflicted => Some(CONFLICTED),
+        FileState::Pinned => Some(PINNED),
         FileState::Unchanged | FileState::Seeded => None,
     }
 }
@@ -189,8 +201,16 @@ fn file_result(gp: &GoldenPathReport, file: &FileReport, index: usize) -> Value 
     let fix = super::fix_command(gp);
     let path = &file.path;
     let text = match file.state {
+        FileState::Drifted if !file.pins.is_empty() => format!(
+            "`{path}` is managed by {at} and differs from what it rendered in pins that did not move forward ({}). See the change with `pave diff`; restore it with `{fix}`.",
+            pins(file)
+        ),
         FileState::Drifted => format!(
             "`{path}` is managed by {at} and differs from what it rendered. See the change with `pave diff`; restore it with `{fix}`."
+        ),
+        FileState::Pinned => format!(
+            "`{path}` is managed by {at} and differs from what it rendered only in pins moved forward: {}.",
+            pins(file)
         ),
         FileState::Deleted => format!(
             "`{path}` ({} by {at}) is missing. Restore it with `{fix}`.",
@@ -211,6 +231,15 @@ fn file_result(gp: &GoldenPathReport, file: &FileReport, index: usize) -> Value 
         "state": file.state,
     });
     result(gp, index, text, path, path, properties)
+}
+
+/// The moved pins of a file, in words.
+fn pins(file: &FileReport) -> String {
+    file.pins
+        .iter()
+        .map(super::describe_pin)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// A result of rule `index` at line 1 of `path`; `identity` tells it apart from the rule's other
@@ -283,5 +312,7 @@ mod tests {
         assert_eq!(RULES[EDITED].id, "pave/edited-merged");
         assert_eq!(RULES[DIVERGED].id, "pave/diverged");
         assert_eq!(RULES[LOCK_MISMATCH].id, "pave/lock-mismatch");
+        assert_eq!(RULES[CONFLICTED].id, "pave/conflicted");
+        assert_eq!(RULES[PINNED].id, "pave/pinned");
     }
 }

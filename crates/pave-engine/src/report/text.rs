@@ -1,5 +1,6 @@
 //! `--format text`: what a person reads in one screen — per golden path, what drifted, what was
-//! deleted, what was edited where that is allowed, the version lag, and the command that fixes it.
+//! deleted, what was edited where that is allowed (merged files, pins moved forward: each pin
+//! named), the version lag, and the command that fixes it.
 
 use std::fmt::Write as _;
 
@@ -24,14 +25,18 @@ pub fn render(report: &CheckReport) -> String {
             .iter()
             .filter(|f| f.state != FileState::Seeded)
             .count();
-        // Conflicted files are rare: counted only when there are some.
+        // Conflicted and pinned files are rarer: counted only when there are some.
         let conflicted = match gp.count(FileState::Conflicted) {
             0 => String::new(),
             n => format!(", {n} conflicted (unresolved merge)"),
         };
+        let pinned = match gp.count(FileState::Pinned) {
+            0 => String::new(),
+            n => format!(", {n} pinned (pins moved forward)"),
+        };
         let _ = writeln!(
             out,
-            "  {checked} files checked: {} unchanged, {} drifted, {} deleted{conflicted}, {} edited (merged), {} diverged; {} seeded not checked",
+            "  {checked} files checked: {} unchanged, {} drifted{pinned}, {} deleted{conflicted}, {} edited (merged), {} diverged; {} seeded not checked",
             gp.count(FileState::Unchanged),
             gp.count(FileState::Drifted),
             gp.count(FileState::Deleted),
@@ -41,6 +46,7 @@ pub fn render(report: &CheckReport) -> String {
         );
         for (state, label) in [
             (FileState::Drifted, "drifted (managed file edited)"),
+            (FileState::Pinned, "pinned (pins moved forward)"),
             (FileState::Deleted, "deleted"),
             (FileState::Conflicted, "conflicted (unresolved merge)"),
             (FileState::Edited, "edited (merged: allowed)"),
@@ -49,6 +55,17 @@ pub fn render(report: &CheckReport) -> String {
             let files: Vec<_> = gp.files.iter().filter(|f| f.state == state).collect();
             for f in files.iter().take(MAX_LISTED) {
                 let _ = writeln!(out, "  {label:<30} {}", f.path);
+                for pin in f.pins.iter().take(MAX_LISTED) {
+                    let _ = writeln!(out, "  {:<30}   {}", "", super::describe_pin(pin));
+                }
+                if f.pins.len() > MAX_LISTED {
+                    let _ = writeln!(
+                        out,
+                        "  {:<30}   … and {} more pins",
+                        "",
+                        f.pins.len() - MAX_LISTED
+                    );
+                }
             }
             if files.len() > MAX_LISTED {
                 let _ = writeln!(out, "  {label:<30} … and {} more", files.len() - MAX_LISTED);

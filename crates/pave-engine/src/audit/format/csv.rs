@@ -10,7 +10,7 @@
 use crate::audit::{AuditReport, RepoAudit, RepoGoldenPath, RepoKind};
 use pave_model::status::Lag;
 
-const HEADER: [&str; 16] = [
+const HEADER: [&str; 17] = [
     "path",
     "kind",
     "status",
@@ -27,6 +27,7 @@ const HEADER: [&str; 16] = [
     "conflicted_files",
     "lock_problems",
     "error",
+    "pinned_files",
 ];
 
 pub fn render(report: &AuditReport) -> String {
@@ -43,7 +44,7 @@ pub fn render(report: &AuditReport) -> String {
     out
 }
 
-fn row(repo: &RepoAudit, gp: Option<&RepoGoldenPath>) -> [String; 16] {
+fn row(repo: &RepoAudit, gp: Option<&RepoGoldenPath>) -> [String; 17] {
     let optional = |value: Option<&String>| value.cloned().unwrap_or_default();
     [
         repo.path.clone(),
@@ -71,10 +72,11 @@ fn row(repo: &RepoAudit, gp: Option<&RepoGoldenPath>) -> [String; 16] {
         repo.conflicted_files.len().to_string(),
         repo.lock_problems.join("; "),
         optional(repo.error.as_ref()),
+        repo.pinned_files.len().to_string(),
     ]
 }
 
-fn write_row(out: &mut String, fields: [String; 16]) {
+fn write_row(out: &mut String, fields: [String; 17]) {
     for (index, value) in fields.iter().enumerate() {
         if index > 0 {
             out.push(',');

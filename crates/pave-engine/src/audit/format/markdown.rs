@@ -115,6 +115,9 @@ pub fn render(report: &AuditReport) -> String {
             );
         }
     }
+    if let Some(line) = super::pinned_line(report) {
+        let _ = writeln!(out, "\n{}", text(&line));
+    }
     out
 }
 

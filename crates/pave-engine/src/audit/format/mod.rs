@@ -86,6 +86,20 @@ pub(crate) fn needs_attention(report: &AuditReport) -> Vec<&RepoAudit> {
         .collect()
 }
 
+/// How many repos and managed files hold declared pins that dependency bots moved forward
+/// (accepted, not drift), as one line; `None` when there are none.
+pub(crate) fn pinned_line(report: &AuditReport) -> Option<String> {
+    let repos = report
+        .repos
+        .iter()
+        .filter(|r| !r.pinned_files.is_empty())
+        .count();
+    let files: usize = report.repos.iter().map(|r| r.pinned_files.len()).sum();
+    (repos > 0).then(|| {
+        format!("Pins moved forward (accepted, not drift): {files} file(s) in {repos} repo(s)")
+    })
+}
+
 /// A golden path's versions newest first, by semver (the map's string order puts 1.10 before 1.9);
 /// a version that is not semver (a hand-made JSON report) goes last.
 pub(crate) fn versions_newest_first(versions: &BTreeMap<String, usize>) -> Vec<(&str, usize)> {
@@ -135,6 +149,7 @@ mod tests {
                 missing_files: Vec::new(),
                 edited_merged_files: Vec::new(),
                 conflicted_files: Vec::new(),
+                pinned_files: Vec::new(),
                 lock_problems: Vec::new(),
                 error: None,
                 team: Some(format!("team-{:02}", i % 30)),

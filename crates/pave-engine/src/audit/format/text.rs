@@ -78,6 +78,9 @@ pub fn render(report: &AuditReport) -> String {
             let _ = writeln!(out, "  {n:>6}  {file}");
         }
     }
+    if let Some(line) = super::pinned_line(report) {
+        let _ = writeln!(out, "\n{line}");
+    }
     let attention: Vec<_> = report
         .repos
         .iter()

@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 use crate::gate::config::CONFIG_PATH;
 use crate::gate::{Finding, FindingKind, GateReport, Level};
 use crate::report::sarif::{
-    self, CONFLICTED, DELETED, DRIFTED, EDITED, FINGERPRINT_KEY, LOCK_MISMATCH, RULES, Rule,
-    location,
+    self, CONFLICTED, DELETED, DRIFTED, EDITED, FINGERPRINT_KEY, LOCK_MISMATCH, PINNED, RULES,
+    Rule, location,
 };
 use pave_model::lock::sha256_hex;
 
@@ -92,6 +92,7 @@ fn rule_of(kind: FindingKind) -> (usize, &'static Rule) {
         FindingKind::EditedMerged => check(EDITED),
         FindingKind::LockMismatch => check(LOCK_MISMATCH),
         FindingKind::Conflicted => check(CONFLICTED),
+        FindingKind::Pinned => check(PINNED),
     }
 }
 
@@ -164,11 +165,14 @@ mod tests {
             FindingKind::Deleted,
             FindingKind::EditedMerged,
             FindingKind::LockMismatch,
+            FindingKind::Conflicted,
+            FindingKind::Pinned,
         ] {
             let (index, rule) = rule_of(kind);
             assert_eq!(listed[index], rule.id, "{kind:?}");
         }
         assert_eq!(rule_of(FindingKind::Drifted).1.id, "pave/drifted");
+        assert_eq!(rule_of(FindingKind::Pinned).1.id, "pave/pinned");
         assert_eq!(
             rule_of(FindingKind::SourceWithoutTests).1.id,
             "pave.gate.ai-provenance.tests"
