@@ -12,6 +12,7 @@ mod errors;
 mod gate;
 mod layers;
 mod new;
+mod pins;
 mod prompts;
 mod registry_client;
 mod registry_dashboard;

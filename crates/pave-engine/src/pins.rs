@@ -214,6 +214,38 @@ pub fn judge(record: &LockedPins, bytes: &[u8]) -> Option<Vec<PinChange>> {
     Some(changes)
 }
 
+/// The pins of `repo` (a file that may also have other edits) that moved forward from `render`,
+/// paired by what they pin rather than by position: the n-th `actions/checkout` of the repo with
+/// the n-th of the render. For `--force`, which restores drift but keeps the newer pins.
+pub fn moved_forward(render: &[u8], repo: &[u8], pins: &[Pin]) -> Vec<PinChange> {
+    let (Ok(render), Ok(repo)) = (std::str::from_utf8(render), std::str::from_utf8(repo)) else {
+        return Vec::new();
+    };
+    let Ok(finder) = Finder::new(pins) else {
+        return Vec::new();
+    };
+    let rendered = finder.find(render);
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for f in finder.find(repo) {
+        let nth = seen.entry(f.key.clone()).or_default();
+        let same: Vec<&Found> = rendered.iter().filter(|r| r.key == f.key).collect();
+        let Some(r) = same.get(*nth).or(same.last()) else {
+            continue;
+        };
+        *nth += 1;
+        let (from, to) = (r.texts(render), f.texts(repo));
+        if from.len() != to.len() || from == to {
+            continue;
+        }
+        let change = change(&f, line_of(repo, f.start()), from, to);
+        if change.direction.is_accepted() {
+            out.push(change);
+        }
+    }
+    out
+}
+
 /// `new` (a new render) with the pins the repo moved forward (`moved`, from [`judge`] against
 /// the old render) carried over where they are still ahead of the new render: the newer pin wins.
 /// A pin the golden path itself moved forward past the repo's stays the golden path's; so does
@@ -601,9 +633,7 @@ fn dockerfile_froms(text: &str) -> Vec<Found> {
         let Some(keyword) = trimmed.get(..4) else {
             continue;
         };
-        if !keyword.eq_ignore_ascii_case("FROM")
-            || !trimmed[4..].starts_with([' ', '\t'])
-        {
+        if !keyword.eq_ignore_ascii_case("FROM") || !trimmed[4..].starts_with([' ', '\t']) {
             continue;
         }
         let mut offset = at + (line.len() - trimmed.len()) + 4;
@@ -1129,6 +1159,24 @@ mod tests {
         let (out, kept) = carry(new.as_bytes(), &pins, &moved);
         assert_eq!(out, new.as_bytes());
         assert!(kept.is_empty());
+    }
+
+    #[test]
+    fn pins_moved_forward_in_an_edited_file_are_found_by_what_they_pin() {
+        let pins = kind(PinKind::GithubAction);
+        let render = "- uses: actions/checkout@v4\n- uses: actions/cache@v3\n";
+        let repo = "- run: echo hi\n- uses: actions/cache@v2\n- uses: actions/checkout@v5\n";
+        let moved = moved_forward(render.as_bytes(), repo.as_bytes(), &pins);
+        assert_eq!(moved.len(), 1);
+        assert_eq!(
+            (moved[0].pin.as_str(), moved[0].line),
+            ("actions/checkout", 3)
+        );
+        let (out, _) = carry(render.as_bytes(), &pins, &moved);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "- uses: actions/checkout@v5\n- uses: actions/cache@v3\n"
+        );
     }
 
     #[test]

@@ -4,9 +4,8 @@
 //! For a file that already exists, ownership decides: a file this golden path wrote and nobody
 //! edited is updated; a managed file edited locally, or a file pave does not own, is a conflict
 //! (unless `--force` or a conflict mode says otherwise); merged and seeded files keep the repo's
-//! edits; a managed file whose only change is declared pins moved forward keeps those pins (even
-//! with `--force`, which is about drift); a file another golden path of the lock owns is an
-//! error.
+//! edits; a managed file keeps the declared pins the repo moved forward (also with `--force`,
+//! which restores drift, not pins); a file another golden path of the lock owns is an error.
 
 use std::fmt;
 use std::path::Path;
@@ -211,7 +210,14 @@ impl Plan {
                     Action::Keep,
                     Some("merged: local edits kept (`pave upgrade` merges)"),
                 ),
-                (Some(_), Some(_)) if is_forced => {
+                (Some(bytes), Some(_)) if is_forced => {
+                    // --force restores drift, not the pins the repo moved forward.
+                    let moved = crate::pins::moved_forward(&f.bytes, &bytes, &f.pins);
+                    let (carried, kept) = crate::pins::carry(&f.bytes, &f.pins, &moved);
+                    if !kept.is_empty() {
+                        written = Some(carried);
+                        kept_pins = kept;
+                    }
                     (Action::Update, Some("managed file edited locally; --force"))
                 }
                 (Some(_), Some(_)) => (Action::Conflict, Some(EDITED_MANAGED)),

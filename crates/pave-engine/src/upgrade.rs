@@ -489,15 +489,23 @@ pub fn plan(
             (_, _, Some(w)) if w == rendered.bytes && moved_from.is_none() => {
                 (Step::Keep, None, None)
             }
-            (_, _, Some(_)) => (
-                if moved_from.is_some() {
+            (_, _, Some(w)) => {
+                // Forced over a local edit: the edit goes, the pins the repo moved forward stay
+                // where they are ahead of the new render.
+                let old_pins = base.files.get(&old_path).map_or(&[][..], |f| &f.pins[..]);
+                let moved = match (rendered.ownership, base_bytes) {
+                    (Ownership::Managed, Some(b)) => crate::pins::moved_forward(b, &w, old_pins),
+                    _ => Vec::new(),
+                };
+                let (carried, kept) = crate::pins::carry(&rendered.bytes, &rendered.pins, &moved);
+                kept_pins = kept;
+                let step = if moved_from.is_some() {
                     Step::Move
                 } else {
                     Step::Replace
-                },
-                Some(rendered.bytes.clone()),
-                None,
-            ),
+                };
+                (step, Some(carried), None)
+            }
         };
         new_locked.push(LockedFile {
             diverged,

@@ -524,7 +524,10 @@ mod tests {
                 "{glob: x, kind: dockerfile-from, pattern: y}",
                 "pins[0].pattern: `pattern` applies to kind `regex` only",
             ),
-            ("{glob: \"a[\", kind: github-action}", "pins[0].glob: bad glob"),
+            (
+                "{glob: \"a[\", kind: github-action}",
+                "pins[0].glob: bad glob",
+            ),
         ] {
             let text = format!("{MINIMAL}pins:\n  - {pin}\n");
             let err = Manifest::parse("gp.yaml", &text).unwrap_err().to_string();
