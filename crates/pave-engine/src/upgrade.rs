@@ -535,11 +535,11 @@ pub fn plan(
             .map(|w| checkout.to_git(&prior.path, &w).into_owned());
         // A seeded file is the repo's: it stays, unless a `delete` migration names it.
         let is_deleted_by_migration = migrated.deletes.contains(&prior.path);
+        // As rendered, or only its pins moved forward (a seeded file a migration deletes counts
+        // as rendered when its hash says so).
         let is_unmodified = |w: &[u8]| {
-            matches!(
-                judge(prior, Content::Bytes(w)).state,
-                FileState::Unchanged | FileState::Pinned
-            )
+            (!prior.diverged && sha256_hex(w) == prior.sha256)
+                || judge(prior, Content::Bytes(w)).state == FileState::Pinned
         };
         let step = match (&working, prior.ownership) {
             (None, _) => continue,
