@@ -1,5 +1,5 @@
 //! `pave show`: a golden path's parameters (type, default, constraint, help), components, and
-//! which files each component renders with which ownership.
+//! which files each component renders with which ownership and pins.
 
 use pave_engine::catalog::GoldenPath;
 use pave_engine::render::{self, OutlineFile};
@@ -30,6 +30,7 @@ pub fn run(args: &ShowArgs, catalog: &CatalogChoice, printer: &Printer) -> Resul
                     "name": name, "summary": c.summary, "default": c.default,
                     "files": files.iter().filter(|f| f.component == *name).map(|f| serde_json::json!({
                         "path": f.path, "ownership": f.ownership, "condition": f.condition,
+                        "pins": f.pins,
                     })).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
             });
@@ -85,14 +86,23 @@ fn text(golden_path: &GoldenPath, files: &[OutlineFile]) -> String {
                 .as_ref()
                 .map(|c| format!("  when {c}"))
                 .unwrap_or_default();
+            let pins = if f.pins.is_empty() {
+                String::new()
+            } else {
+                let kinds: Vec<&str> = f.pins.iter().map(|k| k.as_str()).collect();
+                format!("  pins: {}", kinds.join(", "))
+            };
             out.push_str(&format!(
-                "    {:<7}  {}{condition}\n",
+                "    {:<7}  {}{condition}{pins}\n",
                 f.ownership.to_string(),
                 f.path
             ));
         }
     }
     out.push_str("\nOwnership: managed = pave owns it (edits are drift); merged = edits kept, 3-way merged on upgrade; seeded = written once, then yours.\n");
+    if !m.pins.is_empty() {
+        out.push_str("Pins: values in managed files that dependency bots may move forward (a pin moved back, or any other edit, is drift).\n");
+    }
     out
 }
 

@@ -621,3 +621,28 @@ fn a_malformed_pin_declaration_is_refused_with_file_line_and_field() {
         refused(&gp.arg(), &["--no-input"], &[expected]);
     }
 }
+
+#[test]
+fn show_names_the_pins_of_each_file() {
+    let cat = catalog();
+    pave()
+        .arg("--catalog")
+        .arg(cat.path())
+        .args(["show", "bots@1.0.0"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "managed  .github/workflows/ci.yml  pins: github-action",
+        ))
+        .stdout(predicate::str::contains("merged   README.md\n"));
+    let out = pave()
+        .arg("--catalog")
+        .arg(cat.path())
+        .args(["show", "bots@1.0.0", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let files = json["components"][0]["files"].as_array().unwrap();
+    let dockerfile = files.iter().find(|f| f["path"] == "Dockerfile").unwrap();
+    assert_eq!(dockerfile["pins"], serde_json::json!(["dockerfile-from"]));
+}

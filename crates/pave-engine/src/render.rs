@@ -18,7 +18,7 @@ use pave_base::repo_path::{RepoPath, UnsafePath};
 use pave_model::lock::{LockEntry, LockedFile, sha256_hex};
 use pave_model::manifest::{Ownership, Syntax, UnknownComponent};
 use pave_model::parameter::Answers;
-use pave_model::pin::Pin;
+use pave_model::pin::{Pin, PinKind};
 
 use crate::catalog::{GoldenPath, TemplateFile};
 
@@ -195,7 +195,8 @@ pub fn render(
 }
 
 /// A template file as `pave show` lists it: its component, its target path with the segments
-/// not rendered, the ownership the file rules give it and the `when` conditions it depends on.
+/// not rendered, the ownership the file rules give it, the `when` conditions it depends on and
+/// the pins declared in it.
 #[derive(Debug, Clone)]
 pub struct OutlineFile {
     pub component: String,
@@ -203,6 +204,8 @@ pub struct OutlineFile {
     pub ownership: Ownership,
     /// The matching rules' conditions joined with `and`, if any.
     pub condition: Option<String>,
+    /// The kinds of pin the golden path declares in it (managed files only).
+    pub pins: Vec<PinKind>,
 }
 
 /// Every template file of `golden_path`, in the order of its files, without rendering anything.
@@ -236,11 +239,21 @@ pub fn outline(golden_path: &GoldenPath) -> Vec<OutlineFile> {
             .find_map(|r| r.ownership)
             .unwrap_or(Ownership::Managed);
         let conditions: Vec<&str> = matching.iter().filter_map(|r| r.when.as_deref()).collect();
+        let pins = match ownership {
+            Ownership::Managed => golden_path
+                .manifest
+                .pins_of(&path)
+                .into_iter()
+                .map(|p| p.kind)
+                .collect(),
+            Ownership::Merged | Ownership::Seeded => Vec::new(),
+        };
         files.push(OutlineFile {
             component: component.to_owned(),
             path,
             ownership,
             condition: (!conditions.is_empty()).then(|| conditions.join(" and ")),
+            pins,
         });
     }
     files
