@@ -104,8 +104,8 @@ fn pinned_note(pinned: &[FileDiff], is_shown: bool) -> String {
     );
     for d in pinned {
         let _ = write!(note, "\n  {}", d.path);
-        for pin in &d.pins {
-            let _ = write!(note, "\n    {}", pave_engine::report::describe_pin(pin));
+        for pin in pave_engine::report::describe_pins(&d.pins) {
+            let _ = write!(note, "\n    {pin}");
         }
     }
     note

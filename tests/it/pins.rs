@@ -214,7 +214,7 @@ fn a_dependabot_bump_is_pinned_not_drift_in_check_and_gate() {
                 "pinned (pins moved forward)    .github/workflows/ci.yml",
             ))
             .stdout(predicate::str::contains(
-                "actions/checkout v7.0.1 -> v7.1.0 (line 7)",
+                "actions/checkout v7.0.1 -> v7.1.0 (lines 7, 12)",
             ))
             .stdout(predicate::str::contains(
                 "rust 1.95-bookworm -> 1.96-bookworm (line 1)",
@@ -329,7 +329,7 @@ fn a_pin_moved_backwards_is_drift_and_says_so() {
             "drifted (managed file edited)  .github/workflows/ci.yml",
         ))
         .stdout(predicate::str::contains(
-            "actions/checkout v7.0.1 -> v6.9.0 (line 7): moved backwards, which is drift",
+            "actions/checkout v7.0.1 -> v6.9.0 (lines 7, 12): moved backwards, which is drift",
         ))
         .stdout(predicate::str::contains(
             "fix: pave apply bots@1.0.0 --force",

@@ -48,7 +48,7 @@ pub fn conformance(report: &CheckReport) -> Verdict {
         let at = format!("{}@{}", gp.name, gp.version);
         let fix = fix_command(gp);
         for f in &gp.files {
-            let pins: Vec<String> = f.pins.iter().map(crate::report::describe_pin).collect();
+            let pins = crate::report::describe_pins(&f.pins);
             let (kind, level, title, message) = match f.state {
                 FileState::Drifted if !pins.is_empty() => (
                     FindingKind::Drifted,

@@ -16,8 +16,7 @@ fn pins_in_words(pins: &[crate::pins::PinChange], lead: &str) -> String {
     if pins.is_empty() {
         return String::new();
     }
-    let words: Vec<String> = pins.iter().map(super::describe_pin).collect();
-    format!("{lead}{}", words.join("; "))
+    format!("{lead}{}", super::describe_pins(pins).join("; "))
 }
 
 pub fn render(report: &CheckReport) -> String {

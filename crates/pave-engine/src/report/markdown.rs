@@ -68,10 +68,9 @@ fn golden_path(out: &mut String, gp: &GoldenPathReport) {
     if !listed.is_empty() {
         out.push_str("\n| file | state | ownership | component |\n| --- | --- | --- | --- |\n");
         for f in listed.iter().take(MAX_LISTED) {
-            let pins: Vec<String> = f
-                .pins
+            let pins: Vec<String> = super::describe_pins(&f.pins)
                 .iter()
-                .map(|p| text(&super::describe_pin(p)))
+                .map(|p| text(p))
                 .collect();
             let state = if pins.is_empty() {
                 f.state.as_str().to_owned()

@@ -60,17 +60,39 @@ pub fn fix_command(gp: &GoldenPathReport) -> String {
     )
 }
 
-/// One moved pin in words: `actions/checkout v7.0.1 -> v7.1.0 (line 68)`, and why it is drift
-/// when it is.
-pub fn describe_pin(pin: &PinChange) -> String {
+/// The moved pins of a file in words, one line per distinct move (an action used in eleven jobs
+/// and bumped in all of them is one line): `actions/checkout v7.0.1 -> v7.1.0 (lines 65, 86)`,
+/// and why it is drift when it is.
+pub fn describe_pins(pins: &[PinChange]) -> Vec<String> {
+    let mut groups: Vec<(&PinChange, Vec<usize>)> = Vec::new();
+    for pin in pins {
+        let same = |g: &&mut (&PinChange, Vec<usize>)| {
+            let first = g.0;
+            (&first.pin, &first.from, &first.to, first.direction)
+                == (&pin.pin, &pin.from, &pin.to, pin.direction)
+        };
+        match groups.iter_mut().find(same) {
+            Some(group) => group.1.push(pin.line),
+            None => groups.push((pin, vec![pin.line])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(pin, lines)| describe(pin, &lines))
+        .collect()
+}
+
+fn describe(pin: &PinChange, lines: &[usize]) -> String {
     let side =
         |version: &Option<String>, value: &str| version.clone().unwrap_or_else(|| value.to_owned());
+    let at: Vec<String> = lines.iter().map(ToString::to_string).collect();
     let moved = format!(
-        "{} {} -> {} (line {})",
+        "{} {} -> {} ({} {})",
         pin.pin,
         side(&pin.from_version, &pin.from),
         side(&pin.to_version, &pin.to),
-        pin.line
+        if lines.len() == 1 { "line" } else { "lines" },
+        at.join(", ")
     );
     match pin.direction {
         Direction::Forward => moved,

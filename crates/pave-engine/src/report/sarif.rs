@@ -235,11 +235,7 @@ fn file_result(gp: &GoldenPathReport, file: &FileReport, index: usize) -> Value 
 
 /// The moved pins of a file, in words.
 fn pins(file: &FileReport) -> String {
-    file.pins
-        .iter()
-        .map(super::describe_pin)
-        .collect::<Vec<_>>()
-        .join("; ")
+    super::describe_pins(&file.pins).join("; ")
 }
 
 /// A result of rule `index` at line 1 of `path`; `identity` tells it apart from the rule's other

@@ -55,15 +55,16 @@ pub fn render(report: &CheckReport) -> String {
             let files: Vec<_> = gp.files.iter().filter(|f| f.state == state).collect();
             for f in files.iter().take(MAX_LISTED) {
                 let _ = writeln!(out, "  {label:<30} {}", f.path);
-                for pin in f.pins.iter().take(MAX_LISTED) {
-                    let _ = writeln!(out, "  {:<30}   {}", "", super::describe_pin(pin));
+                let pins = super::describe_pins(&f.pins);
+                for pin in pins.iter().take(MAX_LISTED) {
+                    let _ = writeln!(out, "  {:<30}   {pin}", "");
                 }
-                if f.pins.len() > MAX_LISTED {
+                if pins.len() > MAX_LISTED {
                     let _ = writeln!(
                         out,
                         "  {:<30}   … and {} more pins",
                         "",
-                        f.pins.len() - MAX_LISTED
+                        pins.len() - MAX_LISTED
                     );
                 }
             }
