@@ -14,6 +14,7 @@ use pave_model::status::Lag;
 use crate::answers::{self, AnswerError};
 use crate::catalog::{Catalog, CatalogError, GoldenPath, listing_of_locked, load_locked};
 use crate::render::{self, RenderError, Rendered};
+use pave_model::lock::Exception;
 use pave_model::lock::{Lock, LockEntry, sha256_hex};
 use pave_model::manifest::Ownership;
 
@@ -32,8 +33,12 @@ pub enum FileState {
     /// A merged file that still holds the conflict markers `pave upgrade` wrote into it: the
     /// merge is unfinished, so it fails until they are resolved.
     Conflicted,
-    /// The repo kept its own version on purpose (`apply --conflict=keep|write-new`).
+    /// The repo kept its own version on purpose (`apply --conflict=keep|write-new`): pave no
+    /// longer compares it, so it counts as an exception.
     Diverged,
+    /// A managed file tailored by a recorded exception (`pave except`), exactly as recorded:
+    /// allowed, and reported with its reason and size.
+    Excepted,
     /// Seeded: the repo's own after creation, never checked.
     Seeded,
 }
@@ -49,6 +54,12 @@ impl FileState {
         matches!(self, Self::Drifted | Self::Deleted)
     }
 
+    /// The repo departs from the golden path here by a recorded choice (an exception, or a file
+    /// kept with `--conflict=keep`): allowed, but the repo is "conforming with exceptions".
+    pub fn is_exception(self) -> bool {
+        matches!(self, Self::Excepted | Self::Diverged)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Unchanged => "unchanged",
@@ -57,6 +68,7 @@ impl FileState {
             Self::Edited => "edited",
             Self::Conflicted => "conflicted",
             Self::Diverged => "diverged",
+            Self::Excepted => "excepted",
             Self::Seeded => "seeded",
         }
     }
@@ -72,6 +84,9 @@ pub struct FileReport {
     pub expected_sha256: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actual_sha256: Option<String>,
+    /// The recorded exception of this file (`pave except`), whatever its state now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<Exception>,
 }
 
 /// What the catalog says about a golden path of the lock.
@@ -106,6 +121,11 @@ impl GoldenPathReport {
         self.files.iter().filter(|f| f.state == state).count()
     }
 
+    /// Files that depart from the golden path by a recorded choice (excepted or diverged).
+    pub fn exceptions(&self) -> usize {
+        self.files.iter().filter(|f| f.state.is_exception()).count()
+    }
+
     pub fn is_conforming(&self) -> bool {
         !self.files.iter().any(|f| f.state.is_failure())
             && self
@@ -121,7 +141,24 @@ pub struct CheckReport {
     pub root: PathBuf,
     pub repo_id: String,
     pub conforming: bool,
+    /// `conforming`, `conforming with exceptions` or `not conforming`: a repo that tailors
+    /// managed files by recorded exceptions (or keeps its own versions) is never plainly
+    /// conforming.
+    pub verdict: &'static str,
+    /// Files excepted or diverged, over every golden path.
+    pub exceptions: usize,
     pub golden_paths: Vec<GoldenPathReport>,
+}
+
+impl CheckReport {
+    /// The words of [`CheckReport::verdict`] for a repo that passes or not, with `exceptions`.
+    pub fn verdict_of(is_conforming: bool, exceptions: usize) -> &'static str {
+        match (is_conforming, exceptions) {
+            (false, _) => "not conforming",
+            (true, 0) => "conforming",
+            (true, _) => "conforming with exceptions",
+        }
+    }
 }
 
 /// Where `check` may look for catalogs.
@@ -169,26 +206,37 @@ pub fn check(
             catalog_note,
         });
     }
+    let conforming = golden_paths.iter().all(GoldenPathReport::is_conforming);
+    let exceptions = golden_paths.iter().map(GoldenPathReport::exceptions).sum();
     Ok(CheckReport {
         root: root.to_owned(),
         repo_id: lock.repo_id.clone(),
-        conforming: golden_paths.iter().all(GoldenPathReport::is_conforming),
+        conforming,
+        verdict: CheckReport::verdict_of(conforming, exceptions),
+        exceptions,
         golden_paths,
     })
 }
 
 /// The state of a locked file given the SHA-256 of what the repo has (`None`: missing) and
-/// whether it holds `pave upgrade`'s conflict markers.
+/// whether it holds `pave upgrade`'s conflict markers. Check, audit and the gates all decide
+/// here.
 pub fn file_state(
     locked: &pave_model::lock::LockedFile,
     actual: Option<&str>,
     has_conflict_markers: bool,
 ) -> FileState {
+    let excepted = locked.exception.as_ref();
     match (locked.ownership, actual) {
         (Ownership::Seeded, _) => FileState::Seeded,
         (_, None) => FileState::Deleted,
         _ if locked.diverged => FileState::Diverged,
         (_, Some(sha)) if sha == locked.sha256 => FileState::Unchanged,
+        // An upgrade merged the golden path's change into the exception and left markers.
+        (Ownership::Managed, Some(_)) if excepted.is_some() && has_conflict_markers => {
+            FileState::Conflicted
+        }
+        (_, Some(sha)) if excepted.is_some_and(|e| e.sha256 == sha) => FileState::Excepted,
         (Ownership::Managed, Some(_)) => FileState::Drifted,
         (Ownership::Merged, Some(_)) if has_conflict_markers => FileState::Conflicted,
         (Ownership::Merged, Some(_)) => FileState::Edited,
@@ -214,6 +262,7 @@ fn file_report(
         state,
         expected_sha256: locked.sha256.clone(),
         actual_sha256: actual.filter(|_| state != FileState::Seeded),
+        exception: locked.exception.clone(),
     }
 }
 

@@ -65,6 +65,9 @@ impl fmt::Display for Action {
 /// Why a conflict: a managed file of this golden path edited locally (only `--force` or undoing
 /// the edit resolves it)…
 pub const EDITED_MANAGED: &str = "managed file edited locally; --force overwrites it";
+/// …or an excepted managed file whose render these answers change (the exception was recorded
+/// against the old render)…
+pub const EXCEPTED_RENDER_CHANGED: &str = "excepted (pave except), and these answers change its render; --force takes the new render and drops the exception";
 /// …or a file pave does not own (the `--conflict` modes apply).
 pub const NOT_PAVES: &str = "exists and is not pave's";
 
@@ -170,6 +173,13 @@ impl Plan {
                     (Action::Keep, Some("seeded: the repo's own after creation"))
                 }
                 (Some(_), Some(p)) if p.diverged => (Action::Keep, Some("diverged by choice")),
+                (Some(bytes), Some(p)) if !is_forced && is_excepted(p, &bytes) => {
+                    if p.sha256 == sha256_hex(&f.bytes) {
+                        (Action::Keep, Some("excepted: the recorded tailoring stays"))
+                    } else {
+                        (Action::Conflict, Some(EXCEPTED_RENDER_CHANGED))
+                    }
+                }
                 (Some(bytes), Some(p)) if sha256_hex(&bytes) == p.sha256 => (Action::Update, None),
                 (Some(_), Some(p)) if p.ownership == Ownership::Merged => (
                     Action::Keep,
@@ -321,6 +331,14 @@ impl Plan {
         }
         writes
     }
+}
+
+/// Whether `bytes` (as git stores them) are exactly the recorded exception of `locked`.
+pub fn is_excepted(locked: &pave_model::lock::LockedFile, bytes: &[u8]) -> bool {
+    locked
+        .exception
+        .as_ref()
+        .is_some_and(|e| e.sha256 == sha256_hex(bytes))
 }
 
 /// `<file>.pave-new` beside `path`.

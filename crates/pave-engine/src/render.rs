@@ -76,6 +76,7 @@ impl RenderedFile {
             component: self.component.clone(),
             sha256: sha256_hex(&self.bytes),
             diverged: false,
+            exception: None,
         }
     }
 }

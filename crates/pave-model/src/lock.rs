@@ -124,6 +124,37 @@ pub struct LockedFile {
     /// `write-new`): reported by `pave check`, not drift.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub diverged: bool,
+    /// A reviewed, recorded tailoring of this managed file (`pave except`): the repo's version is
+    /// accepted while its bytes are the ones recorded here, and `pave upgrade` carries it to the
+    /// next version by a 3-way merge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception: Option<Exception>,
+}
+
+/// A managed file the repo tailors on purpose, with the reason a reviewer accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Exception {
+    /// Why the repo changes this file (shown wherever the file's state is shown).
+    pub reason: String,
+    /// SHA-256 of the tailored file (text as git stores it): any other content is drift.
+    pub sha256: String,
+    /// Lines the tailoring adds to the render.
+    pub added: u32,
+    /// Lines of the render the tailoring removes.
+    pub removed: u32,
+}
+
+impl Exception {
+    /// `+3 -1`: the size of the tailoring against the render.
+    pub fn size(&self) -> String {
+        format!("+{} -{}", self.added, self.removed)
+    }
+}
+
+/// Whether `s` is a SHA-256 as the lock writes it: 64 lower-case hex digits.
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// The lock's JSON Schema (`pave schema lock`, `schemas/lock.schema.json`), pretty-printed.
@@ -216,12 +247,7 @@ impl Lock {
             }
             for (j, file) in entry.files.iter().enumerate() {
                 let field = format!("golden_paths[{i}].files[{j}]");
-                let is_sha256 = file.sha256.len() == 64
-                    && file
-                        .sha256
-                        .bytes()
-                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-                if !is_sha256 {
+                if !is_sha256_hex(&file.sha256) {
                     return Err(at(
                         &format!("sha256: {}", file.sha256),
                         1,
@@ -230,6 +256,29 @@ impl Lock {
                             file.sha256
                         ),
                     ));
+                }
+                if let Some(exception) = &file.exception {
+                    if !is_sha256_hex(&exception.sha256) {
+                        return Err(at(
+                            &format!("sha256: {}", exception.sha256),
+                            1,
+                            format!(
+                                "{field}.exception.sha256: `{}` is not a SHA-256 (64 lower-case hex digits); record the exception again with `pave except {}`",
+                                exception.sha256, file.path
+                            ),
+                        ));
+                    }
+                    if file.ownership != Ownership::Managed || file.diverged {
+                        return Err(at(
+                            file.path.as_str(),
+                            1,
+                            format!(
+                                "{field}.exception: only a managed file pave still owns can have an exception (this one is {}{})",
+                                file.ownership,
+                                if file.diverged { ", diverged" } else { "" }
+                            ),
+                        ));
+                    }
                 }
                 if !entry.components.contains(&file.component) {
                     return Err(at(
@@ -374,6 +423,7 @@ mod tests {
             component: "app".into(),
             sha256: sha256_hex(b"x"),
             diverged: true,
+            exception: None,
         });
         let lock = Lock::new(entry);
         let text = lock.to_yaml();
@@ -395,6 +445,7 @@ mod tests {
             component: "app".into(),
             sha256: sha256_hex(path.as_bytes()),
             diverged: false,
+            exception: None,
         };
         Lock::new(LockEntry {
             name: "gp".into(),

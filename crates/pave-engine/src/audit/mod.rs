@@ -384,6 +384,7 @@ fn failed(repo: &RepoRef, why: String) -> RepoAudit {
         missing_files: Vec::new(),
         edited_merged_files: Vec::new(),
         conflicted_files: Vec::new(),
+        excepted_files: Vec::new(),
         lock_problems: Vec::new(),
         error: Some(why),
         team: None,
@@ -492,7 +493,10 @@ fn audit_lock(repo: &RepoRef, reader: &Reader, lock: &Lock, catalogs: &CatalogIn
                 FileState::Deleted => audit.missing_files.push(locked.path.to_string()),
                 FileState::Conflicted => audit.conflicted_files.push(locked.path.to_string()),
                 FileState::Edited => audit.edited_merged_files.push(locked.path.to_string()),
-                FileState::Unchanged | FileState::Diverged | FileState::Seeded => {}
+                FileState::Excepted | FileState::Diverged => {
+                    audit.excepted_files.push(locked.path.to_string())
+                }
+                FileState::Unchanged | FileState::Seeded => {}
             }
         }
         audit
@@ -521,6 +525,8 @@ fn audit_lock(repo: &RepoRef, reader: &Reader, lock: &Lock, catalogs: &CatalogIn
         .any(|g| matches!(g.lag, Some(lag) if lag != Lag::None))
     {
         RepoStatus::Outdated
+    } else if !audit.excepted_files.is_empty() {
+        RepoStatus::Excepted
     } else {
         RepoStatus::Conforming
     };
@@ -529,6 +535,7 @@ fn audit_lock(repo: &RepoRef, reader: &Reader, lock: &Lock, catalogs: &CatalogIn
         &mut audit.missing_files,
         &mut audit.edited_merged_files,
         &mut audit.conflicted_files,
+        &mut audit.excepted_files,
     ] {
         list.sort();
     }

@@ -192,6 +192,9 @@ pub enum FindingKind {
     EditedMerged,
     LockMismatch,
     Conflicted,
+    /// A managed file tailored by a recorded exception, or kept by choice (diverged).
+    Excepted,
+    Diverged,
 }
 
 /// Something a developer should look at, on a file and line when there is one.

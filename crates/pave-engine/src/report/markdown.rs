@@ -15,7 +15,13 @@ const MAX_LISTED: usize = 50;
 pub fn render(report: &CheckReport) -> String {
     let mut out = String::new();
     let failing: usize = report.golden_paths.iter().map(failures).sum();
-    if report.conforming {
+    if report.conforming && report.exceptions > 0 {
+        let _ = writeln!(
+            out,
+            "## ✅ pave check: the repo conforms to its golden paths with {} exception(s)",
+            report.exceptions
+        );
+    } else if report.conforming {
         out.push_str("## ✅ pave check: the repo conforms to its golden paths\n");
     } else {
         let _ = writeln!(
@@ -48,10 +54,11 @@ fn golden_path(out: &mut String, gp: &GoldenPathReport) {
         (FileState::Conflicted, "conflicted (unresolved merge)"),
         (FileState::Edited, "edited (merged: allowed)"),
         (FileState::Diverged, "diverged (kept by choice)"),
+        (FileState::Excepted, "excepted (recorded exception)"),
         (FileState::Seeded, "seeded (not checked)"),
     ] {
-        // Conflicted files are rare: a row only when there are some.
-        if state == FileState::Conflicted && gp.count(state) == 0 {
+        // Conflicted and excepted files are rare: a row only when there are some.
+        if matches!(state, FileState::Conflicted | FileState::Excepted) && gp.count(state) == 0 {
             continue;
         }
         let _ = writeln!(out, "| {label} | {} |", gp.count(state));
@@ -60,16 +67,24 @@ fn golden_path(out: &mut String, gp: &GoldenPathReport) {
     let listed: Vec<_> = gp
         .files
         .iter()
-        .filter(|f| f.state.is_failure() || f.state == FileState::Edited)
+        .filter(|f| {
+            f.state.is_failure() || matches!(f.state, FileState::Edited | FileState::Excepted)
+        })
         .collect();
     if !listed.is_empty() {
         out.push_str("\n| file | state | ownership | component |\n| --- | --- | --- | --- |\n");
         for f in listed.iter().take(MAX_LISTED) {
+            let state = match &f.exception {
+                Some(e) if f.state == FileState::Excepted => {
+                    format!("excepted ({}): {}", e.size(), text(&e.reason))
+                }
+                _ => f.state.as_str().to_owned(),
+            };
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} |",
                 cell(&code(&f.path)),
-                f.state.as_str(),
+                cell(&state),
                 f.ownership,
                 cell(&text(&f.component))
             );

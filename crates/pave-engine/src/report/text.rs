@@ -13,10 +13,10 @@ const MAX_LISTED: usize = 15;
 pub fn render(report: &CheckReport) -> String {
     let mut out = String::new();
     for gp in &report.golden_paths {
-        let verdict = if gp.is_conforming() {
-            "conforms"
-        } else {
-            "DRIFTED"
+        let verdict = match (gp.is_conforming(), gp.exceptions()) {
+            (false, _) => "DRIFTED",
+            (true, 0) => "conforms",
+            (true, _) => "conforms with exceptions",
         };
         let _ = writeln!(out, "{}@{}: {verdict}", gp.name, gp.version);
         let checked = gp
@@ -29,9 +29,13 @@ pub fn render(report: &CheckReport) -> String {
             0 => String::new(),
             n => format!(", {n} conflicted (unresolved merge)"),
         };
+        let excepted = match gp.count(FileState::Excepted) {
+            0 => String::new(),
+            n => format!(", {n} excepted"),
+        };
         let _ = writeln!(
             out,
-            "  {checked} files checked: {} unchanged, {} drifted, {} deleted{conflicted}, {} edited (merged), {} diverged; {} seeded not checked",
+            "  {checked} files checked: {} unchanged, {} drifted, {} deleted{conflicted}, {} edited (merged), {} diverged{excepted}; {} seeded not checked",
             gp.count(FileState::Unchanged),
             gp.count(FileState::Drifted),
             gp.count(FileState::Deleted),
@@ -53,6 +57,15 @@ pub fn render(report: &CheckReport) -> String {
             if files.len() > MAX_LISTED {
                 let _ = writeln!(out, "  {label:<30} … and {} more", files.len() - MAX_LISTED);
             }
+        }
+        // Every exception is listed with its reason: a reviewer reads them all.
+        for f in gp.files.iter().filter(|f| f.state == FileState::Excepted) {
+            let (size, reason) = f
+                .exception
+                .as_ref()
+                .map(|e| (e.size(), e.reason.as_str()))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {:<30} {} ({size}): {reason}", "excepted", f.path);
         }
         if let Some(view) = &gp.catalog_view {
             match view.lag {

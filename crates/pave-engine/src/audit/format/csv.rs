@@ -10,7 +10,7 @@
 use crate::audit::{AuditReport, RepoAudit, RepoGoldenPath, RepoKind};
 use pave_model::status::Lag;
 
-const HEADER: [&str; 16] = [
+const HEADER: [&str; 17] = [
     "path",
     "kind",
     "status",
@@ -25,6 +25,7 @@ const HEADER: [&str; 16] = [
     "missing_files",
     "edited_merged_files",
     "conflicted_files",
+    "excepted_files",
     "lock_problems",
     "error",
 ];
@@ -43,7 +44,7 @@ pub fn render(report: &AuditReport) -> String {
     out
 }
 
-fn row(repo: &RepoAudit, gp: Option<&RepoGoldenPath>) -> [String; 16] {
+fn row(repo: &RepoAudit, gp: Option<&RepoGoldenPath>) -> [String; 17] {
     let optional = |value: Option<&String>| value.cloned().unwrap_or_default();
     [
         repo.path.clone(),
@@ -69,12 +70,13 @@ fn row(repo: &RepoAudit, gp: Option<&RepoGoldenPath>) -> [String; 16] {
         repo.missing_files.len().to_string(),
         repo.edited_merged_files.len().to_string(),
         repo.conflicted_files.len().to_string(),
+        repo.excepted_files.len().to_string(),
         repo.lock_problems.join("; "),
         optional(repo.error.as_ref()),
     ]
 }
 
-fn write_row(out: &mut String, fields: [String; 16]) {
+fn write_row(out: &mut String, fields: [String; 17]) {
     for (index, value) in fields.iter().enumerate() {
         if index > 0 {
             out.push(',');

@@ -135,6 +135,7 @@ mod tests {
                 missing_files: Vec::new(),
                 edited_merged_files: Vec::new(),
                 conflicted_files: Vec::new(),
+                excepted_files: Vec::new(),
                 lock_problems: Vec::new(),
                 error: None,
                 team: Some(format!("team-{:02}", i % 30)),
