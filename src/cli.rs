@@ -251,12 +251,15 @@ pub struct ApplyArgs {
     /// the golden path's defaults on a first apply.
     #[arg(long, value_delimiter = ',', value_name = "COMPONENTS")]
     pub only: Vec<String>,
-    /// What to do with an existing file pave does not own.
-    #[arg(long, value_enum, default_value_t = pave_engine::plan::ConflictMode::Fail)]
-    pub conflict: pave_engine::plan::ConflictMode,
+    /// What to do with an existing file pave does not own: `fail` (the default: list it, write
+    /// nothing), `keep` (keep the repo's, recorded as diverged) or `write-new` (pave's beside it as
+    /// `<file>.pave-new`); per file as `GLOB=MODE`, repeatable, the first matching glob deciding
+    /// (`--conflict 'deploy/**=keep' --conflict write-new`).
+    #[arg(long, value_name = "[GLOB=]MODE", action = clap::ArgAction::Append)]
+    pub conflict: Vec<String>,
     /// Overwrite existing files pave does not own, and managed files edited locally (a choice
-    /// `--conflict` would contradict, so the two are refused together).
-    #[arg(long, conflicts_with = "conflict")]
+    /// `--conflict keep|write-new` would contradict, so the two are refused together).
+    #[arg(long)]
     pub force: bool,
     /// Write even when the git work tree has uncommitted changes.
     #[arg(long)]

@@ -12,7 +12,7 @@ use pave_model::lock::{Lock, LockEntry, LockedFile};
 
 use crate::answers::{self, AnswerError, Asker, GivenAnswers};
 use crate::catalog::{GoldenPath, Reference, VersionSpec};
-use crate::plan::{Action, ClaimedTwice, ConflictMode, Existing, Plan};
+use crate::plan::{Action, ClaimedTwice, ConflictPolicy, Existing, Plan};
 use crate::render::{self, RenderError};
 
 /// Why a golden path cannot be applied.
@@ -48,7 +48,7 @@ pub struct Request<'a> {
     pub target_name: &'a str,
     /// Components to add; empty: those applied before, else the golden path's defaults.
     pub only: &'a [String],
-    pub conflict: ConflictMode,
+    pub conflict: &'a ConflictPolicy,
     pub is_forced: bool,
 }
 
