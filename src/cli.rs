@@ -47,6 +47,8 @@ pub enum Command {
     Upgrade(UpgradeArgs),
     /// Show how the repo differs from a fresh render of its locked golden paths.
     Diff(DiffArgs),
+    /// Record a reviewed tailoring of a managed file (an exception), or drop one.
+    Except(ExceptArgs),
     /// Audit a fleet: adoption, version lag and drift of every repo below folders or in a list.
     Audit(AuditArgs),
     /// Check that the repo still conforms to its golden paths (the CI gate).
@@ -249,12 +251,15 @@ pub struct ApplyArgs {
     /// the golden path's defaults on a first apply.
     #[arg(long, value_delimiter = ',', value_name = "COMPONENTS")]
     pub only: Vec<String>,
-    /// What to do with an existing file pave does not own.
-    #[arg(long, value_enum, default_value_t = pave_engine::plan::ConflictMode::Fail)]
-    pub conflict: pave_engine::plan::ConflictMode,
+    /// What to do with an existing file pave does not own: `fail` (the default: list it, write
+    /// nothing), `keep` (keep the repo's, recorded as diverged) or `write-new` (pave's beside it as
+    /// `<file>.pave-new`); per file as `GLOB=MODE`, repeatable, the first matching glob deciding
+    /// (`--conflict 'deploy/**=keep' --conflict write-new`).
+    #[arg(long, value_name = "[GLOB=]MODE", action = clap::ArgAction::Append)]
+    pub conflict: Vec<String>,
     /// Overwrite existing files pave does not own, and managed files edited locally (a choice
-    /// `--conflict` would contradict, so the two are refused together).
-    #[arg(long, conflicts_with = "conflict")]
+    /// `--conflict keep|write-new` would contradict, so the two are refused together).
+    #[arg(long)]
     pub force: bool,
     /// Write even when the git work tree has uncommitted changes.
     #[arg(long)]
@@ -272,8 +277,9 @@ pub struct DiffArgs {
     /// A summary per file instead of the diff.
     #[arg(long)]
     pub stat: bool,
-    /// Include seeded files (the repo's own after creation) and diverged ones (kept by choice);
-    /// both are left out by default, as `pave check` accepts them.
+    /// Include seeded files (the repo's own after creation), diverged ones (kept by choice) and
+    /// excepted ones (a recorded tailoring); all are left out by default, as `pave check`
+    /// accepts them.
     #[arg(long)]
     pub all: bool,
     /// Compare with what `pave upgrade --to VERSION` would write instead of the locked version.
@@ -282,6 +288,27 @@ pub struct DiffArgs {
     /// With --to: the golden path, when the repo has several.
     #[arg(long, value_name = "NAME", requires = "to")]
     pub golden_path: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExceptArgs {
+    /// Managed files to except (or with --drop, whose exception to drop), as paths from the
+    /// repo's root (`deploy/base/networkpolicy.yaml`).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+    /// Why the repo tailors the file; recorded in the lock and shown wherever it is reported.
+    /// Needed for a new exception; re-recording a changed tailoring keeps the old reason.
+    #[arg(long, value_name = "TEXT", conflicts_with = "drop")]
+    pub reason: Option<String>,
+    /// Drop the files' exceptions (the tailoring becomes drift until the file is restored).
+    #[arg(long)]
+    pub drop: bool,
+    /// The repo.
+    #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// Say what would be recorded; the lock is not written.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -60,6 +60,18 @@ pub enum Error {
     #[error(transparent)]
     Upgrade(#[from] UpgradeError),
     #[error(transparent)]
+    Except(#[from] pave_engine::except::ExceptError),
+    #[error(transparent)]
+    ConflictRule(#[from] pave_engine::plan::BadConflictRule),
+    /// `pave apply --force` with a `--conflict` mode that keeps or writes beside.
+    #[error(
+        "--force overwrites every conflicting file, which the --conflict keep/write-new given contradicts"
+    )]
+    ForceWithConflict,
+    /// A file named on the command line that is not a safe path inside the repo.
+    #[error("FILE: {0}")]
+    BadFileArgument(String),
+    #[error(transparent)]
     Audit(#[from] AuditError),
     #[error(transparent)]
     Gate(#[from] GateError),
@@ -152,6 +164,18 @@ impl Error {
             Error::Scaffold(e) => scaffold_hint(e),
             Error::Adopt(e) => adopt_hint(e),
             Error::Upgrade(e) => upgrade_hint(e),
+            Error::Except(_) => Some(
+                "`pave check` lists each managed file's state; `pave diff --all` shows a tailoring against the golden path".into(),
+            ),
+            Error::ConflictRule(_) => Some(
+                "e.g. `--conflict keep`, or per file `--conflict 'deploy/**=keep' --conflict write-new` (the first matching glob decides; a bare mode is the default for the rest)".into(),
+            ),
+            Error::ForceWithConflict => Some(
+                "choose one: --force (pave's version everywhere) or --conflict (keep yours, or write pave's beside it)".into(),
+            ),
+            Error::BadFileArgument(_) => Some(
+                "name the file by its path from the repo's root, as the lock lists it (`deploy/base/networkpolicy.yaml`)".into(),
+            ),
             Error::Audit(e) => Some(audit_hint(e)),
             Error::Gate(e) => gate_hint(e),
             Error::Registry(e) => registry_hint(e),

@@ -97,6 +97,7 @@ fn dispatch(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
         }
         Command::Gate(args) => commands::gate::run(args, explicit()?.as_ref(), printer),
         Command::Diff(args) => commands::diff::run(args, explicit()?.as_ref(), printer),
+        Command::Except(args) => commands::except::run(args, explicit()?.as_ref(), printer),
         Command::Upgrade(args) => {
             let registry = registry()?;
             commands::upgrade::run(args, explicit()?.as_ref(), &registry, printer)

@@ -4,7 +4,7 @@
 
 use pave_engine::adopt::{self, Request};
 use pave_engine::catalog::{GoldenPath, Reference};
-use pave_engine::plan::Action;
+use pave_engine::plan::{Action, ConflictPolicy};
 use pave_model::lock::{Lock, LockError};
 use pave_registry::model::AdoptionCommand;
 
@@ -33,6 +33,10 @@ pub fn run(
         Err(LockError::Missing { .. }) => None,
         Err(e) => return Err(e.into()),
     };
+    let conflict = ConflictPolicy::parse(args.conflict.iter().map(String::as_str))?;
+    if args.force && conflict.is_set() {
+        return Err(Error::ForceWithConflict);
+    }
     let golden_path = load(args, lock.as_ref(), explicit_catalog, fresh_catalog)?;
     let given = super::given_answers(&args.answering)?;
     let mut prompter = Prompter::new(args.answering.no_input);
@@ -43,7 +47,7 @@ pub fn run(
         given: &given,
         target_name: &super::folder_name(root),
         only: &args.only,
-        conflict: args.conflict,
+        conflict: &conflict,
         is_forced: args.force,
     };
     let adoption = adopt::plan(&request, prompter.asker())?;
@@ -138,7 +142,9 @@ fn conflict_hint(conflicts: &[&pave_engine::plan::PlannedFile]) -> String {
         .filter(|f| f.reason == Some(pave_engine::plan::EDITED_MANAGED))
         .map(|f| f.path.as_str())
         .collect();
-    let has_unowned = conflicts.len() > edited.len();
+    let has_unowned = conflicts
+        .iter()
+        .any(|f| f.reason == Some(pave_engine::plan::NOT_PAVES));
     let mut ways = Vec::new();
     if has_unowned {
         ways.push(
@@ -148,8 +154,19 @@ fn conflict_hint(conflicts: &[&pave_engine::plan::PlannedFile]) -> String {
     }
     if !edited.is_empty() {
         ways.push(format!(
-            "for managed files edited locally ({}): --force (or `git revert` of the commit that made the edit) takes pave's version back; to keep the change, make it in the golden path",
+            "for managed files edited locally ({}): --force (or `git revert` of the commit that made the edit) takes pave's version back; to keep the change, record it as a reviewed exception (`pave except FILE --reason \"…\"`) or make it in the golden path",
             edited.join(", ")
+        ));
+    }
+    let rerendered: Vec<&str> = conflicts
+        .iter()
+        .filter(|f| f.reason == Some(pave_engine::plan::EXCEPTED_RENDER_CHANGED))
+        .map(|f| f.path.as_str())
+        .collect();
+    if !rerendered.is_empty() {
+        ways.push(format!(
+            "for excepted files whose render these answers change ({}): keep the answers, or apply with --force and record the tailoring again with `pave except`",
+            rerendered.join(", ")
         ));
     }
     if has_unowned {

@@ -83,7 +83,18 @@ pub fn run(
     if !pinned.is_empty() {
         printer.info(&pinned_note(&pinned, args.all));
     }
-    if diffs.is_empty() {
+    let exceptions = lock
+        .golden_paths
+        .iter()
+        .flat_map(|e| &e.files)
+        .filter(|f| f.diverged || f.exception.is_some())
+        .count();
+    if diffs.is_empty() && exceptions > 0 && !args.all && args.to.is_none() {
+        printer.info(&format!(
+            "the repo matches a fresh render of its golden paths, apart from {exceptions} excepted or diverged file(s) (`pave diff --all` shows them)"
+        ));
+        Ok(0)
+    } else if diffs.is_empty() {
         printer.info("the repo matches a fresh render of its golden paths");
         Ok(0)
     } else {

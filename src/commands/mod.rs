@@ -5,6 +5,7 @@ pub mod apply;
 pub mod audit;
 pub mod check;
 pub mod diff;
+pub mod except;
 pub mod gate;
 pub mod list;
 pub mod new;

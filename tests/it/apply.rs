@@ -86,6 +86,44 @@ fn conflict_keep_keeps_the_repos_files_and_records_them_as_diverged() {
 }
 
 #[test]
+fn the_conflict_policy_can_be_given_per_file() {
+    let repo = existing_repo();
+    pave_apply(
+        "rust-service",
+        repo.path(),
+        &[
+            &TEAM[..],
+            &["--conflict", ".github/**=write-new", "--conflict", "keep"],
+        ]
+        .concat(),
+    )
+    .assert()
+    .success();
+    // The first matching glob decides: the workflow gets pave's beside it, the rest are kept.
+    assert!(
+        repo.path()
+            .join(".github/workflows/ci.yml.pave-new")
+            .exists()
+    );
+    assert!(!repo.path().join("README.md.pave-new").exists());
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("README.md")).unwrap(),
+        "# Payments\nOur own words.\n"
+    );
+    let lock = pave_model::lock::Lock::read(repo.path()).unwrap();
+    let diverged: Vec<_> = lock.golden_paths[0]
+        .files
+        .iter()
+        .filter(|f| f.diverged)
+        .map(|f| f.path.to_string())
+        .collect();
+    assert_eq!(
+        diverged,
+        [".github/workflows/ci.yml", "README.md", "src/lib.rs"]
+    );
+}
+
+#[test]
 fn conflict_write_new_writes_the_render_beside_the_repos_file() {
     let repo = existing_repo();
     pave_apply(

@@ -64,6 +64,7 @@ fn as_truth(repo: &RepoAudit) -> TruthRepo {
         drifted_files: repo.drifted_files.clone(),
         missing_files: repo.missing_files.clone(),
         edited_merged_files: repo.edited_merged_files.clone(),
+        excepted_files: repo.excepted_files.clone(),
         team: repo.team.clone(),
         train: repo.train.clone(),
     }
@@ -360,6 +361,7 @@ fn fail_on_rules_exit_1_when_a_repo_matches_and_0_otherwise() {
         old_version_share: 0.0,
         drift_share: 0.0,
         deleted_share: 0.0,
+        excepted_share: 0.0,
         merged_edit_share: 0.5,
         ..small_spec()
     };

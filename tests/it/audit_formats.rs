@@ -189,7 +189,7 @@ fn csv_has_a_row_per_repo_and_golden_path_and_defuses_formulas() {
     assert_eq!(
         parse_csv(&csv)[0].join(","),
         "path,kind,status,team,train,golden_path,version,latest,lag,versions_behind,\
-         drifted_files,missing_files,edited_merged_files,conflicted_files,lock_problems,error,pinned_files"
+         drifted_files,missing_files,edited_merged_files,conflicted_files,excepted_files,lock_problems,error,pinned_files"
     );
     let rows = csv_rows(&csv);
     let expected_rows: usize = json["repos"]

@@ -53,6 +53,20 @@ fn pattern_mismatch() {
 }
 
 #[test]
+fn a_folder_name_that_does_not_fit_the_default_is_named_once_as_the_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r1");
+    pave_new("rust-service", &dir, &["--set", "team=payments", "--no-input"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "its default comes from the folder's name, `r1`, which must match ^[a-z][a-z0-9-]{1,38}[a-z0-9]$",
+        ))
+        .stderr(predicate::str::contains("got `r1`").not());
+    assert!(!dir.exists());
+}
+
+#[test]
 fn bad_choice() {
     refused(
         "rust-service",

@@ -420,5 +420,43 @@ fn force_and_a_conflict_mode_are_refused_together() {
     pave()
         .args(["apply", "rust-service", "--conflict=keep", "--force", "-C"])
         .arg(&dir)
-        .fails_with(&["'--conflict <CONFLICT>' cannot be used with '--force'"]);
+        .fails_with(&[
+            "--force overwrites every conflicting file, which the --conflict keep/write-new given contradicts",
+            "hint: choose one",
+        ]);
+    // `fail` is the default: saying so does not contradict --force.
+    pave()
+        .args([
+            "apply",
+            "rust-service",
+            "--conflict=fail",
+            "--force",
+            "--dry-run",
+            "-C",
+        ])
+        .arg(&dir)
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_conflict_rule_that_is_not_a_mode_or_glob_is_refused() {
+    let (_tmp, dir) = rust_service(&[]);
+    for (given, expected) in [
+        (
+            "sometimes",
+            "--conflict `sometimes`: give a mode (fail, keep or write-new) or GLOB=MODE",
+        ),
+        (
+            "deploy/**=maybe",
+            "`maybe` is not a mode; use fail, keep or write-new",
+        ),
+        ("=keep", "the glob before `=` is empty"),
+        ("deploy/[=keep", "the glob does not compile"),
+    ] {
+        pave()
+            .args(["apply", "rust-service", "--conflict", given, "-C"])
+            .arg(&dir)
+            .fails_with(&[expected, "hint: e.g. `--conflict keep`"]);
+    }
 }

@@ -940,13 +940,15 @@ fn a_comment_in_a_test_file_is_not_a_test_change() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("the change touches no test"));
-    // Nor is a block comment in a test file, a comment inside a test module, or a test module
-    // without a test.
+    // Nor is a block comment in a test file, a trailing comment on a test's line, deleting a
+    // test, a comment inside a test module, or a test module without a test.
     for (path, text) in [
         (
             "tests/http.rs",
             "/* the API\n   in detail */\n#[test]\nfn serves() {}\n",
         ),
+        ("tests/http.rs", "#[test]\nfn serves() {} // the API\n"),
+        ("tests/http.rs", "\n"),
         (
             "src/lib.rs",
             "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n\npub fn double(a: u32) -> u32 {\n    a * 2\n}\n\n#[cfg(test)]\nmod tests {\n    // TODO: test double\n}\n",

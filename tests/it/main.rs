@@ -9,6 +9,7 @@ mod check;
 mod check_formats;
 mod diff;
 mod errors;
+mod exceptions;
 mod gate;
 mod layers;
 mod new;

@@ -249,7 +249,7 @@ fn a_dependabot_bump_is_pinned_not_drift_in_check_and_gate() {
     assert!(
         results
             .iter()
-            .all(|r| r["ruleId"] == "pave/pinned" && r["level"] == "note" && r["ruleIndex"] == 6)
+            .all(|r| r["ruleId"] == "pave/pinned" && r["level"] == "note" && r["ruleIndex"] == 7)
     );
     pave_check(&dir, &["--format", "github"])
         .assert()

@@ -699,3 +699,88 @@ fn merge_an_edit_far_from_1_1(dir: &Path) {
         .success()
         .stderr(predicate::str::contains("merge     README.md"));
 }
+
+#[test]
+fn an_exception_is_carried_across_an_upgrade_by_a_three_way_merge() {
+    let cat = catalog();
+    let catalog_arg = cat.path().to_str().unwrap().to_owned();
+    let (tmp, dir) = repo_on_1_0(cat.path());
+    // config.yaml is managed: tailored at the top, recorded as an exception.
+    std::fs::write(
+        dir.join("config.yaml"),
+        format!("# tailored\n{}", read(&dir, "config.yaml")),
+    )
+    .unwrap();
+    pave()
+        .args([
+            "except",
+            "config.yaml",
+            "--reason",
+            "ops needs the header",
+            "-C",
+        ])
+        .arg(&dir)
+        .args(["--catalog", &catalog_arg])
+        .assert()
+        .success();
+    commit_all(&dir, "tailor config");
+    upgrade(&dir, &["--to", "1.1.0"]).assert().success();
+    // Both changes: the tailoring and 1.1.0's.
+    assert_eq!(
+        read(&dir, "config.yaml"),
+        "# tailored\nname: demo\nversion: 2\nport: 9000\n"
+    );
+    pave_check(&dir, &["--catalog", &catalog_arg])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "svc@1.1.0: conforms with exceptions",
+        ))
+        .stdout(predicate::str::contains(
+            "config.yaml (+1 -0): ops needs the header",
+        ));
+    commit_all(&dir, "upgrade to 1.1.0");
+
+    // An overlapping change conflicts: markers, exit 1, and the file fails check until resolved.
+    std::fs::write(
+        dir.join("config.yaml"),
+        "# tailored\nname: demo\nversion: 20\nport: 9000\n",
+    )
+    .unwrap();
+    pave()
+        .args(["except", "config.yaml", "-C"])
+        .arg(&dir)
+        .args(["--catalog", &catalog_arg])
+        .assert()
+        .success();
+    commit_all(&dir, "tailor the version too");
+    upgrade(&dir, &["--to", "1.2.0"]).assert().code(1);
+    assert!(read(&dir, "config.yaml").contains("<<<<<<<"));
+    commit_all(&dir, "upgrade to 1.2.0, unresolved");
+    pave_check(&dir, &["--catalog", &catalog_arg])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "conflicted (unresolved merge)  config.yaml",
+        ));
+    assert_eq!(audit_offline(tmp.path())["repos"][0]["status"], "drifted");
+    // Resolved by hand: drift until the resolution is recorded (reviewed) as the exception.
+    std::fs::write(
+        dir.join("config.yaml"),
+        "# tailored\nname: demo\nversion: 30\nport: 9000\n",
+    )
+    .unwrap();
+    pave_check(&dir, &["--catalog", &catalog_arg])
+        .assert()
+        .code(1);
+    pave()
+        .args(["except", "config.yaml", "-C"])
+        .arg(&dir)
+        .args(["--catalog", &catalog_arg])
+        .assert()
+        .success();
+    pave_check(&dir, &["--catalog", &catalog_arg])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ops needs the header"));
+}

@@ -12,7 +12,7 @@ use pave_model::lock::{Lock, LockEntry, LockedFile};
 
 use crate::answers::{self, AnswerError, Asker, GivenAnswers};
 use crate::catalog::{GoldenPath, Reference, VersionSpec};
-use crate::plan::{Action, ClaimedTwice, ConflictMode, Existing, Plan};
+use crate::plan::{Action, ClaimedTwice, ConflictPolicy, Existing, Plan};
 use crate::render::{self, RenderError};
 
 /// Why a golden path cannot be applied.
@@ -48,7 +48,7 @@ pub struct Request<'a> {
     pub target_name: &'a str,
     /// Components to add; empty: those applied before, else the golden path's defaults.
     pub only: &'a [String],
-    pub conflict: ConflictMode,
+    pub conflict: &'a ConflictPolicy,
     pub is_forced: bool,
 }
 
@@ -172,14 +172,18 @@ pub fn plan(request: &Request<'_>, asker: Option<&mut dyn Asker>) -> Result<Adop
         let Some(ownership) = f.ownership else {
             continue;
         };
-        let was_diverged =
-            prior.is_some_and(|p| p.files.iter().any(|pf| pf.path == f.path && pf.diverged));
+        let prior_file = prior.and_then(|p| p.files.iter().find(|pf| pf.path == f.path));
+        let was_diverged = prior_file.is_some_and(|pf| pf.diverged);
         entry.files.push(LockedFile {
             path: f.path.clone(),
             ownership,
             component: f.component.clone().unwrap_or_default(),
             sha256: pave_model::lock::sha256_hex(&f.bytes),
             diverged: f.is_diverged() || (f.action == Action::Keep && was_diverged),
+            // A kept exception stays recorded; a rewritten file is the golden path's again.
+            exception: prior_file
+                .filter(|_| f.action == Action::Keep)
+                .and_then(|pf| pf.exception.clone()),
             pins: f.pins.clone(),
         });
     }

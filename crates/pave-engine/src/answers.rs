@@ -299,6 +299,9 @@ fn default_value(
         template: json.to_string(),
         message,
     };
+    let is_folder_name = json
+        .as_str()
+        .is_some_and(|t| t.contains("{{") && t.contains("target_name"));
     let json = match json.as_str() {
         Some(template) if template.contains("{{") => {
             let rendered =
@@ -312,7 +315,15 @@ fn default_value(
     // is not an answer: a person must give one.
     Ok(match param.check_value(&value) {
         Ok(()) => Ok(Some(value)),
-        Err(why) => Err(format!("its default `{value}` {why}")),
+        Err(why) => {
+            // The value is named once, and where it came from when that is the folder.
+            let why = why.rsplit_once(", got `").map_or(why.as_str(), |(w, _)| w);
+            Err(if is_folder_name {
+                format!("its default comes from the folder's name, `{value}`, which {why}")
+            } else {
+                format!("its default `{value}` {why}")
+            })
+        }
     })
 }
 

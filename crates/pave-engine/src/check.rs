@@ -18,7 +18,7 @@ use crate::answers::{self, AnswerError};
 use crate::catalog::{Catalog, CatalogError, GoldenPath, listing_of_locked, load_locked};
 use crate::pins::{self, PinChange};
 use crate::render::{self, RenderError, Rendered};
-use pave_model::lock::{Lock, LockEntry, LockedFile, sha256_hex};
+use pave_model::lock::{Exception, Lock, LockEntry, LockedFile, sha256_hex};
 use pave_model::manifest::Ownership;
 
 /// What happened to one file the lock records.
@@ -39,8 +39,12 @@ pub enum FileState {
     /// A merged file that still holds the conflict markers `pave upgrade` wrote into it: the
     /// merge is unfinished, so it fails until they are resolved.
     Conflicted,
-    /// The repo kept its own version on purpose (`apply --conflict=keep|write-new`).
+    /// The repo kept its own version on purpose (`apply --conflict=keep|write-new`): pave no
+    /// longer compares it, so it counts as an exception.
     Diverged,
+    /// A managed file tailored by a recorded exception (`pave except`), exactly as recorded:
+    /// allowed, and reported with its reason and size.
+    Excepted,
     /// Seeded: the repo's own after creation, never checked.
     Seeded,
 }
@@ -56,6 +60,12 @@ impl FileState {
         matches!(self, Self::Drifted | Self::Deleted)
     }
 
+    /// The repo departs from the golden path here by a recorded choice (an exception, or a file
+    /// kept with `--conflict=keep`): allowed, but the repo is "conforming with exceptions".
+    pub fn is_exception(self) -> bool {
+        matches!(self, Self::Excepted | Self::Diverged)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Unchanged => "unchanged",
@@ -65,6 +75,7 @@ impl FileState {
             Self::Edited => "edited",
             Self::Conflicted => "conflicted",
             Self::Diverged => "diverged",
+            Self::Excepted => "excepted",
             Self::Seeded => "seeded",
         }
     }
@@ -84,6 +95,9 @@ pub struct FileReport {
     /// while the rest of the file is as rendered).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pins: Vec<PinChange>,
+    /// The recorded exception of this file (`pave except`), whatever its state now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<Exception>,
 }
 
 /// What the catalog says about a golden path of the lock.
@@ -118,6 +132,11 @@ impl GoldenPathReport {
         self.files.iter().filter(|f| f.state == state).count()
     }
 
+    /// Files that depart from the golden path by a recorded choice (excepted or diverged).
+    pub fn exceptions(&self) -> usize {
+        self.files.iter().filter(|f| f.state.is_exception()).count()
+    }
+
     pub fn is_conforming(&self) -> bool {
         !self.files.iter().any(|f| f.state.is_failure())
             && self
@@ -133,7 +152,24 @@ pub struct CheckReport {
     pub root: PathBuf,
     pub repo_id: String,
     pub conforming: bool,
+    /// `conforming`, `conforming with exceptions` or `not conforming`: a repo that tailors
+    /// managed files by recorded exceptions (or keeps its own versions) is never plainly
+    /// conforming.
+    pub verdict: &'static str,
+    /// Files excepted or diverged, over every golden path.
+    pub exceptions: usize,
     pub golden_paths: Vec<GoldenPathReport>,
+}
+
+impl CheckReport {
+    /// The words of [`CheckReport::verdict`] for a repo that passes or not, with `exceptions`.
+    pub fn verdict_of(is_conforming: bool, exceptions: usize) -> &'static str {
+        match (is_conforming, exceptions) {
+            (false, _) => "not conforming",
+            (true, 0) => "conforming",
+            (true, _) => "conforming with exceptions",
+        }
+    }
 }
 
 /// Where `check` may look for catalogs.
@@ -181,10 +217,14 @@ pub fn check(
             catalog_note,
         });
     }
+    let conforming = golden_paths.iter().all(GoldenPathReport::is_conforming);
+    let exceptions = golden_paths.iter().map(GoldenPathReport::exceptions).sum();
     Ok(CheckReport {
         root: root.to_owned(),
         repo_id: lock.repo_id.clone(),
-        conforming: golden_paths.iter().all(GoldenPathReport::is_conforming),
+        conforming,
+        verdict: CheckReport::verdict_of(conforming, exceptions),
+        exceptions,
         golden_paths,
     })
 }
@@ -238,12 +278,20 @@ pub fn judge(locked: &LockedFile, content: Content<'_>) -> Judgement {
         Content::Bytes(bytes) => bytes,
     };
     let actual = sha256_hex(bytes);
+    let excepted = locked.exception.as_ref();
+    let has_conflict_markers = || crate::conflict::has_conflict_markers(bytes);
     let state = if locked.diverged {
         FileState::Diverged
     } else if actual == locked.sha256 {
         FileState::Unchanged
+    } else if locked.ownership == Ownership::Managed && excepted.is_some() && has_conflict_markers()
+    {
+        // An upgrade merged the golden path's change into the exception and left markers.
+        FileState::Conflicted
+    } else if excepted.is_some_and(|e| e.sha256 == actual) {
+        FileState::Excepted
     } else if locked.ownership == Ownership::Merged {
-        if crate::conflict::has_conflict_markers(bytes) {
+        if has_conflict_markers() {
             FileState::Conflicted
         } else {
             FileState::Edited
@@ -280,6 +328,7 @@ fn file_report(root: &Path, checkout: &crate::eol::Checkout, locked: &LockedFile
         expected_sha256: locked.sha256.clone(),
         actual_sha256,
         pins,
+        exception: locked.exception.clone(),
     }
 }
 

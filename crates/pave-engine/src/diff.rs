@@ -57,15 +57,19 @@ pub fn against_render(
     let mut out = Vec::new();
     for file in rendered.files.into_values() {
         // Seeded files are the repo's; diverged ones it keeps by choice (`--conflict=keep`),
-        // which `check` accepts too.
-        let is_diverged = entry
-            .files
-            .iter()
-            .any(|f| f.path == file.path && f.diverged);
+        // and excepted ones hold their recorded tailoring: `check` accepts all three.
+        let locked = entry.files.iter().find(|f| f.path == file.path);
+        let is_diverged = locked.is_some_and(|f| f.diverged);
         if (file.ownership == Ownership::Seeded || is_diverged) && !include_seeded {
             continue;
         }
         let on_disk = checkout.read_as_git(root, &file.path);
+        let is_excepted = locked
+            .zip(on_disk.as_deref())
+            .is_some_and(|(f, bytes)| crate::plan::is_excepted(f, bytes));
+        if is_excepted && !include_seeded {
+            continue;
+        }
         if on_disk.as_deref() == Some(file.bytes.as_slice()) {
             continue;
         }

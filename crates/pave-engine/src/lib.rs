@@ -15,6 +15,7 @@ pub mod check;
 pub mod conflict;
 pub mod diff;
 pub mod eol;
+pub mod except;
 pub mod gate;
 pub mod git;
 pub mod pins;

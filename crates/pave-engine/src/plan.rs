@@ -68,6 +68,9 @@ impl fmt::Display for Action {
 /// Why a conflict: a managed file of this golden path edited locally (only `--force` or undoing
 /// the edit resolves it)…
 pub const EDITED_MANAGED: &str = "managed file edited locally; --force overwrites it";
+/// …or an excepted managed file whose render these answers change (the exception was recorded
+/// against the old render)…
+pub const EXCEPTED_RENDER_CHANGED: &str = "excepted (pave except), and these answers change its render; --force takes the new render and drops the exception";
 /// …or a file pave does not own (the `--conflict` modes apply).
 pub const NOT_PAVES: &str = "exists and is not pave's";
 
@@ -81,6 +84,104 @@ pub enum ConflictMode {
     Keep,
     /// Write the rendered file beside it as `<file>.pave-new`.
     WriteNew,
+}
+
+impl ConflictMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fail => "fail",
+            Self::Keep => "keep",
+            Self::WriteNew => "write-new",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        [Self::Fail, Self::Keep, Self::WriteNew]
+            .into_iter()
+            .find(|m| m.as_str() == s)
+    }
+}
+
+/// How to treat existing files pave does not own, per file: `GLOB=MODE` rules, the first whose
+/// glob matches a path deciding, and a default mode for the rest (`--conflict keep
+/// --conflict 'deploy/**=write-new'`).
+#[derive(Debug, Clone, Default)]
+pub struct ConflictPolicy {
+    pub default: ConflictMode,
+    pub rules: Vec<ConflictRule>,
+}
+
+/// One `GLOB=MODE` of a [`ConflictPolicy`].
+#[derive(Debug, Clone)]
+pub struct ConflictRule {
+    pub glob: String,
+    matcher: globset::GlobMatcher,
+    pub mode: ConflictMode,
+}
+
+/// A `--conflict` value that is neither a mode nor `GLOB=MODE`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("--conflict `{given}`: {why}")]
+pub struct BadConflictRule {
+    pub given: String,
+    pub why: String,
+}
+
+impl ConflictPolicy {
+    /// One mode for every file.
+    pub fn all(mode: ConflictMode) -> Self {
+        Self {
+            default: mode,
+            rules: Vec::new(),
+        }
+    }
+
+    /// The policy of `--conflict` values, each `MODE` (the default; the last one given wins) or
+    /// `GLOB=MODE`.
+    pub fn parse<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<Self, BadConflictRule> {
+        let mut policy = Self::default();
+        for given in values {
+            let bad = |why: String| BadConflictRule {
+                given: given.to_owned(),
+                why,
+            };
+            let modes = "fail, keep or write-new";
+            match given.rsplit_once('=') {
+                None => {
+                    policy.default = ConflictMode::parse(given)
+                        .ok_or_else(|| bad(format!("give a mode ({modes}) or GLOB=MODE")))?;
+                }
+                Some((glob, mode)) => {
+                    let mode = ConflictMode::parse(mode)
+                        .ok_or_else(|| bad(format!("`{mode}` is not a mode; use {modes}")))?;
+                    if glob.is_empty() {
+                        return Err(bad("the glob before `=` is empty".into()));
+                    }
+                    let matcher = pave_base::glob::compile(glob)
+                        .map_err(|e| bad(format!("the glob does not compile: {e}")))?;
+                    policy.rules.push(ConflictRule {
+                        glob: glob.to_owned(),
+                        matcher,
+                        mode,
+                    });
+                }
+            }
+        }
+        Ok(policy)
+    }
+
+    /// The mode for `path`.
+    pub fn mode_for(&self, path: &RepoPath) -> ConflictMode {
+        self.rules
+            .iter()
+            .find(|r| r.matcher.is_match(path.as_str()))
+            .map_or(self.default, |r| r.mode)
+    }
+
+    /// Whether any rule or the default keeps or writes beside (so `--force` would contradict).
+    pub fn is_set(&self) -> bool {
+        self.default != ConflictMode::Fail || !self.rules.is_empty()
+    }
 }
 
 /// One file of the plan.
@@ -151,7 +252,7 @@ impl Plan {
         gp_id: &str,
         rendered: Rendered,
         existing: &Existing<'_>,
-        mode: ConflictMode,
+        policy: &ConflictPolicy,
         is_forced: bool,
     ) -> Result<Self, ClaimedTwice> {
         let checkout = existing.checkout;
@@ -191,6 +292,13 @@ impl Plan {
                     (Action::Keep, Some("seeded: the repo's own after creation"))
                 }
                 (Some(_), Some(p)) if p.diverged => (Action::Keep, Some("diverged by choice")),
+                (Some(bytes), Some(p)) if !is_forced && is_excepted(p, &bytes) => {
+                    if p.sha256 == sha256_hex(&f.bytes) {
+                        (Action::Keep, Some("excepted: the recorded tailoring stays"))
+                    } else {
+                        (Action::Conflict, Some(EXCEPTED_RENDER_CHANGED))
+                    }
+                }
                 (Some(bytes), Some(_)) if pinned.is_some() => {
                     let moved = pinned.unwrap_or_default();
                     let (carried, kept) = crate::pins::carry(&f.bytes, &f.pins, &moved);
@@ -222,7 +330,7 @@ impl Plan {
                 }
                 (Some(_), Some(_)) => (Action::Conflict, Some(EDITED_MANAGED)),
                 (Some(_), None) if is_forced => (Action::Update, Some("not pave's; --force")),
-                (Some(_), None) => match mode {
+                (Some(_), None) => match policy.mode_for(&f.path) {
                     ConflictMode::Fail => (Action::Conflict, Some(NOT_PAVES)),
                     ConflictMode::Keep => (
                         Action::KeepDiverged,
@@ -374,6 +482,14 @@ impl Plan {
         }
         writes
     }
+}
+
+/// Whether `bytes` (as git stores them) are exactly the recorded exception of `locked`.
+pub fn is_excepted(locked: &pave_model::lock::LockedFile, bytes: &[u8]) -> bool {
+    locked
+        .exception
+        .as_ref()
+        .is_some_and(|e| e.sha256 == sha256_hex(bytes))
 }
 
 /// `<file>.pave-new` beside `path`.

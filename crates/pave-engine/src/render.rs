@@ -80,6 +80,7 @@ impl RenderedFile {
             component: self.component.clone(),
             sha256: sha256_hex(&self.bytes),
             diverged: false,
+            exception: None,
             pins: crate::pins::record(&self.bytes, &self.pins),
         }
     }

@@ -14,7 +14,7 @@ use crate::answers::{self, AnswerError, Asker, GivenAnswers};
 use crate::apply::{self, ApplyError};
 use crate::catalog::GoldenPath;
 use crate::git::{self, GitError};
-use crate::plan::{ConflictMode, Existing, Plan};
+use crate::plan::{ConflictMode, ConflictPolicy, Existing, Plan};
 use crate::render::{self, RenderError, Rendered};
 
 /// A golden path rendered for a new repo, in memory.
@@ -96,7 +96,7 @@ impl Scaffold {
             &self.golden_path,
             self.rendered.clone(),
             &existing,
-            ConflictMode::Fail,
+            &ConflictPolicy::all(ConflictMode::Fail),
             false,
         )
         .expect("a new repo has no other golden path to claim a file")

@@ -436,6 +436,8 @@ pub fn plan(
             None => (Step::Keep, None, None),
         };
         let mut diverged = false;
+        // A recorded exception travels with the file when its tailoring does.
+        let mut exception = None;
         // A folder or link where the file goes is the repo's, whatever --force says: pave never
         // writes through links or over folders.
         let is_occupied = working.is_none() && std::fs::symlink_metadata(path.under(root)).is_ok();
@@ -452,6 +454,55 @@ pub fn plan(
             (_, None, Some(w)) if w == rendered.bytes => (Step::Keep, None, None),
             (Ownership::Managed | Ownership::Merged, None, Some(_)) if !is_forced => {
                 (Step::Claimed, Some(rendered.bytes.clone()), None)
+            }
+            // An excepted file whose last merge is not resolved: merging again would bury it.
+            (Ownership::Managed, Some(p), Some(w))
+                if p.exception.is_some()
+                    && !is_forced
+                    && crate::conflict::has_conflict_markers(&w) =>
+            {
+                (Step::Unresolved, None, None)
+            }
+            // A recorded exception: the tailoring is carried to the new version by a 3-way merge
+            // (base: the old render; ours: the tailored file; theirs: the new render).
+            (Ownership::Managed, Some(p), Some(w))
+                if !is_forced && crate::plan::is_excepted(p, &w) =>
+            {
+                let recorded = p.exception.clone().expect("is_excepted: an exception");
+                match base_bytes {
+                    Some(b) if b == rendered.bytes.as_slice() => {
+                        exception = Some(recorded);
+                        keep_theirs(w)
+                    }
+                    Some(b) => match three_way(b, &w, &rendered.bytes) {
+                        // The new version renders what the exception did: nothing left to except.
+                        Ok(merged) if merged == rendered.bytes => {
+                            (Step::Replace, Some(merged), None)
+                        }
+                        Ok(merged) => {
+                            exception =
+                                Some(crate::except::retarget(recorded, &rendered.bytes, &merged));
+                            (Step::Merge, Some(merged), None)
+                        }
+                        Err(conflicted) => {
+                            exception = Some(crate::except::retarget(
+                                recorded,
+                                &rendered.bytes,
+                                &conflicted,
+                            ));
+                            (Step::MergeConflict, Some(conflicted), None)
+                        }
+                    },
+                    None => {
+                        let conflicted = conflict_whole(&w, &rendered.bytes);
+                        exception = Some(crate::except::retarget(
+                            recorded,
+                            &rendered.bytes,
+                            &conflicted,
+                        ));
+                        (Step::MergeConflict, Some(conflicted), None)
+                    }
+                }
             }
             (Ownership::Managed, _, Some(w)) if is_edited && !is_forced => {
                 let diff = base_bytes.map(|b| unified(b, &w, old_path.as_str()));
@@ -509,6 +560,7 @@ pub fn plan(
         };
         new_locked.push(LockedFile {
             diverged,
+            exception,
             ..rendered.locked()
         });
         files.push(UpgradeFile {

@@ -52,6 +52,12 @@ const TRAINS: [&str; 4] = ["aurora", "borealis", "cascade", "delta"];
 const DRIFT_FILES: [&str; 2] = ["Dockerfile", "deploy/base/service.yaml"];
 /// Managed files a repo may have deleted (never the same as a drifted one).
 const DELETE_FILES: [&str; 2] = [".dockerignore", "deploy/base/hpa.yaml"];
+/// The managed file a repo tailors with a recorded exception (`pave except`).
+const EXCEPTED_FILE: &str = "deploy/base/pdb.yaml";
+/// The reason the fleet's exceptions record.
+const EXCEPTION_REASON: &str = "fleet: a reviewed tailoring";
+/// What a tailoring appends.
+const TAILORING: &[u8] = b"# tailored by a recorded exception\n";
 /// The merged file an allowed local edit lands in.
 const MERGED_FILE: &str = "README.md";
 /// A managed folder a hostile repo replaces by a link to a copy of it outside the repo.
@@ -84,6 +90,9 @@ pub struct FleetSpec {
     pub merged_edit_share: f64,
     /// Repos with a managed file deleted.
     pub deleted_share: f64,
+    /// Repos with a managed file tailored by a recorded exception (conforming with exceptions).
+    #[serde(default)]
+    pub excepted_share: f64,
     /// Teams and release trains the repos are spread over (a fifth-or-so share has no train).
     pub teams: usize,
     pub trains: usize,
@@ -102,6 +111,7 @@ impl Default for FleetSpec {
             drift_share: 0.1,
             merged_edit_share: 0.1,
             deleted_share: 0.05,
+            excepted_share: 0.05,
             teams: TEAMS.len(),
             trains: TRAINS.len(),
             hostile: false,
@@ -194,6 +204,9 @@ pub struct TruthRepo {
     pub drifted_files: Vec<String>,
     pub missing_files: Vec<String>,
     pub edited_merged_files: Vec<String>,
+    /// Managed files tailored by a recorded exception.
+    #[serde(default)]
+    pub excepted_files: Vec<String>,
     pub team: Option<String>,
     pub train: Option<String>,
 }
@@ -213,6 +226,7 @@ impl TruthRepo {
             (Effect::Missing, _) => &mut self.missing_files,
             (Effect::Changed, Ownership::Managed) => &mut self.drifted_files,
             (Effect::Changed, Ownership::Merged) => &mut self.edited_merged_files,
+            (Effect::Excepted, _) => &mut self.excepted_files,
         };
         list.push(file.to_owned());
     }
@@ -220,6 +234,7 @@ impl TruthRepo {
     /// The status `pave audit --offline` reports: no catalog, so nothing is outdated.
     pub fn offline_status(&self) -> RepoStatus {
         match self.status {
+            RepoStatus::Outdated if !self.excepted_files.is_empty() => RepoStatus::Excepted,
             RepoStatus::Outdated => RepoStatus::Conforming,
             status => status,
         }
@@ -305,6 +320,7 @@ fn check(spec: &FleetSpec) -> Result<(), FleetError> {
         ("drift_share", spec.drift_share),
         ("merged_edit_share", spec.merged_edit_share),
         ("deleted_share", spec.deleted_share),
+        ("excepted_share", spec.excepted_share),
     ];
     if let Some((name, share)) = shares.iter().find(|(_, s)| !(0.0..=1.0).contains(s)) {
         return Err(FleetError::Spec(format!(
@@ -443,6 +459,8 @@ enum Edit {
     Link(&'static str),
     /// A link in place of the folder, to a byte-identical copy outside the repo.
     LinkFolder(&'static str),
+    /// A line appended to a managed file and recorded in the lock as an exception.
+    Except(&'static str),
 }
 
 /// What an edit does to a file the lock records, as an audit must see it.
@@ -452,6 +470,8 @@ enum Effect {
     Changed,
     /// Gone, or not a regular file of the repo (a link, or behind one).
     Missing,
+    /// Other bytes, exactly as a recorded exception says.
+    Excepted,
 }
 
 /// One repo to write.
@@ -503,6 +523,7 @@ fn plan(spec: &FleetSpec, version_count: usize) -> Vec<Plan> {
     let drift = pick(seed, 4, n, spec.drift_share);
     let merged = pick(seed, 5, n, spec.merged_edit_share);
     let deleted = pick(seed, 6, n, spec.deleted_share);
+    let excepted = pick(seed, 8, n, spec.excepted_share);
     let mut plans: Vec<Plan> = (0..n)
         .map(|i| {
             // Every draw is made whatever the repo turns out to be, so changing one share does
@@ -528,6 +549,9 @@ fn plan(spec: &FleetSpec, version_count: usize) -> Vec<Plan> {
             }
             if deleted[i] {
                 edits.push(Edit::Delete(delete_file));
+            }
+            if excepted[i] {
+                edits.push(Edit::Except(EXCEPTED_FILE));
             }
             Plan {
                 index: i,
@@ -662,6 +686,7 @@ impl Writer<'_> {
             drifted_files: Vec::new(),
             missing_files: Vec::new(),
             edited_merged_files: Vec::new(),
+            excepted_files: Vec::new(),
             team: None,
             train: None,
         };
@@ -701,10 +726,33 @@ impl Writer<'_> {
         let repo_id =
             uuid::Builder::from_random_bytes(Rng::new(self.seed, 7, plan.index as u64).bytes16())
                 .into_uuid();
+        let mut entry = render.entry.clone();
+        // An exception is recorded in the lock, as `pave except` records it.
+        for edit in &plan.edits {
+            if let Edit::Except(file) = *edit {
+                let locked = entry
+                    .files
+                    .iter_mut()
+                    .find(|f| f.path.as_str() == file)
+                    .ok_or_else(|| FleetError::NotRendered {
+                        golden_path: render.entry.name.clone(),
+                        file: file.to_owned(),
+                    })?;
+                let render_bytes = &render.rendered.files[&locked.path].bytes;
+                let tailored = [render_bytes.as_slice(), TAILORING].concat();
+                let (added, removed) = pave_engine::except::size(render_bytes, &tailored);
+                locked.exception = Some(pave_model::lock::Exception {
+                    reason: EXCEPTION_REASON.to_owned(),
+                    sha256: pave_model::lock::sha256_hex(&tailored),
+                    added,
+                    removed,
+                });
+            }
+        }
         let lock = Lock {
             lock_version: LOCK_VERSION,
             repo_id: repo_id.to_string(),
-            golden_paths: vec![render.entry.clone()],
+            golden_paths: vec![entry],
         };
         // The schema and the lock as every pave command writes them; a hostile repo's lock is
         // replaced by its corrupt or huge one.
@@ -763,6 +811,12 @@ impl Writer<'_> {
                     files.remove(file);
                     (file, Effect::Missing)
                 }
+                Edit::Except(file) => {
+                    if let Some(Content::File { bytes, .. }) = files.get_mut(file) {
+                        bytes.extend_from_slice(TAILORING);
+                    }
+                    (file, Effect::Excepted)
+                }
                 Edit::Link(file) => {
                     files.insert(file.to_owned(), Content::Link(OUTSIDE_TARGET.to_owned()));
                     (file, Effect::Missing)
@@ -781,6 +835,7 @@ impl Writer<'_> {
             &mut truth.drifted_files,
             &mut truth.missing_files,
             &mut truth.edited_merged_files,
+            &mut truth.excepted_files,
         ] {
             list.sort();
         }
@@ -791,6 +846,7 @@ impl Writer<'_> {
             truth.drifted_files.clear();
             truth.missing_files.clear();
             truth.edited_merged_files.clear();
+            truth.excepted_files.clear();
             truth.status = RepoStatus::Error;
             return Ok(truth);
         }
@@ -799,6 +855,8 @@ impl Writer<'_> {
             RepoStatus::Drifted
         } else if version != self.latest {
             RepoStatus::Outdated
+        } else if !truth.excepted_files.is_empty() {
+            RepoStatus::Excepted
         } else {
             RepoStatus::Conforming
         };

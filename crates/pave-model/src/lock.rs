@@ -83,16 +83,9 @@ fn line_where(text: &str, matches: impl Fn(&str) -> bool, nth: usize) -> u64 {
         .map_or(1, |line| *line as u64)
 }
 
-fn is_sha256(text: &str) -> bool {
-    text.len() == 64
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
 /// What serde cannot check of a file's pins: a SHA-256, and rules pave can use.
 fn check_pins(pins: &LockedPins, field: &str) -> Result<(), String> {
-    if !is_sha256(&pins.sha256) {
+    if !is_sha256_hex(&pins.sha256) {
         return Err(format!(
             "{field}.pins.sha256: `{}` is not a SHA-256 (64 lower-case hex digits)",
             pins.sha256
@@ -157,6 +150,11 @@ pub struct LockedFile {
     /// `write-new`): reported by `pave check`, not drift.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub diverged: bool,
+    /// A reviewed, recorded tailoring of this managed file (`pave except`): the repo's version is
+    /// accepted while its bytes are the ones recorded here, and `pave upgrade` carries it to the
+    /// next version by a 3-way merge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception: Option<Exception>,
     /// The pins the golden path declares in this (managed) file, as rendered: what lets
     /// `pave check` accept, offline, a file whose only change is pins moved forward.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -175,6 +173,34 @@ pub struct LockedPins {
     /// The rendered text of every pin value, in the order they are found in the file (a
     /// `regex` pin with a `digest` group has two: its groups in the order they appear).
     pub values: Vec<String>,
+}
+
+/// A managed file the repo tailors on purpose, with the reason a reviewer accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Exception {
+    /// Why the repo changes this file (shown wherever the file's state is shown).
+    pub reason: String,
+    /// SHA-256 of the tailored file (text as git stores it): any other content is drift.
+    pub sha256: String,
+    /// Lines the tailoring adds to the render.
+    pub added: u32,
+    /// Lines of the render the tailoring removes.
+    pub removed: u32,
+}
+
+impl Exception {
+    /// `+3 -1`: the size of the tailoring against the render.
+    pub fn size(&self) -> String {
+        format!("+{} -{}", self.added, self.removed)
+    }
+}
+
+/// Whether `s` is a SHA-256 as the lock writes it: 64 lower-case hex digits.
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// The lock's JSON Schema (`pave schema lock`, `schemas/lock.schema.json`), pretty-printed.
@@ -286,7 +312,7 @@ impl Lock {
             }
             for (j, file) in entry.files.iter().enumerate() {
                 let field = format!("golden_paths[{i}].files[{j}]");
-                if !is_sha256(&file.sha256) {
+                if !is_sha256_hex(&file.sha256) {
                     return Err(at(
                         &format!("sha256: {}", file.sha256),
                         1,
@@ -299,6 +325,29 @@ impl Lock {
                 if let Some(pins) = &file.pins {
                     check_pins(pins, &field)
                         .map_err(|message| at(&format!("path: {}", file.path), 1, message))?;
+                }
+                if let Some(exception) = &file.exception {
+                    if !is_sha256_hex(&exception.sha256) {
+                        return Err(at(
+                            &format!("sha256: {}", exception.sha256),
+                            1,
+                            format!(
+                                "{field}.exception.sha256: `{}` is not a SHA-256 (64 lower-case hex digits); record the exception again with `pave except {}`",
+                                exception.sha256, file.path
+                            ),
+                        ));
+                    }
+                    if file.ownership != Ownership::Managed || file.diverged {
+                        return Err(at(
+                            file.path.as_str(),
+                            1,
+                            format!(
+                                "{field}.exception: only a managed file pave still owns can have an exception (this one is {}{})",
+                                file.ownership,
+                                if file.diverged { ", diverged" } else { "" }
+                            ),
+                        ));
+                    }
                 }
                 if !entry.components.contains(&file.component) {
                     return Err(at(
@@ -443,6 +492,7 @@ mod tests {
             component: "app".into(),
             sha256: sha256_hex(b"x"),
             diverged: true,
+            exception: None,
             pins: None,
         });
         let lock = Lock::new(entry);
@@ -465,6 +515,7 @@ mod tests {
             component: "app".into(),
             sha256: sha256_hex(path.as_bytes()),
             diverged: false,
+            exception: None,
             pins: None,
         };
         Lock::new(LockEntry {

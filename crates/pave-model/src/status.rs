@@ -112,6 +112,9 @@ pub fn lag_class(lag: Option<Lag>) -> &'static str {
 pub enum RepoStatus {
     /// On its golden paths' newest versions, no drift.
     Conforming,
+    /// As conforming, with managed files tailored by recorded exceptions (`pave except`) or kept
+    /// by choice (`--conflict=keep`): "conforming with exceptions", never plain conforming.
+    Excepted,
     /// Behind the newest version of a golden path, no drift.
     Outdated,
     /// A managed file edited or deleted, or a lock that does not add up (wins over outdated).
@@ -123,8 +126,9 @@ pub enum RepoStatus {
 }
 
 impl RepoStatus {
-    pub const ALL: [RepoStatus; 5] = [
+    pub const ALL: [RepoStatus; 6] = [
         Self::Conforming,
+        Self::Excepted,
         Self::Outdated,
         Self::Drifted,
         Self::Unadopted,
@@ -134,6 +138,7 @@ impl RepoStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Conforming => "conforming",
+            Self::Excepted => "excepted",
             Self::Outdated => "outdated",
             Self::Drifted => "drifted",
             Self::Unadopted => "unadopted",
@@ -145,10 +150,18 @@ impl RepoStatus {
         Self::ALL.into_iter().find(|status| status.as_str() == s)
     }
 
+    /// How reports and pages name it: the wire name, except `conforming with exceptions`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Excepted => "conforming with exceptions",
+            other => other.as_str(),
+        }
+    }
+
     /// Whether the repo's golden paths pass `pave check` (`None`: the audit cannot say).
     pub fn is_conforming(self) -> Option<bool> {
         match self {
-            Self::Conforming | Self::Outdated => Some(true),
+            Self::Conforming | Self::Excepted | Self::Outdated => Some(true),
             Self::Drifted => Some(false),
             Self::Unadopted | Self::Error => None,
         }

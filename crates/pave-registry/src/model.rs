@@ -239,7 +239,10 @@ impl Event {
                             "an unadopted repo has no golden paths",
                         ));
                     }
-                    AuditStatus::Conforming | AuditStatus::Outdated | AuditStatus::Drifted
+                    AuditStatus::Conforming
+                    | AuditStatus::Excepted
+                    | AuditStatus::Outdated
+                    | AuditStatus::Drifted
                         if audit.golden_paths.is_empty() =>
                     {
                         return Err(Invalid::new(

@@ -25,7 +25,7 @@ pub const CONTENT_SECURITY_POLICY: &str =
 /// of colour blindness.
 pub const STYLE: Html = crate::html![
     r#"
-:root{--conforming:#009e73;--outdated:#e69f00;--drifted:#d55e00;--unadopted:#999;--error:#cc79a7;--unchecked:#b8c0c8}
+:root{--conforming:#009e73;--excepted:#0072b2;--outdated:#e69f00;--drifted:#d55e00;--unadopted:#999;--error:#cc79a7;--unchecked:#b8c0c8}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328;background:#f6f8fa}
 main{max-width:980px;margin:0 auto;padding:24px}
 h1{font-size:24px;margin:0}
@@ -41,7 +41,7 @@ svg text{font:12px system-ui,sans-serif;fill:#1f2328}
 svg .detail{font-size:11px;fill:#57606a}
 svg .count{font-size:11px;fill:#000}
 svg .track{fill:#eaeef2}
-.s-conforming{fill:var(--conforming)}.s-outdated{fill:var(--outdated)}.s-drifted{fill:var(--drifted)}
+.s-conforming{fill:var(--conforming)}.s-excepted{fill:var(--excepted)}.s-outdated{fill:var(--outdated)}.s-drifted{fill:var(--drifted)}
 .s-unadopted{fill:var(--unadopted)}.s-error{fill:var(--error)}.s-unchecked{fill:var(--unchecked)}
 .v0{fill:#009e73}.v1{fill:#56b4e9}.v2{fill:#e69f00}.v3{fill:#d55e00}.vx{fill:#999}
 svg .area{fill:#009e73;fill-opacity:.15}svg .line{fill:none;stroke:#009e73;stroke-width:2}svg .dot{fill:#009e73}

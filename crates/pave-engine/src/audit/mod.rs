@@ -206,6 +206,8 @@ pub enum FailOn {
     Drift,
     Unadopted,
     Error,
+    /// A repo with exceptions (excepted or diverged files), whatever its status.
+    Exceptions,
     /// At least this far behind the newest version.
     Lag(Lag),
     /// `--push` could not deliver every event (they stay spooled): a fleet-wide rule, judged by
@@ -214,18 +216,19 @@ pub enum FailOn {
 }
 
 impl FailOn {
-    /// `drift`, `unadopted`, `error`, `lag=patch|minor|major`, `undelivered`.
+    /// `drift`, `unadopted`, `error`, `exceptions`, `lag=patch|minor|major`, `undelivered`.
     pub fn parse(text: &str) -> Result<Self, String> {
         match text {
             "drift" => Ok(Self::Drift),
             "unadopted" => Ok(Self::Unadopted),
             "error" => Ok(Self::Error),
+            "exceptions" => Ok(Self::Exceptions),
             "lag=patch" => Ok(Self::Lag(Lag::Patch)),
             "lag=minor" => Ok(Self::Lag(Lag::Minor)),
             "lag=major" => Ok(Self::Lag(Lag::Major)),
             "undelivered" => Ok(Self::Undelivered),
             _ => Err(
-                "expected drift, unadopted, error, lag=patch, lag=minor, lag=major or undelivered"
+                "expected drift, unadopted, error, exceptions, lag=patch, lag=minor, lag=major or undelivered"
                     .into(),
             ),
         }
@@ -236,6 +239,7 @@ impl FailOn {
             Self::Drift => repo.status == RepoStatus::Drifted,
             Self::Unadopted => repo.status == RepoStatus::Unadopted,
             Self::Error => repo.status == RepoStatus::Error,
+            Self::Exceptions => !repo.excepted_files.is_empty(),
             Self::Lag(min) => repo
                 .golden_paths
                 .iter()
@@ -249,6 +253,7 @@ impl FailOn {
             Self::Drift => "drifted".into(),
             Self::Unadopted => "without a lock".into(),
             Self::Error => "unreadable".into(),
+            Self::Exceptions => "with exceptions".into(),
             Self::Lag(min) => format!("at least a {} version behind", min.as_str()),
             Self::Undelivered => "not delivered to the registry".into(),
         }
@@ -384,6 +389,7 @@ fn failed(repo: &RepoRef, why: String) -> RepoAudit {
         missing_files: Vec::new(),
         edited_merged_files: Vec::new(),
         conflicted_files: Vec::new(),
+        excepted_files: Vec::new(),
         pinned_files: Vec::new(),
         lock_problems: Vec::new(),
         error: Some(why),
@@ -491,7 +497,10 @@ fn audit_lock(repo: &RepoRef, reader: &Reader, lock: &Lock, catalogs: &CatalogIn
                 FileState::Conflicted => audit.conflicted_files.push(locked.path.to_string()),
                 FileState::Edited => audit.edited_merged_files.push(locked.path.to_string()),
                 FileState::Pinned => audit.pinned_files.push(locked.path.to_string()),
-                FileState::Unchanged | FileState::Diverged | FileState::Seeded => {}
+                FileState::Excepted | FileState::Diverged => {
+                    audit.excepted_files.push(locked.path.to_string())
+                }
+                FileState::Unchanged | FileState::Seeded => {}
             }
         }
         audit
@@ -520,6 +529,8 @@ fn audit_lock(repo: &RepoRef, reader: &Reader, lock: &Lock, catalogs: &CatalogIn
         .any(|g| matches!(g.lag, Some(lag) if lag != Lag::None))
     {
         RepoStatus::Outdated
+    } else if !audit.excepted_files.is_empty() {
+        RepoStatus::Excepted
     } else {
         RepoStatus::Conforming
     };
@@ -528,6 +539,7 @@ fn audit_lock(repo: &RepoRef, reader: &Reader, lock: &Lock, catalogs: &CatalogIn
         &mut audit.missing_files,
         &mut audit.edited_merged_files,
         &mut audit.conflicted_files,
+        &mut audit.excepted_files,
         &mut audit.pinned_files,
     ] {
         list.sort();

@@ -46,6 +46,9 @@ pub struct RepoAudit {
     /// Merged files that still hold `pave upgrade`'s conflict markers (fail, as drift does).
     #[serde(default)]
     pub conflicted_files: Vec<String>,
+    /// Managed files tailored by recorded exceptions, or kept by choice (diverged).
+    #[serde(default)]
+    pub excepted_files: Vec<String>,
     /// Managed files that differ from the render only in declared pins moved forward (allowed;
     /// absent from reports of older paves and when there are none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -70,6 +73,9 @@ pub struct RepoAudit {
 pub struct Breakdown {
     pub repos: usize,
     pub conforming: usize,
+    /// Conforming with exceptions.
+    #[serde(default)]
+    pub excepted: usize,
     pub outdated: usize,
     pub drifted: usize,
     pub unadopted: usize,
@@ -81,6 +87,7 @@ impl Breakdown {
         self.repos += 1;
         match status {
             RepoStatus::Conforming => self.conforming += 1,
+            RepoStatus::Excepted => self.excepted += 1,
             RepoStatus::Outdated => self.outdated += 1,
             RepoStatus::Drifted => self.drifted += 1,
             RepoStatus::Unadopted => self.unadopted += 1,

@@ -29,8 +29,12 @@ pub fn conformance(report: &CheckReport) -> Verdict {
         0 => String::new(),
         n => format!(", {n} pinned (pins moved forward)"),
     };
+    let exceptions = match report.exceptions {
+        0 => String::new(),
+        n => format!("; {}, {n} exception(s)", report.verdict),
+    };
     let headline = format!(
-        "{} golden path(s), {checked} files checked: {} drifted{pinned}, {} deleted{conflicted}, {mismatches} lock mismatch(es)",
+        "{} golden path(s), {checked} files checked: {} drifted{pinned}, {} deleted{conflicted}, {mismatches} lock mismatch(es){exceptions}",
         report.golden_paths.len(),
         count(FileState::Drifted),
         count(FileState::Deleted),
@@ -102,6 +106,21 @@ pub fn conformance(report: &CheckReport) -> Verdict {
                     Level::Notice,
                     format!("Merged file edited ({at})"),
                     format!("{} is merged with {at}: the local edit is allowed", f.path),
+                ),
+                FileState::Excepted => (
+                    FindingKind::Excepted,
+                    Level::Notice,
+                    format!("Managed file excepted ({at})"),
+                    crate::report::exception_words(f, &at),
+                ),
+                FileState::Diverged => (
+                    FindingKind::Diverged,
+                    Level::Notice,
+                    format!("File diverged ({at})"),
+                    format!(
+                        "{} keeps the repo's own version of {at} by choice (an exception)",
+                        f.path
+                    ),
                 ),
                 _ => continue,
             };

@@ -192,6 +192,9 @@ pub enum FindingKind {
     EditedMerged,
     LockMismatch,
     Conflicted,
+    /// A managed file tailored by a recorded exception, or kept by choice (diverged).
+    Excepted,
+    Diverged,
     /// `conformance`: a managed file whose declared pins moved forward (allowed).
     Pinned,
 }

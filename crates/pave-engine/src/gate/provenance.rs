@@ -178,8 +178,13 @@ pub fn ai_provenance(
                     .on(source, None, None),
                 );
             }
+            let inline = sources
+                .iter()
+                .find_map(|s| super::tests_in_source::inline_tests_hint(s.as_str()))
+                .map(|hint| format!(", or {hint}"))
+                .unwrap_or_default();
             next_steps.push(format!(
-                "add or update {} tests ({}) for: {}",
+                "add or update {} tests ({}{inline}) for: {}",
                 language.name,
                 language.test_globs.join(", "),
                 sources

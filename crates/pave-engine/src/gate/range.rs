@@ -36,11 +36,12 @@ pub struct FileChange {
     /// The head-side numbers of the added lines.
     #[serde(skip)]
     pub added_lines: Vec<u32>,
-    /// Those of them that hold code (not blank, not a comment).
+    /// Those of them that hold new code: not blank, not a comment, and not a line whose code
+    /// the change kept while editing only its trailing comment.
     #[serde(skip)]
     pub added_code_lines: Vec<u32>,
-    /// Whether an added or deleted line holds more than blanks and comments: a change of
-    /// comments alone does not count as changing a test.
+    /// Whether the change adds or changes code (some added code line): comments alone, or lines
+    /// only deleted, do not count as adding or changing a test.
     #[serde(skip)]
     pub changes_code: bool,
 }
@@ -192,36 +193,49 @@ pub(crate) fn diff_files(
             }
             _ => (0, 0, true),
         };
-        let (mut added_lines, mut added_code_lines, mut changes_code) =
-            (Vec::new(), Vec::new(), false);
+        let (mut added_lines, mut added_code_lines) = (Vec::new(), Vec::new());
         if let Some(p) = patch.as_ref().filter(|_| !binary) {
             for hunk in 0..p.num_hunks() {
                 // Block comments are followed through the hunk's lines, context included.
                 let (mut old_side, mut new_side) = (Comments::default(), Comments::default());
+                // The code of the hunk's deleted lines: an added line with the same code only
+                // changed its trailing comment (git lists a block's `-` lines before its `+`).
+                let mut deleted_code: Vec<String> = Vec::new();
                 for line in 0..p.num_lines_in_hunk(hunk).map_err(git)? {
                     let line = p.line_in_hunk(hunk, line).map_err(git)?;
                     let text = String::from_utf8_lossy(line.content());
-                    let is_code = match line.origin() {
-                        '+' => new_side.is_code(&text),
-                        '-' => old_side.is_code(&text),
+                    match line.origin() {
+                        '-' => {
+                            if old_side.is_code(&text) {
+                                deleted_code.push(code_of(&text).to_owned());
+                            }
+                        }
+                        '+' => {
+                            let is_code = new_side.is_code(&text);
+                            let Some(n) = line.new_lineno() else {
+                                continue;
+                            };
+                            added_lines.push(n);
+                            if !is_code {
+                                continue;
+                            }
+                            let code = code_of(&text);
+                            match deleted_code.iter().position(|d| d == code) {
+                                Some(kept) => {
+                                    deleted_code.swap_remove(kept);
+                                }
+                                None => added_code_lines.push(n),
+                            }
+                        }
                         _ => {
                             old_side.is_code(&text);
                             new_side.is_code(&text);
-                            continue;
-                        }
-                    };
-                    changes_code |= is_code;
-                    if line.origin() == '+'
-                        && let Some(n) = line.new_lineno()
-                    {
-                        added_lines.push(n);
-                        if is_code {
-                            added_code_lines.push(n);
                         }
                     }
                 }
             }
         }
+        let changes_code = !added_code_lines.is_empty();
         files.push(FileChange {
             path: if status == "deleted" {
                 old_path.clone()
@@ -240,6 +254,18 @@ pub(crate) fn diff_files(
         });
     }
     Ok(files)
+}
+
+/// A code line without its trailing comment (` // …`, ` # …`) and surrounding blanks: what
+/// stays when only the comment is edited. A heuristic: a `//` or `#` after a blank inside a
+/// string literal is cut too, which can only make two lines look more alike.
+fn code_of(line: &str) -> &str {
+    let line = line.trim();
+    [" //", "\t//", " #", "\t#"]
+        .iter()
+        .filter_map(|start| line.find(start))
+        .min()
+        .map_or(line, |end| line[..end].trim_end())
 }
 
 /// Which lines of a run of source lines hold code: not blank, not a comment (`//`, `#`, `--`,
@@ -284,7 +310,20 @@ impl Comments {
 
 #[cfg(test)]
 mod comment_tests {
-    use super::Comments;
+    use super::{Comments, code_of};
+
+    #[test]
+    fn a_trailing_comment_is_not_part_of_the_code() {
+        assert_eq!(
+            code_of("    assert_eq!(a, 1); // note"),
+            "assert_eq!(a, 1);"
+        );
+        assert_eq!(code_of("x = 1  # why"), "x = 1");
+        assert_eq!(
+            code_of("let url = \"http://x\";"),
+            "let url = \"http://x\";"
+        );
+    }
 
     #[test]
     fn comments_and_blank_lines_are_not_code() {

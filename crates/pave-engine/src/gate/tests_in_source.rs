@@ -4,6 +4,12 @@
 //! keep tests in their own files (`test_*.py`, `*.test.ts`, as the language's test globs say);
 //! in-source tests there (doctests, vitest's `import.meta.vitest`) are not recognised.
 
+/// How a source file at `path` can hold its own tests, for advice (`None`: only in test files).
+pub fn inline_tests_hint(path: &str) -> Option<&'static str> {
+    path.ends_with(".rs")
+        .then_some("a `#[test]` in the file's `#[cfg(test)] mod tests`")
+}
+
 /// The 1-based, inclusive line ranges of `text` (the file at `path`) that are test code: test
 /// modules and test functions. They are never covered source.
 pub fn test_lines(path: &str, text: &str) -> Vec<(u32, u32)> {

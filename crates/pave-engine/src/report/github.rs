@@ -70,7 +70,14 @@ pub fn render(report: &CheckReport) -> String {
                 FileState::Diverged => (
                     "notice",
                     format!("File diverged ({at})"),
-                    format!("{path} keeps the repo's own version of {at} by choice."),
+                    format!(
+                        "{path} keeps the repo's own version of {at} by choice (an exception)."
+                    ),
+                ),
+                FileState::Excepted => (
+                    "notice",
+                    format!("Managed file excepted ({at})"),
+                    super::exception_words(f, &at),
                 ),
                 FileState::Unchanged | FileState::Seeded => continue,
             };

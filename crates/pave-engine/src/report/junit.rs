@@ -204,6 +204,7 @@ fn file_outcome(file: &FileReport, at: &str, fix: &str) -> Outcome {
         FileState::Diverged => {
             Outcome::Skipped("diverged: the repo keeps its own version by choice".into())
         }
+        FileState::Excepted => Outcome::Skipped(super::exception_words(file, at)),
         FileState::Unchanged | FileState::Pinned | FileState::Edited | FileState::Seeded => {
             Outcome::Pass
         }

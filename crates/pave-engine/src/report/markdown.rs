@@ -15,7 +15,13 @@ const MAX_LISTED: usize = 50;
 pub fn render(report: &CheckReport) -> String {
     let mut out = String::new();
     let failing: usize = report.golden_paths.iter().map(failures).sum();
-    if report.conforming {
+    if report.conforming && report.exceptions > 0 {
+        let _ = writeln!(
+            out,
+            "## ✅ pave check: the repo conforms to its golden paths with {} exception(s)",
+            report.exceptions
+        );
+    } else if report.conforming {
         out.push_str("## ✅ pave check: the repo conforms to its golden paths\n");
     } else {
         let _ = writeln!(
@@ -49,10 +55,15 @@ fn golden_path(out: &mut String, gp: &GoldenPathReport) {
         (FileState::Conflicted, "conflicted (unresolved merge)"),
         (FileState::Edited, "edited (merged: allowed)"),
         (FileState::Diverged, "diverged (kept by choice)"),
+        (FileState::Excepted, "excepted (recorded exception)"),
         (FileState::Seeded, "seeded (not checked)"),
     ] {
-        // Conflicted and pinned files are rarer: a row only when there are some.
-        if matches!(state, FileState::Conflicted | FileState::Pinned) && gp.count(state) == 0 {
+        // Conflicted, pinned and excepted files are rarer: a row only when there are some.
+        if matches!(
+            state,
+            FileState::Conflicted | FileState::Pinned | FileState::Excepted
+        ) && gp.count(state) == 0
+        {
             continue;
         }
         let _ = writeln!(out, "| {label} | {} |", gp.count(state));
@@ -62,7 +73,11 @@ fn golden_path(out: &mut String, gp: &GoldenPathReport) {
         .files
         .iter()
         .filter(|f| {
-            f.state.is_failure() || matches!(f.state, FileState::Edited | FileState::Pinned)
+            f.state.is_failure()
+                || matches!(
+                    f.state,
+                    FileState::Edited | FileState::Pinned | FileState::Excepted
+                )
         })
         .collect();
     if !listed.is_empty() {
@@ -72,10 +87,12 @@ fn golden_path(out: &mut String, gp: &GoldenPathReport) {
                 .iter()
                 .map(|p| text(p))
                 .collect();
-            let state = if pins.is_empty() {
-                f.state.as_str().to_owned()
-            } else {
-                format!("{}: {}", f.state.as_str(), pins.join("; "))
+            let state = match &f.exception {
+                Some(e) if f.state == FileState::Excepted => {
+                    format!("excepted ({}): {}", e.size(), text(&e.reason))
+                }
+                _ if !pins.is_empty() => format!("{}: {}", f.state.as_str(), pins.join("; ")),
+                _ => f.state.as_str().to_owned(),
             };
             let _ = writeln!(
                 out,

@@ -50,6 +50,23 @@ pub const CONFLICT_FIX: &str = "resolve the conflict markers `pave upgrade` left
 /// lock was edited, or the golden path changed under the same version (a catalog being written).
 pub const LOCK_MISMATCH_FIX: &str = "if .pave/lock.yaml was edited, restore it from git (`git checkout -- .pave/lock.yaml`): pave writes it, people should not; if it is as pave wrote it, the golden path changed without a new version, and its owners must release the change as one";
 
+/// How every report words an excepted file: its reason and size, and whether the file still
+/// holds exactly the recorded change.
+pub fn exception_words(file: &crate::check::FileReport, at: &str) -> String {
+    match &file.exception {
+        Some(e) => format!(
+            "{} is managed by {at} and tailored by a recorded exception ({} lines): {}",
+            file.path,
+            e.size(),
+            e.reason
+        ),
+        None => format!(
+            "{} is managed by {at} and tailored by a recorded exception",
+            file.path
+        ),
+    }
+}
+
 /// The command that restores a golden path's drifted and deleted files. It is about local edits,
 /// which are often not committed yet, so it allows a dirty work tree (it writes only the golden
 /// path's own files; `git restore FILE` undoes an uncommitted edit as well).

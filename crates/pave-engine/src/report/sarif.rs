@@ -39,13 +39,14 @@ const GOLDEN_PATH_TAGS: &[&str] = &["pave", "golden-path"];
 pub(crate) const DRIFTED: usize = 0;
 pub(crate) const DELETED: usize = 1;
 pub(crate) const EDITED: usize = 2;
-const DIVERGED: usize = 3;
+pub(crate) const DIVERGED: usize = 3;
 pub(crate) const LOCK_MISMATCH: usize = 4;
 pub(crate) const CONFLICTED: usize = 5;
-pub(crate) const PINNED: usize = 6;
+pub(crate) const EXCEPTED: usize = 6;
+pub(crate) const PINNED: usize = 7;
 
 /// `pave check`'s rules; `pave gate conformance` reports its findings under the same ones.
-pub(crate) const RULES: [Rule; 7] = [
+pub(crate) const RULES: [Rule; 8] = [
     Rule {
         id: "pave/drifted",
         name: "ManagedFileDrifted",
@@ -98,6 +99,15 @@ pub(crate) const RULES: [Rule; 7] = [
         short: "A merged file still holds upgrade conflict markers",
         full: "`pave upgrade` merged the repo's edits of this file with the new version and marked the lines where both changed; until the markers are resolved the merge is unfinished, which fails `pave check`.",
         help: super::CONFLICT_FIX,
+        tags: GOLDEN_PATH_TAGS,
+    },
+    Rule {
+        id: "pave/excepted",
+        name: "ManagedFileExcepted",
+        level: "note",
+        short: "A managed file is tailored by a recorded exception",
+        full: "The repo changes this managed file on purpose: `pave except` recorded the change's fingerprint, size and reason in `.pave/lock.yaml`, so the repo is conforming with exceptions while the file holds exactly that change, and `pave upgrade` merges it into new versions.",
+        help: "Nothing to fix while the exception is wanted. `pave diff --all` shows it; `pave except --drop <file>` and `pave apply <golden-path>@<version> --force` return to the golden path's version.",
         tags: GOLDEN_PATH_TAGS,
     },
     Rule {
@@ -192,6 +202,7 @@ fn rule_of(state: FileState) -> Option<usize> {
         FileState::Diverged => Some(DIVERGED),
         FileState::Conflicted => Some(CONFLICTED),
         FileState::Pinned => Some(PINNED),
+        FileState::Excepted => Some(EXCEPTED),
         FileState::Unchanged | FileState::Seeded => None,
     }
 }
@@ -223,6 +234,7 @@ fn file_result(gp: &GoldenPathReport, file: &FileReport, index: usize) -> Value 
             "`{path}` is merged with {at} and still holds conflict markers: {}.",
             super::CONFLICT_FIX
         ),
+        FileState::Excepted => super::exception_words(file, &at),
         _ => format!("`{path}` of {at} keeps the repo's own version by choice."),
     };
     let properties = json!({
@@ -310,5 +322,6 @@ mod tests {
         assert_eq!(RULES[LOCK_MISMATCH].id, "pave/lock-mismatch");
         assert_eq!(RULES[CONFLICTED].id, "pave/conflicted");
         assert_eq!(RULES[PINNED].id, "pave/pinned");
+        assert_eq!(RULES[EXCEPTED].id, "pave/excepted");
     }
 }

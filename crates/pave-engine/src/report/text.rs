@@ -14,10 +14,10 @@ const MAX_LISTED: usize = 15;
 pub fn render(report: &CheckReport) -> String {
     let mut out = String::new();
     for gp in &report.golden_paths {
-        let verdict = if gp.is_conforming() {
-            "conforms"
-        } else {
-            "DRIFTED"
+        let verdict = match (gp.is_conforming(), gp.exceptions()) {
+            (false, _) => "DRIFTED",
+            (true, 0) => "conforms",
+            (true, _) => "conforms with exceptions",
         };
         let _ = writeln!(out, "{}@{}: {verdict}", gp.name, gp.version);
         let checked = gp
@@ -25,7 +25,7 @@ pub fn render(report: &CheckReport) -> String {
             .iter()
             .filter(|f| f.state != FileState::Seeded)
             .count();
-        // Conflicted and pinned files are rarer: counted only when there are some.
+        // Conflicted, pinned and excepted files are rarer: counted only when there are some.
         let conflicted = match gp.count(FileState::Conflicted) {
             0 => String::new(),
             n => format!(", {n} conflicted (unresolved merge)"),
@@ -34,9 +34,13 @@ pub fn render(report: &CheckReport) -> String {
             0 => String::new(),
             n => format!(", {n} pinned (pins moved forward)"),
         };
+        let excepted = match gp.count(FileState::Excepted) {
+            0 => String::new(),
+            n => format!(", {n} excepted"),
+        };
         let _ = writeln!(
             out,
-            "  {checked} files checked: {} unchanged, {} drifted{pinned}, {} deleted{conflicted}, {} edited (merged), {} diverged; {} seeded not checked",
+            "  {checked} files checked: {} unchanged, {} drifted{pinned}, {} deleted{conflicted}, {} edited (merged), {} diverged{excepted}; {} seeded not checked",
             gp.count(FileState::Unchanged),
             gp.count(FileState::Drifted),
             gp.count(FileState::Deleted),
@@ -71,6 +75,15 @@ pub fn render(report: &CheckReport) -> String {
             if files.len() > MAX_LISTED {
                 let _ = writeln!(out, "  {label:<30} … and {} more", files.len() - MAX_LISTED);
             }
+        }
+        // Every exception is listed with its reason: a reviewer reads them all.
+        for f in gp.files.iter().filter(|f| f.state == FileState::Excepted) {
+            let (size, reason) = f
+                .exception
+                .as_ref()
+                .map(|e| (e.size(), e.reason.as_str()))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {:<30} {} ({size}): {reason}", "excepted", f.path);
         }
         if let Some(view) = &gp.catalog_view {
             match view.lag {

@@ -10,7 +10,7 @@
 use crate::audit::{AuditReport, RepoAudit, RepoGoldenPath, RepoKind};
 use pave_model::status::Lag;
 
-const HEADER: [&str; 17] = [
+const HEADER: [&str; 18] = [
     "path",
     "kind",
     "status",
@@ -25,6 +25,7 @@ const HEADER: [&str; 17] = [
     "missing_files",
     "edited_merged_files",
     "conflicted_files",
+    "excepted_files",
     "lock_problems",
     "error",
     "pinned_files",
@@ -44,7 +45,7 @@ pub fn render(report: &AuditReport) -> String {
     out
 }
 
-fn row(repo: &RepoAudit, gp: Option<&RepoGoldenPath>) -> [String; 17] {
+fn row(repo: &RepoAudit, gp: Option<&RepoGoldenPath>) -> [String; 18] {
     let optional = |value: Option<&String>| value.cloned().unwrap_or_default();
     [
         repo.path.clone(),
@@ -70,13 +71,14 @@ fn row(repo: &RepoAudit, gp: Option<&RepoGoldenPath>) -> [String; 17] {
         repo.missing_files.len().to_string(),
         repo.edited_merged_files.len().to_string(),
         repo.conflicted_files.len().to_string(),
+        repo.excepted_files.len().to_string(),
         repo.lock_problems.join("; "),
         optional(repo.error.as_ref()),
         repo.pinned_files.len().to_string(),
     ]
 }
 
-fn write_row(out: &mut String, fields: [String; 17]) {
+fn write_row(out: &mut String, fields: [String; 18]) {
     for (index, value) in fields.iter().enumerate() {
         if index > 0 {
             out.push(',');

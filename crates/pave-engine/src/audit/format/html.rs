@@ -66,7 +66,7 @@ fn tiles(report: &AuditReport) -> Html {
             format!(
                 "{} {}",
                 s.by_status.get(st.as_str()).copied().unwrap_or(0),
-                st.as_str()
+                st.label()
             )
         })
         .collect();
@@ -159,6 +159,7 @@ fn teams_chart(by_team: &BTreeMap<String, Breakdown>) -> BarChart {
     let order = [
         RepoStatus::Drifted,
         RepoStatus::Outdated,
+        RepoStatus::Excepted,
         RepoStatus::Conforming,
         RepoStatus::Error,
         RepoStatus::Unadopted,
@@ -188,6 +189,7 @@ fn trains_chart(by_train: &BTreeMap<String, Breakdown>) -> BarChart {
         RepoStatus::Conforming,
         RepoStatus::Outdated,
         RepoStatus::Drifted,
+        RepoStatus::Excepted,
     ];
     BarChart {
         id: "trains",
@@ -209,7 +211,7 @@ fn trains_chart(by_train: &BTreeMap<String, Breakdown>) -> BarChart {
 fn status_legend(order: &[RepoStatus]) -> Vec<(&'static str, String)> {
     order
         .iter()
-        .map(|s| (status_class(*s), s.as_str().to_owned()))
+        .map(|s| (status_class(*s), s.label().to_owned()))
         .collect()
 }
 
@@ -217,6 +219,7 @@ fn status_legend(order: &[RepoStatus]) -> Vec<(&'static str, String)> {
 fn status_bar(name: &str, b: &Breakdown, order: &[RepoStatus], with_share: bool) -> Bar {
     let count = |status: RepoStatus| match status {
         RepoStatus::Conforming => b.conforming,
+        RepoStatus::Excepted => b.excepted,
         RepoStatus::Outdated => b.outdated,
         RepoStatus::Drifted => b.drifted,
         RepoStatus::Unadopted => b.unadopted,
@@ -226,7 +229,7 @@ fn status_bar(name: &str, b: &Breakdown, order: &[RepoStatus], with_share: bool)
         .iter()
         .map(|s| Segment {
             class: status_class(*s),
-            name: s.as_str().to_owned(),
+            name: s.label().to_owned(),
             count: count(*s),
             attrs: Vec::new(),
         })
@@ -254,6 +257,7 @@ fn status_bar(name: &str, b: &Breakdown, order: &[RepoStatus], with_share: bool)
 fn status_class(status: RepoStatus) -> &'static str {
     match status {
         RepoStatus::Conforming => "s-conforming",
+        RepoStatus::Excepted => "s-excepted",
         RepoStatus::Outdated => "s-outdated",
         RepoStatus::Drifted => "s-drifted",
         RepoStatus::Unadopted => "s-unadopted",
@@ -360,6 +364,9 @@ fn why(repo: &RepoAudit) -> Html {
     }
     if !repo.conflicted_files.is_empty() {
         parts.push(files("with unresolved conflicts", &repo.conflicted_files));
+    }
+    if !repo.excepted_files.is_empty() {
+        parts.push(files("excepted", &repo.excepted_files));
     }
     parts.extend(repo.lock_problems.iter().map(|p| html![p]));
     Html::join(parts, html!["<br/>"])

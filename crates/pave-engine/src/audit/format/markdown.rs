@@ -45,7 +45,7 @@ pub fn render(report: &AuditReport) -> String {
         let _ = writeln!(
             out,
             "| {} | {count} | {} |",
-            status.as_str(),
+            status.label(),
             share(count, s.repos)
         );
     }
@@ -188,6 +188,9 @@ fn why(repo: &RepoAudit) -> String {
     }
     if !repo.conflicted_files.is_empty() {
         parts.push(files("with unresolved conflicts", &repo.conflicted_files));
+    }
+    if !repo.excepted_files.is_empty() {
+        parts.push(files("excepted", &repo.excepted_files));
     }
     parts.extend(repo.lock_problems.iter().map(|p| text(p)));
     parts.join("; ")

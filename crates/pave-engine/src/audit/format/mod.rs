@@ -149,6 +149,7 @@ mod tests {
                 missing_files: Vec::new(),
                 edited_merged_files: Vec::new(),
                 conflicted_files: Vec::new(),
+                excepted_files: Vec::new(),
                 pinned_files: Vec::new(),
                 lock_problems: Vec::new(),
                 error: None,

@@ -24,8 +24,9 @@ pub fn render(report: &AuditReport) -> String {
     );
     let _ = writeln!(
         out,
-        "  conforming {}   outdated {}   drifted {}   unadopted {}   error {}",
+        "  conforming {}   conforming with exceptions {}   outdated {}   drifted {}   unadopted {}   error {}",
         count(RepoStatus::Conforming),
+        count(RepoStatus::Excepted),
         count(RepoStatus::Outdated),
         count(RepoStatus::Drifted),
         count(RepoStatus::Unadopted),
@@ -117,6 +118,27 @@ pub fn render(report: &AuditReport) -> String {
                 "  … and {} more (--format json lists every repo)",
                 attention.len() - MAX_ROWS
             );
+        }
+    }
+    // Exceptions are allowed, but a platform team reviews them: every repo that has some.
+    let excepted: Vec<_> = report
+        .repos
+        .iter()
+        .filter(|r| !r.excepted_files.is_empty())
+        .collect();
+    if !excepted.is_empty() {
+        let _ = writeln!(out, "\nWith exceptions ({}):", excepted.len());
+        for r in excepted.iter().take(MAX_ROWS) {
+            let _ = writeln!(
+                out,
+                "  {}  {} excepted: {}",
+                r.path,
+                r.excepted_files.len(),
+                r.excepted_files.join(", ")
+            );
+        }
+        if excepted.len() > MAX_ROWS {
+            let _ = writeln!(out, "  … and {} more", excepted.len() - MAX_ROWS);
         }
     }
     out

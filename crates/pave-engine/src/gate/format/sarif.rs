@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 use crate::gate::config::CONFIG_PATH;
 use crate::gate::{Finding, FindingKind, GateReport, Level};
 use crate::report::sarif::{
-    self, CONFLICTED, DELETED, DRIFTED, EDITED, FINGERPRINT_KEY, LOCK_MISMATCH, PINNED, RULES,
-    Rule, location,
+    self, CONFLICTED, DELETED, DIVERGED, DRIFTED, EDITED, EXCEPTED, FINGERPRINT_KEY, LOCK_MISMATCH,
+    PINNED, RULES, Rule, location,
 };
 use pave_model::lock::sha256_hex;
 
@@ -92,6 +92,8 @@ fn rule_of(kind: FindingKind) -> (usize, &'static Rule) {
         FindingKind::EditedMerged => check(EDITED),
         FindingKind::LockMismatch => check(LOCK_MISMATCH),
         FindingKind::Conflicted => check(CONFLICTED),
+        FindingKind::Excepted => check(EXCEPTED),
+        FindingKind::Diverged => check(DIVERGED),
         FindingKind::Pinned => check(PINNED),
     }
 }

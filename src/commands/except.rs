@@ -1,0 +1,93 @@
+//! `pave except`: records (or drops) a reviewed tailoring of a managed file in the lock. Only the
+//! lock is written, atomically; the tailored file itself is the repo's edit, committed with it.
+
+use pave_base::repo_path::RepoPath;
+use pave_engine::apply::{self, Write};
+use pave_engine::catalog::load_locked;
+use pave_engine::check::render_entry;
+use pave_engine::except::{self, Outcome};
+use pave_model::lock::Lock;
+
+use crate::cli::ExceptArgs;
+use crate::error::Error;
+use crate::printer::Printer;
+use crate::settings::{CatalogChoice, catalog_for_lock_entry};
+
+pub fn run(
+    args: &ExceptArgs,
+    explicit: Option<&CatalogChoice>,
+    printer: &Printer,
+) -> Result<u8, Error> {
+    let root = &args.dir;
+    let mut lock = Lock::read(root)?;
+    let paths = args
+        .files
+        .iter()
+        .map(|f| RepoPath::parse(f).map_err(|e| Error::BadFileArgument(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut outcomes = Vec::new();
+    for path in &paths {
+        let (next, outcome) = if args.drop {
+            except::drop(root, &lock, path)?
+        } else {
+            // Measured against a fresh render of the version the lock records.
+            let entry = except::entry_of(&lock, path)?;
+            let catalog = catalog_for_lock_entry(explicit, entry)?;
+            let golden_path = load_locked(catalog.as_ref(), entry)?;
+            let rendered = render_entry(&golden_path, entry)?;
+            except::record(root, &lock, path, args.reason.as_deref(), &rendered)?
+        };
+        lock = next;
+        outcomes.push(outcome);
+    }
+    let writes: Vec<Write> = lock
+        .files()
+        .into_iter()
+        .map(|(path, bytes)| Write {
+            path,
+            bytes,
+            is_executable: false,
+        })
+        .collect();
+    if args.dry_run {
+        printer.info("dry run: .pave/lock.yaml not written");
+    } else {
+        apply::write_all(root, &writes)?;
+    }
+    for outcome in &outcomes {
+        match outcome {
+            Outcome::Recorded { path, exception } => printer.status(
+                "Excepted",
+                &format!("{path} ({}): {}", exception.size(), exception.reason),
+            ),
+            Outcome::Updated { path, exception } => printer.status(
+                "Updated",
+                &format!(
+                    "exception of {path}, now ({}): {}",
+                    exception.size(),
+                    exception.reason
+                ),
+            ),
+            Outcome::Unchanged { path, .. } => {
+                printer.status("Unchanged", &format!("exception of {path}"))
+            }
+            Outcome::Dropped {
+                path,
+                is_as_rendered,
+            } => {
+                printer.status("Dropped", &format!("exception of {path}"));
+                if !is_as_rendered {
+                    printer.info(&format!(
+                        "{path} still holds the tailoring, which is drift now: `git restore {path}` (uncommitted) or `pave apply <golden-path>@<version> --force` brings the golden path's version back"
+                    ));
+                }
+            }
+        }
+    }
+    if !args.drop && !args.dry_run {
+        printer.info(
+            "commit the file with .pave/lock.yaml: the lock carries the reason for review, and `pave check` reports the repo as conforming with exceptions",
+        );
+    }
+    Ok(0)
+}
