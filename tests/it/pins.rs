@@ -646,3 +646,25 @@ fn show_names_the_pins_of_each_file() {
     let dockerfile = files.iter().find(|f| f["path"] == "Dockerfile").unwrap();
     assert_eq!(dockerfile["pins"], serde_json::json!(["dockerfile-from"]));
 }
+
+#[test]
+fn except_refuses_a_file_whose_only_change_is_pins_moved_forward() {
+    let cat = catalog();
+    let (_tmp, dir) = repo(cat.path());
+    bump_forward(&dir);
+    let lock = read(&dir, ".pave/lock.yaml");
+    let mut except = pave();
+    except
+        .arg("--catalog")
+        .arg(cat.path())
+        .args(["except", "-C"])
+        .arg(&dir)
+        .args(["Dockerfile", "--reason", "newer rust"]);
+    except
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "Dockerfile: the file differs from bots@1.0.0 only in pins moved forward, which pave check accepts as they are; no exception is needed",
+        ));
+    assert_eq!(read(&dir, ".pave/lock.yaml"), lock, "nothing written");
+}

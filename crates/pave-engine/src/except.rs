@@ -13,6 +13,7 @@ use pave_base::repo_path::RepoPath;
 use pave_model::lock::{Exception, Lock, LockEntry, sha256_hex};
 use pave_model::manifest::Ownership;
 
+use crate::check::{Content, FileState, judge};
 use crate::eol::Checkout;
 use crate::render::Rendered;
 
@@ -41,6 +42,11 @@ pub enum ExceptError {
         "{path}: the file is exactly what {golden_path} renders; edit it first, then record the exception"
     )]
     AsRendered { path: String, golden_path: String },
+    /// Nothing to except: the file's only change is declared pins moved forward.
+    #[error(
+        "{path}: the file differs from {golden_path} only in pins moved forward, which pave check accepts as they are; no exception is needed"
+    )]
+    OnlyPins { path: String, golden_path: String },
     #[error(
         "{path}: the file still holds conflict markers; resolve them first (keep what it should say, delete the markers)"
     )]
@@ -188,6 +194,14 @@ pub fn record(
     }
     if crate::conflict::has_conflict_markers(&bytes) {
         return Err(ExceptError::Conflicted { path: shown });
+    }
+    let mut as_if_unexcepted = locked.clone();
+    as_if_unexcepted.exception = None;
+    if judge(&as_if_unexcepted, Content::Bytes(&bytes)).state == FileState::Pinned {
+        return Err(ExceptError::OnlyPins {
+            path: shown,
+            golden_path: at,
+        });
     }
     let reason = match (reason, &locked.exception) {
         (Some(text), _) => self::reason(text)?,
