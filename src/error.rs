@@ -3,7 +3,7 @@
 //! wrong (file, line, field); what to run or change next is written here, where the command
 //! line's words (flags, variables, commands) are known.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use pave_base::config::ConfigError;
 use pave_engine::adopt::AdoptError;
@@ -394,8 +394,25 @@ fn lock_hint(e: &LockError) -> Option<String> {
             "a newer pave wrote this lock: install that version of pave (`pave --version` shows this one)".into()
         }
         LockError::Unsupported { .. } => RESTORE_LOCK.into(),
-        LockError::Missing { .. } => {
-            "adopt a golden path with `pave new` or `pave apply`, or run in the repo's root (-C DIR)".into()
+        LockError::Missing { path } => {
+            // Run from a folder inside an adopted repo: name its root.
+            let root = path
+                .parent()
+                .and_then(Path::parent)
+                .and_then(|dir| std::path::absolute(dir).ok())
+                .and_then(|dir| {
+                    dir.ancestors()
+                        .skip(1)
+                        .find(|a| a.join(pave_model::lock::LOCK_PATH).is_file())
+                        .map(Path::to_path_buf)
+                });
+            match root {
+                Some(root) => format!(
+                    "this is a folder inside the repo at {}: run there, or point -C at it",
+                    root.display()
+                ),
+                None => "adopt a golden path with `pave new` or `pave apply`, or run in the repo's root (-C DIR)".into(),
+            }
         }
         LockError::Invalid { .. } | LockError::TooLarge { .. } => RESTORE_LOCK.into(),
         LockError::Unreadable { .. } => {

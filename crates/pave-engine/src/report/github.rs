@@ -115,19 +115,20 @@ pub fn render(report: &CheckReport) -> String {
             .map(|gp| gp.count(state))
             .sum::<usize>()
     };
-    let verdict = if report.conforming {
-        "conforms"
-    } else {
-        "does not conform"
+    let verdict = match (report.conforming, report.exceptions) {
+        (false, _) => "does not conform",
+        (true, 0) => "conforms",
+        (true, _) => "conforms with exceptions",
     };
     let _ = write!(
         out,
-        "pave check: {verdict}: {} golden path(s), {checked} files checked, {} drifted, {} deleted, {mismatches} lock mismatch(es), {} edited (merged), {} diverged",
+        "pave check: {verdict}: {} golden path(s), {checked} files checked, {} drifted, {} deleted, {mismatches} lock mismatch(es), {} edited (merged), {} diverged, {} excepted",
         report.golden_paths.len(),
         total(FileState::Drifted),
         total(FileState::Deleted),
         total(FileState::Edited),
         total(FileState::Diverged),
+        total(FileState::Excepted),
     );
     let fixes: Vec<String> = report
         .golden_paths
@@ -135,6 +136,7 @@ pub fn render(report: &CheckReport) -> String {
         .filter(|gp| gp.files.iter().any(|f| f.state.is_restorable()))
         .map(super::fix_command)
         .chain((total(FileState::Conflicted) > 0).then(|| super::CONFLICT_FIX.to_owned()))
+        .chain(report.golden_paths.iter().filter_map(super::exception_fix))
         .collect();
     if !fixes.is_empty() {
         let _ = write!(out, "; fix: {}", fixes.join("; "));

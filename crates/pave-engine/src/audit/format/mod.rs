@@ -86,6 +86,16 @@ pub(crate) fn needs_attention(report: &AuditReport) -> Vec<&RepoAudit> {
         .collect()
 }
 
+/// Repos with exceptions (excepted or diverged files), whatever their status: a platform team
+/// reviews them.
+pub(crate) fn with_exceptions(report: &AuditReport) -> Vec<&RepoAudit> {
+    report
+        .repos
+        .iter()
+        .filter(|r| !r.excepted_files.is_empty())
+        .collect()
+}
+
 /// A golden path's versions newest first, by semver (the map's string order puts 1.10 before 1.9);
 /// a version that is not semver (a hand-made JSON report) goes last.
 pub(crate) fn versions_newest_first(versions: &BTreeMap<String, usize>) -> Vec<(&str, usize)> {
