@@ -12,6 +12,7 @@ use pave_engine::catalog::{
     GoldenPath, Reference, SingleGoldenPath, SyncOutcome, is_repository_root, load_golden_path_dir,
 };
 use pave_model::lock::LockEntry;
+use pave_registry::model::Retention;
 use pave_registry::recording::Destination;
 
 use crate::cli::GlobalArgs;
@@ -401,6 +402,32 @@ pub fn registry_choice() -> Result<RegistryChoice, SettingsError> {
         token: token.map(|t| t.trim().to_owned()),
         url_from,
         token_from,
+    })
+}
+
+/// The retention period `pave registry serve` applies: `--retention` (or
+/// `PAVE_REGISTRY_RETENTION`, which clap reads into the flag), else `retention` in [registry] of
+/// config.toml, else none (everything is kept). A bad value in the file names the file and line.
+pub fn serve_retention(flag: Option<&Retention>) -> Result<Option<Retention>, SettingsError> {
+    if let Some(retention) = flag {
+        return Ok(Some(retention.clone()));
+    }
+    let Some((path, must_exist)) = config_path() else {
+        return Ok(None);
+    };
+    let Some(registry) = Config::read(&path, must_exist)?.and_then(|c| c.registry) else {
+        return Ok(None);
+    };
+    let Some(text) = registry.retention.as_deref() else {
+        return Ok(None);
+    };
+    Retention::parse(text).map(Some).map_err(|why| {
+        pave_base::config::ConfigError::Value {
+            path: path.clone(),
+            line: registry.retention_line,
+            message: format!("registry retention: {why}"),
+        }
+        .into()
     })
 }
 
