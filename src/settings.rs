@@ -1,7 +1,8 @@
 //! Settings resolved once at the edge (flag > `PAVE_*` environment > config file > default) into
 //! ready types. This is where the environment is read: `PAVE_CATALOG` (through clap),
 //! `PAVE_CONFIG`, `PAVE_CACHE_DIR`, `PAVE_DATA_DIR`, `PAVE_STATE_DIR`, `PAVE_REGISTRY_URL`,
-//! `PAVE_REGISTRY_TOKEN`, and the platform's user config, cache, data and state dirs.
+//! `PAVE_REGISTRY_TOKEN` (`PAVE_REGISTRY_RETENTION` through clap, like `PAVE_CATALOG`), and the
+//! platform's user config, cache, data and state dirs.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;

@@ -1,6 +1,8 @@
 //! The registry's HTTP server (issue 7): batches of events in, repos, golden paths and stats out,
 //! as JSON under `/api/v1` (described by its OpenAPI document, `/api/v1/openapi.json`), with
-//! `/healthz`, `/readyz` and `/metrics` beside them.
+//! `/healthz`, `/readyz` and `/metrics` beside them. An admin token may also delete a repo's
+//! records, prune by a period and read the admin log that records both (issue 13); with a
+//! retention period, [`run`] prunes at start and hourly.
 //!
 //! [`app`] builds the whole router from a [`Store`], so tests drive it with `oneshot` and the
 //! `pave registry serve` command only binds it to a socket ([`serve`]). The `/api/v1` routes come
