@@ -115,6 +115,29 @@ pub enum Error {
     /// Standard output failed (a full disk, a closed file); a closed pipe is not an error.
     #[error(transparent)]
     Stdout(#[from] StdoutError),
+    /// An admin command (`registry repos delete`, `prune`, `log`) the registry did not carry out.
+    #[error("{what}: {source}")]
+    Admin {
+        what: &'static str,
+        source: SendError,
+        /// Where the token is set, or should be.
+        token_from: String,
+    },
+    /// An admin command with the registry url `off` and no `--database`.
+    #[error(
+        "the registry url is `off` and no --database is given, so there is no registry to work on"
+    )]
+    NoAdminRegistry,
+    /// A deletion or prune without `--yes`, where nobody could be asked or nobody said yes.
+    #[error("{}", if *is_interactive {
+        format!("did not {what}: not confirmed; nothing was removed")
+    } else {
+        format!("refusing to {what} without --yes: there is no terminal to ask on; nothing was removed")
+    })]
+    NotConfirmed {
+        what: &'static str,
+        is_interactive: bool,
+    },
     /// `pave registry token list|revoke` on a SQLite registry that does not exist.
     #[error("no registry database at {}", path.display())]
     NoRegistryDatabase { path: PathBuf },
@@ -211,6 +234,15 @@ impl Error {
             ),
             Error::Stdout(_) => Some(
                 "the output was cut short (a full disk or a closed file?): free space or send it elsewhere; commands with --format also write to a file with --output FILE".into(),
+            ),
+            Error::Admin {
+                source, token_from, ..
+            } => Some(admin_hint(source, token_from)),
+            Error::NoAdminRegistry => Some(
+                "pass --database with the registry's database, or set PAVE_REGISTRY_URL to the registry's URL and PAVE_REGISTRY_TOKEN to a token with the `admin` scope".into(),
+            ),
+            Error::NotConfirmed { .. } => Some(
+                "add --yes to go ahead (scripts and CI must), or --dry-run to see what would be removed".into(),
             ),
             Error::NoRegistryDatabase { .. } => Some(
                 "check --database: it names the file `pave registry serve` (or `token create`) made".into(),
@@ -435,10 +467,10 @@ fn pick_hint(e: &PickError) -> String {
 fn config_hint(e: &ConfigError) -> Option<String> {
     Some(match e {
         ConfigError::Syntax { .. } => {
-            "config.toml takes `catalog = \"<builtin|path|url>\"` and a [registry] table with `url` and `token`; fix the file, or point PAVE_CONFIG at another one".into()
+            "config.toml takes `catalog = \"<builtin|path|url>\"` and a [registry] table with `url`, `token` and `retention`; fix the file, or point PAVE_CONFIG at another one".into()
         }
         ConfigError::Value { .. } => {
-            "[registry] takes `url = \"https://registry.example.com\"` (or \"off\" to record nothing) and `token = \"pave_…\"`; PAVE_REGISTRY_URL and PAVE_REGISTRY_TOKEN override them".into()
+            "[registry] takes `url = \"https://registry.example.com\"` (or \"off\" to record nothing), `token = \"pave_…\"` and `retention = \"400d\"`; PAVE_REGISTRY_URL, PAVE_REGISTRY_TOKEN and PAVE_REGISTRY_RETENTION (or --retention) override them".into()
         }
         ConfigError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
             "PAVE_CONFIG names this file: create it, fix the path, or unset PAVE_CONFIG to use the config file in your user config folder".into()
@@ -576,7 +608,27 @@ fn registry_hint(e: &RegistryError) -> Option<String> {
             "check the folder's permissions, or put the database elsewhere with --database sqlite:PATH".into()
         }
         RegistryError::UnknownToken(_) => "`pave registry token list` shows the tokens' ids".into(),
+        RegistryError::Retention(e) => return store_hint(e),
     })
+}
+
+/// Where a repo's id is, for a repo the registry does not know (or knows twice by URL).
+const REPO_ID_HINT: &str = "name the repo by its id: `repo_id` in its .pave/lock.yaml, or in `GET /api/v1/repos`; a URL must be the one the registry shows (`repo.url`)";
+
+fn admin_hint(source: &SendError, token_from: &str) -> String {
+    match source {
+        SendError::Unauthorized { .. } | SendError::NoToken { .. } => format!(
+            "set a token with the `admin` scope in {token_from} (made on the registry's database: `pave registry token create --name sre --scope admin --database …`)"
+        ),
+        SendError::Rejected { field: Some(field), .. } if field == "repo" => REPO_ID_HINT.into(),
+        SendError::Rejected { .. } => {
+            "the registry refused the request; its message is above".into()
+        }
+        SendError::Unreachable { .. } => {
+            "check PAVE_REGISTRY_URL (or `url` in [registry] of config.toml) and that the registry is running, or work on its database with --database".into()
+        }
+        _ => "the registry answered with an error; its own log says more".into(),
+    }
 }
 
 fn store_hint(e: &StoreError) -> Option<String> {
@@ -590,7 +642,12 @@ fn store_hint(e: &StoreError) -> Option<String> {
         StoreError::SchemaTooNew { .. } => {
             "a newer pave migrated this database; run that version (`pave --version` says which this is)".into()
         }
+        StoreError::Invalid(invalid) if invalid.field == "repo" => REPO_ID_HINT.into(),
         StoreError::Invalid(_) => "see `pave registry token create --help`".into(),
+        StoreError::UnknownRepo(_) => REPO_ID_HINT.into(),
+        StoreError::AmbiguousRepo { .. } => {
+            "delete each of them by its id (they are listed above)".into()
+        }
         StoreError::Sqlite(_) | StoreError::Postgres(_) | StoreError::Corrupt { .. } => {
             "the database refused the operation; its own message is above".into()
         }

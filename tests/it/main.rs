@@ -14,6 +14,7 @@ mod gate;
 mod layers;
 mod new;
 mod prompts;
+mod registry_admin;
 mod registry_client;
 mod registry_dashboard;
 mod registry_observability;
