@@ -228,6 +228,7 @@ mod tests {
             missing_files: vec![],
             edited_merged_files: vec![],
             conflicted_files: vec![],
+            excepted_files: vec![],
             lock_problems: vec![],
             error: None,
             team: Some(String::new()),
