@@ -401,6 +401,88 @@ pub enum RegistryCommand {
     Token(RegistryTokenArgs),
     /// Send the events spooled while the registry was unreachable (exit 1 if some stay).
     Flush,
+    /// Delete a repo's records (needs the `admin` scope; recorded in the admin log).
+    Repos(RegistryReposArgs),
+    /// Remove events older than a period, and repos not heard of since (needs `admin`;
+    /// recorded in the admin log).
+    Prune(RegistryPruneArgs),
+    /// The admin log: every repo deletion and prune, oldest first (needs `admin`).
+    Log(RegistryLogArgs),
+}
+
+/// Which registry an admin command works on.
+#[derive(Debug, Args)]
+pub struct RegistryAdminTarget {
+    /// Work on this database directly (`sqlite:PATH`, a path, or `postgres://…`, as `pave
+    /// registry serve` takes it), recorded as `local`. Without it: the registry `pave stats`
+    /// reads (PAVE_REGISTRY_URL with an `admin` token in PAVE_REGISTRY_TOKEN, else the local
+    /// one).
+    #[arg(long, value_name = "DATABASE")]
+    pub database: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryReposArgs {
+    #[command(subcommand)]
+    pub command: RegistryReposCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryReposCommand {
+    /// Delete every event about a repo and its current state, in one transaction.
+    Delete(RegistryRepoDeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryRepoDeleteArgs {
+    /// The repo's id (`repo_id` in its .pave/lock.yaml and in the API), or the URL the registry
+    /// shows for it.
+    pub repo: String,
+    /// Delete without asking (required where there is no terminal to ask on).
+    #[arg(long)]
+    pub yes: bool,
+    /// Say what would be removed; remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub target: RegistryAdminTarget,
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryPruneArgs {
+    /// Remove events that occurred longer ago than this, and repos not heard of since (a period
+    /// such as `400d`, `52w` or `1y`; at least a day). A repo still reporting keeps its current
+    /// state.
+    #[arg(long, value_name = "PERIOD", value_parser = parse_retention)]
+    pub older_than: pave_registry::model::Retention,
+    /// Prune without asking (required where there is no terminal to ask on).
+    #[arg(long)]
+    pub yes: bool,
+    /// Say what would be removed; remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub target: RegistryAdminTarget,
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryLogArgs {
+    #[arg(long, value_enum, default_value_t = RegistryLogFormat::Text)]
+    pub format: RegistryLogFormat,
+    #[command(flatten)]
+    pub target: RegistryAdminTarget,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RegistryLogFormat {
+    /// One tab-separated line per entry, with a header.
+    Text,
+    /// `{"entries": […]}`, as `GET /api/v1/admin/log` answers.
+    Json,
+}
+
+fn parse_retention(text: &str) -> Result<pave_registry::model::Retention, String> {
+    pave_registry::model::Retention::parse(text)
 }
 
 #[derive(Debug, Args)]
@@ -421,6 +503,16 @@ pub struct RegistryServeArgs {
     /// Reads (repos, golden paths, stats, the dashboard) need a token with the `read` scope too.
     #[arg(long)]
     pub read_token_required: bool,
+    /// Keep events for this period (`400d`, `52w`, `1y`; at least a day): older ones, and repos
+    /// not heard of since, are pruned at start and every hour. Also `retention` in [registry]
+    /// of config.toml. Default: keep everything.
+    #[arg(
+        long,
+        value_name = "PERIOD",
+        env = "PAVE_REGISTRY_RETENTION",
+        value_parser = parse_retention
+    )]
+    pub retention: Option<pave_registry::model::Retention>,
 }
 
 #[derive(Debug, Args)]

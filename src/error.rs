@@ -3,7 +3,7 @@
 //! wrong (file, line, field); what to run or change next is written here, where the command
 //! line's words (flags, variables, commands) are known.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use pave_base::config::ConfigError;
 use pave_engine::adopt::AdoptError;
@@ -64,9 +64,7 @@ pub enum Error {
     #[error(transparent)]
     ConflictRule(#[from] pave_engine::plan::BadConflictRule),
     /// `pave apply --force` with a `--conflict` mode that keeps or writes beside.
-    #[error(
-        "--force overwrites every conflicting file, which the --conflict keep/write-new given contradicts"
-    )]
+    #[error("--force overwrites every conflicting file, which the --conflict keep/write-new given contradicts")]
     ForceWithConflict,
     /// A file named on the command line that is not a safe path inside the repo.
     #[error("FILE: {0}")]
@@ -117,6 +115,29 @@ pub enum Error {
     /// Standard output failed (a full disk, a closed file); a closed pipe is not an error.
     #[error(transparent)]
     Stdout(#[from] StdoutError),
+    /// An admin command (`registry repos delete`, `prune`, `log`) the registry did not carry out.
+    #[error("{what}: {source}")]
+    Admin {
+        what: &'static str,
+        source: SendError,
+        /// Where the token is set, or should be.
+        token_from: String,
+    },
+    /// An admin command with the registry url `off` and no `--database`.
+    #[error(
+        "the registry url is `off` and no --database is given, so there is no registry to work on"
+    )]
+    NoAdminRegistry,
+    /// A deletion or prune without `--yes`, where nobody could be asked or nobody said yes.
+    #[error("{}", if *is_interactive {
+        format!("did not {what}: not confirmed; nothing was removed")
+    } else {
+        format!("refusing to {what} without --yes: there is no terminal to ask on; nothing was removed")
+    })]
+    NotConfirmed {
+        what: &'static str,
+        is_interactive: bool,
+    },
     /// `pave registry token list|revoke` on a SQLite registry that does not exist.
     #[error("no registry database at {}", path.display())]
     NoRegistryDatabase { path: PathBuf },
@@ -213,6 +234,15 @@ impl Error {
             ),
             Error::Stdout(_) => Some(
                 "the output was cut short (a full disk or a closed file?): free space or send it elsewhere; commands with --format also write to a file with --output FILE".into(),
+            ),
+            Error::Admin {
+                source, token_from, ..
+            } => Some(admin_hint(source, token_from)),
+            Error::NoAdminRegistry => Some(
+                "pass --database with the registry's database, or set PAVE_REGISTRY_URL to the registry's URL and PAVE_REGISTRY_TOKEN to a token with the `admin` scope".into(),
+            ),
+            Error::NotConfirmed { .. } => Some(
+                "add --yes to go ahead (scripts and CI must), or --dry-run to see what would be removed".into(),
             ),
             Error::NoRegistryDatabase { .. } => Some(
                 "check --database: it names the file `pave registry serve` (or `token create`) made".into(),
@@ -396,8 +426,25 @@ fn lock_hint(e: &LockError) -> Option<String> {
             "a newer pave wrote this lock: install that version of pave (`pave --version` shows this one)".into()
         }
         LockError::Unsupported { .. } => RESTORE_LOCK.into(),
-        LockError::Missing { .. } => {
-            "adopt a golden path with `pave new` or `pave apply`, or run in the repo's root (-C DIR)".into()
+        LockError::Missing { path } => {
+            // Run from a folder inside an adopted repo: name its root.
+            let root = path
+                .parent()
+                .and_then(Path::parent)
+                .and_then(|dir| std::path::absolute(dir).ok())
+                .and_then(|dir| {
+                    dir.ancestors()
+                        .skip(1)
+                        .find(|a| a.join(pave_model::lock::LOCK_PATH).is_file())
+                        .map(Path::to_path_buf)
+                });
+            match root {
+                Some(root) => format!(
+                    "this is a folder inside the repo at {}: run there, or point -C at it",
+                    root.display()
+                ),
+                None => "adopt a golden path with `pave new` or `pave apply`, or run in the repo's root (-C DIR)".into(),
+            }
         }
         LockError::Invalid { .. } | LockError::TooLarge { .. } => RESTORE_LOCK.into(),
         LockError::Unreadable { .. } => {
@@ -420,10 +467,10 @@ fn pick_hint(e: &PickError) -> String {
 fn config_hint(e: &ConfigError) -> Option<String> {
     Some(match e {
         ConfigError::Syntax { .. } => {
-            "config.toml takes `catalog = \"<builtin|path|url>\"` and a [registry] table with `url` and `token`; fix the file, or point PAVE_CONFIG at another one".into()
+            "config.toml takes `catalog = \"<builtin|path|url>\"` and a [registry] table with `url`, `token` and `retention`; fix the file, or point PAVE_CONFIG at another one".into()
         }
         ConfigError::Value { .. } => {
-            "[registry] takes `url = \"https://registry.example.com\"` (or \"off\" to record nothing) and `token = \"pave_…\"`; PAVE_REGISTRY_URL and PAVE_REGISTRY_TOKEN override them".into()
+            "[registry] takes `url = \"https://registry.example.com\"` (or \"off\" to record nothing), `token = \"pave_…\"` and `retention = \"400d\"`; PAVE_REGISTRY_URL, PAVE_REGISTRY_TOKEN and PAVE_REGISTRY_RETENTION (or --retention) override them".into()
         }
         ConfigError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
             "PAVE_CONFIG names this file: create it, fix the path, or unset PAVE_CONFIG to use the config file in your user config folder".into()
@@ -561,7 +608,27 @@ fn registry_hint(e: &RegistryError) -> Option<String> {
             "check the folder's permissions, or put the database elsewhere with --database sqlite:PATH".into()
         }
         RegistryError::UnknownToken(_) => "`pave registry token list` shows the tokens' ids".into(),
+        RegistryError::Retention(e) => return store_hint(e),
     })
+}
+
+/// Where a repo's id is, for a repo the registry does not know (or knows twice by URL).
+const REPO_ID_HINT: &str = "name the repo by its id: `repo_id` in its .pave/lock.yaml, or in `GET /api/v1/repos`; a URL must be the one the registry shows (`repo.url`)";
+
+fn admin_hint(source: &SendError, token_from: &str) -> String {
+    match source {
+        SendError::Unauthorized { .. } | SendError::NoToken { .. } => format!(
+            "set a token with the `admin` scope in {token_from} (made on the registry's database: `pave registry token create --name sre --scope admin --database …`)"
+        ),
+        SendError::Rejected { field: Some(field), .. } if field == "repo" => REPO_ID_HINT.into(),
+        SendError::Rejected { .. } => {
+            "the registry refused the request; its message is above".into()
+        }
+        SendError::Unreachable { .. } => {
+            "check PAVE_REGISTRY_URL (or `url` in [registry] of config.toml) and that the registry is running, or work on its database with --database".into()
+        }
+        _ => "the registry answered with an error; its own log says more".into(),
+    }
 }
 
 fn store_hint(e: &StoreError) -> Option<String> {
@@ -575,7 +642,12 @@ fn store_hint(e: &StoreError) -> Option<String> {
         StoreError::SchemaTooNew { .. } => {
             "a newer pave migrated this database; run that version (`pave --version` says which this is)".into()
         }
+        StoreError::Invalid(invalid) if invalid.field == "repo" => REPO_ID_HINT.into(),
         StoreError::Invalid(_) => "see `pave registry token create --help`".into(),
+        StoreError::UnknownRepo(_) => REPO_ID_HINT.into(),
+        StoreError::AmbiguousRepo { .. } => {
+            "delete each of them by its id (they are listed above)".into()
+        }
         StoreError::Sqlite(_) | StoreError::Postgres(_) | StoreError::Corrupt { .. } => {
             "the database refused the operation; its own message is above".into()
         }

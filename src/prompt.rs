@@ -1,5 +1,6 @@
 //! Prompts, at the edge: when a person is at a terminal (and `--no-input` is not given), every
-//! parameter without an answer is asked with dialoguer, showing its help and default.
+//! parameter without an answer is asked with dialoguer, showing its help and default; and a
+//! destructive registry command asks before it removes anything ([`confirm`]).
 
 use std::io::IsTerminal as _;
 
@@ -92,4 +93,18 @@ impl Asker for Prompter {
             }
         }
     }
+}
+
+/// Whether a person is there to answer: stdin and stderr are a terminal.
+pub fn is_interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// Asks a yes/no question (default no) on the terminal; `Ok(false)` unless the answer is yes.
+pub fn confirm(question: &str) -> Result<bool, String> {
+    dialoguer::Confirm::with_theme(&dialoguer::theme::ColorfulTheme::default())
+        .with_prompt(question)
+        .default(false)
+        .interact()
+        .map_err(|e| e.to_string())
 }

@@ -1,7 +1,8 @@
 //! Settings resolved once at the edge (flag > `PAVE_*` environment > config file > default) into
 //! ready types. This is where the environment is read: `PAVE_CATALOG` (through clap),
 //! `PAVE_CONFIG`, `PAVE_CACHE_DIR`, `PAVE_DATA_DIR`, `PAVE_STATE_DIR`, `PAVE_REGISTRY_URL`,
-//! `PAVE_REGISTRY_TOKEN`, and the platform's user config, cache, data and state dirs.
+//! `PAVE_REGISTRY_TOKEN` (`PAVE_REGISTRY_RETENTION` through clap, like `PAVE_CATALOG`), and the
+//! platform's user config, cache, data and state dirs.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -12,6 +13,7 @@ use pave_engine::catalog::{
     GoldenPath, Reference, SingleGoldenPath, SyncOutcome, is_repository_root, load_golden_path_dir,
 };
 use pave_model::lock::LockEntry;
+use pave_registry::model::Retention;
 use pave_registry::recording::Destination;
 
 use crate::cli::GlobalArgs;
@@ -401,6 +403,32 @@ pub fn registry_choice() -> Result<RegistryChoice, SettingsError> {
         token: token.map(|t| t.trim().to_owned()),
         url_from,
         token_from,
+    })
+}
+
+/// The retention period `pave registry serve` applies: `--retention` (or
+/// `PAVE_REGISTRY_RETENTION`, which clap reads into the flag), else `retention` in [registry] of
+/// config.toml, else none (everything is kept). A bad value in the file names the file and line.
+pub fn serve_retention(flag: Option<&Retention>) -> Result<Option<Retention>, SettingsError> {
+    if let Some(retention) = flag {
+        return Ok(Some(retention.clone()));
+    }
+    let Some((path, must_exist)) = config_path() else {
+        return Ok(None);
+    };
+    let Some(registry) = Config::read(&path, must_exist)?.and_then(|c| c.registry) else {
+        return Ok(None);
+    };
+    let Some(text) = registry.retention.as_deref() else {
+        return Ok(None);
+    };
+    Retention::parse(text).map(Some).map_err(|why| {
+        pave_base::config::ConfigError::Value {
+            path: path.clone(),
+            line: registry.retention_line,
+            message: format!("registry retention: {why}"),
+        }
+        .into()
     })
 }
 

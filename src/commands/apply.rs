@@ -54,6 +54,14 @@ pub fn run(
     let plan = &adoption.plan;
 
     super::print_plan(printer, plan);
+    for rule in conflict.unmatched(plan.files.iter().map(|f| &f.path)) {
+        printer.warn(&format!(
+            "--conflict `{}={}`: the glob matches no file of {}; paths are from the repo's root, without `./`",
+            rule.glob,
+            rule.mode.as_str(),
+            golden_path.manifest.id()
+        ));
+    }
     let conflicts: Vec<_> = plan.conflicts().collect();
     if !conflicts.is_empty() {
         printer.error(
@@ -96,6 +104,17 @@ pub fn run(
             plan.count(Action::WriteNew),
         ),
     );
+    for dropped in plan
+        .files
+        .iter()
+        .filter(|f| f.reason == Some(pave_engine::plan::EXCEPTION_DROPPED))
+    {
+        printer.warn(&format!(
+            "{}: {}; record your tailoring again with `pave except` if it is still needed",
+            dropped.path,
+            pave_engine::plan::EXCEPTION_DROPPED
+        ));
+    }
     for orphan in plan.files.iter().filter(|f| f.action == Action::Orphan) {
         printer.warn(&format!(
             "{} is no longer rendered by {id} but was edited locally: kept as the repo's own file; delete it if it is not needed",

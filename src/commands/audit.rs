@@ -116,7 +116,7 @@ fn emit(
             "`pave registry flush` sends the spooled events once the registry is reachable (the warning above says why it was not)"
         } else {
             "the report lists each repo with its status (`--format csv` or `json` to sort them); \
-             in a repo, `pave diff` shows its drift and `pave upgrade` brings it to the newest version"
+             in a repo, `pave check` names each file's state (excepted ones with their reason), `pave diff` shows drift (`--all` also exceptions) and `pave upgrade` brings it to the newest version"
         }),
     );
     Ok(EXIT_FINDING)

@@ -5,7 +5,7 @@ use pave_base::repo_path::RepoPath;
 use pave_engine::apply::{self, Write};
 use pave_engine::catalog::load_locked;
 use pave_engine::check::render_entry;
-use pave_engine::except::{self, Outcome};
+use pave_engine::except::{self, DroppedFile, Outcome};
 use pave_model::lock::Lock;
 
 use crate::cli::ExceptArgs;
@@ -73,20 +73,24 @@ pub fn run(
             }
             Outcome::Dropped {
                 path,
-                is_as_rendered,
+                golden_path,
+                state,
             } => {
                 printer.status("Dropped", &format!("exception of {path}"));
-                if !is_as_rendered {
-                    printer.info(&format!(
-                        "{path} still holds the tailoring, which is drift now: `git restore {path}` (uncommitted) or `pave apply <golden-path>@<version> --force` brings the golden path's version back"
-                    ));
-                }
+                let what = match state {
+                    DroppedFile::AsRendered => continue,
+                    DroppedFile::Tailored => "still holds its tailoring",
+                    DroppedFile::Missing => "is missing",
+                };
+                printer.info(&format!(
+                    "{path} {what}, which is drift now: `pave apply {golden_path} --force --allow-dirty` writes the golden path's version (it writes only the golden path's own files)"
+                ));
             }
         }
     }
     if !args.drop && !args.dry_run {
         printer.info(
-            "commit the file with .pave/lock.yaml: the lock carries the reason for review, and `pave check` reports the repo as conforming with exceptions",
+            "commit the file with .pave/lock.yaml: the lock carries the reason for review, and `pave check` reports the file as excepted",
         );
     }
     Ok(0)

@@ -10,6 +10,7 @@ pub mod gate;
 pub mod list;
 pub mod new;
 pub mod registry;
+pub mod registry_admin;
 pub mod schema;
 pub mod show;
 pub mod stats;

@@ -1,5 +1,6 @@
 //! `pave registry serve` and `pave registry token create|list|revoke`: open (and migrate) the
-//! database `--database` names, then serve it or manage its tokens. `pave registry flush`, and
+//! database `--database` names, then serve it or manage its tokens (`repos delete`, `prune` and
+//! `log` are in `registry_admin`). `pave registry flush`, and
 //! [`record`], the edge every recording command (`new`, `apply`, `upgrade`, `check --report`,
 //! `audit --push`) ends with: spool the events, send the spool, warn when something stays behind.
 
@@ -14,8 +15,8 @@ use pave_registry::spool::{FlushOutcome, Spool};
 use pave_registry::store::{Database, Store, StoreError};
 
 use crate::cli::{
-    RegistryArgs, RegistryCommand, RegistryDatabaseArgs, RegistryServeArgs, RegistryTokenCommand,
-    RegistryTokenCreateArgs,
+    RegistryArgs, RegistryCommand, RegistryDatabaseArgs, RegistryReposCommand, RegistryServeArgs,
+    RegistryTokenCommand, RegistryTokenCreateArgs,
 };
 use crate::error::{EXIT_FINDING, Error};
 use crate::printer::Printer;
@@ -23,13 +24,18 @@ use crate::settings::RegistryChoice;
 
 pub fn run(args: &RegistryArgs, printer: &Printer) -> Result<u8, Error> {
     match &args.command {
-        RegistryCommand::Serve(args) => Ok(serve(args, printer)?),
+        RegistryCommand::Serve(args) => serve(args, printer),
         RegistryCommand::Flush => flush_command(printer),
+        RegistryCommand::Repos(repos) => match &repos.command {
+            RegistryReposCommand::Delete(args) => super::registry_admin::delete_repo(args, printer),
+        },
+        RegistryCommand::Prune(args) => super::registry_admin::prune(args, printer),
+        RegistryCommand::Log(args) => super::registry_admin::log(args, printer),
         RegistryCommand::Token(token) => match &token.command {
             RegistryTokenCommand::Create(args) => create_token(args, printer),
             RegistryTokenCommand::List(args) => list_tokens(args, printer),
             RegistryTokenCommand::Revoke(args) => {
-                let store = open_existing(&args.database, printer)?;
+                let store = open_existing(args.database.database.as_deref(), printer)?;
                 if !store.revoke_token(&args.id).map_err(RegistryError::from)? {
                     return Err(RegistryError::UnknownToken(args.id.clone()).into());
                 }
@@ -40,14 +46,25 @@ pub fn run(args: &RegistryArgs, printer: &Printer) -> Result<u8, Error> {
     }
 }
 
-fn serve(args: &RegistryServeArgs, printer: &Printer) -> Result<u8, RegistryError> {
+fn serve(args: &RegistryServeArgs, printer: &Printer) -> Result<u8, Error> {
+    // The retention setting first: a bad one in config.toml fails before the database opens.
+    let retention = crate::settings::serve_retention(args.retention.as_ref())?;
     let store = open(&args.database, printer)?;
     let read_access = if args.read_token_required {
         ReadAccess::TokenRequired
     } else {
         ReadAccess::Open
     };
-    server::run(store, args.listen, read_access, |addr| {
+    if let Some(retention) = &retention {
+        printer.status(
+            "Retention",
+            &format!(
+                "events older than {retention} and repos not heard of since are pruned now and every {} minutes",
+                server::RETENTION_EVERY.as_secs() / 60
+            ),
+        );
+    }
+    server::run(store, args.listen, read_access, retention, |addr| {
         printer.status("Listening", &format!("on http://{addr}"));
     })?;
     printer.status("Stopped", "every request in flight was answered");
@@ -85,7 +102,7 @@ fn create_token(args: &RegistryTokenCreateArgs, printer: &Printer) -> Result<u8,
 }
 
 fn list_tokens(args: &RegistryDatabaseArgs, printer: &Printer) -> Result<u8, Error> {
-    let store = open_existing(args, printer)?;
+    let store = open_existing(args.database.as_deref(), printer)?;
     let mut out = String::from("ID\tNAME\tSCOPES\tCREATED\tREVOKED\n");
     for token in store.list_tokens().map_err(RegistryError::from)? {
         let scopes: Vec<&str> = token.scopes.iter().map(|s| s.as_str()).collect();
@@ -106,13 +123,17 @@ fn list_tokens(args: &RegistryDatabaseArgs, printer: &Printer) -> Result<u8, Err
 
 /// The database `--database` names (default: SQLite in the user data folder), migrated.
 fn open(args: &RegistryDatabaseArgs, printer: &Printer) -> Result<Arc<dyn Store>, RegistryError> {
-    open_database(database(args)?, printer)
+    open_database(database(args.database.as_deref())?, printer)
 }
 
 /// [`open`] for commands that only read or change what is there (`token list`, `token
-/// revoke`): a SQLite file that does not exist is a mistyped `--database`, not a new registry.
-fn open_existing(args: &RegistryDatabaseArgs, printer: &Printer) -> Result<Arc<dyn Store>, Error> {
-    let database = database(args)?;
+/// revoke`, the admin commands): a SQLite file that does not exist is a mistyped `--database`,
+/// not a new registry.
+pub(crate) fn open_existing(
+    database_arg: Option<&str>,
+    printer: &Printer,
+) -> Result<Arc<dyn Store>, Error> {
+    let database = database(database_arg)?;
     if let Database::Sqlite(path) = &database
         && !path.exists()
     {
@@ -121,8 +142,8 @@ fn open_existing(args: &RegistryDatabaseArgs, printer: &Printer) -> Result<Arc<d
     Ok(open_database(database, printer)?)
 }
 
-fn database(args: &RegistryDatabaseArgs) -> Result<Database, RegistryError> {
-    Ok(match &args.database {
+fn database(database_arg: Option<&str>) -> Result<Database, RegistryError> {
+    Ok(match database_arg {
         Some(text) => Database::parse(text).map_err(StoreError::from)?,
         None => Database::Sqlite(default_sqlite()?),
     })

@@ -132,7 +132,7 @@ pub fn run(
                 refused.len(),
                 refused.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", ")
             ),
-            Some("move the edits out of managed files (or into the golden path), or overwrite them with --force"),
+            Some("keep an edit reviewed as an exception (`pave except FILE --reason \"…\"`, then upgrade: it is merged into the new version), move it out of managed files (or into the golden path), or overwrite it with --force"),
         );
         return Ok(EXIT_FINDING);
     }
@@ -172,9 +172,28 @@ pub fn run(
         ));
     }
     if !conflicts.is_empty() {
+        // Excepted files need their resolution recorded again, as a reviewer must see it.
+        let excepted: Vec<&str> = conflicts
+            .iter()
+            .filter(|f| {
+                plan.entry
+                    .files
+                    .iter()
+                    .any(|l| l.path == f.path && l.exception.is_some())
+            })
+            .map(|f| f.path.as_str())
+            .collect();
+        let hint = if excepted.is_empty() {
+            "resolve the markers, then commit; everything else of the upgrade is done".to_owned()
+        } else {
+            format!(
+                "resolve the markers; for excepted files record the resolution with `pave except {}` (the reason stays); then commit; everything else of the upgrade is done",
+                excepted.join(" ")
+            )
+        };
         printer.error(
             &format!(
-                "{} merged file(s) have conflicting edits, marked with <<<<<<< ======= >>>>>>>: {}",
+                "{} file(s) have conflicting edits, marked with <<<<<<< ======= >>>>>>>: {}",
                 conflicts.len(),
                 conflicts
                     .iter()
@@ -182,7 +201,7 @@ pub fn run(
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            Some("resolve the markers, then commit; everything else of the upgrade is done"),
+            Some(&hint),
         );
         return Ok(EXIT_FINDING);
     }

@@ -83,9 +83,7 @@ fn an_exception_is_recorded_and_shown_everywhere_as_its_own_status() {
         .assert()
         .success()
         .stdout(predicate::str::contains("with 1 exception(s)"))
-        .stdout(predicate::str::contains(format!(
-            "excepted (+1 -0): {REASON}"
-        )));
+        .stdout(predicate::str::contains(format!("excepted (+1 -0): {REASON}")));
 
     commit_all(&dir, "tailor the network policy");
     pave()
@@ -115,9 +113,7 @@ fn an_exception_is_recorded_and_shown_everywhere_as_its_own_status() {
         .arg(&dir)
         .assert()
         .success()
-        .stderr(predicate::str::contains(
-            "apart from 1 excepted or diverged file(s)",
-        ));
+        .stderr(predicate::str::contains("apart from 1 excepted or diverged file(s)"));
     pave()
         .args(["diff", "--all", "-C"])
         .arg(&dir)
@@ -130,9 +126,7 @@ fn an_exception_is_recorded_and_shown_everywhere_as_its_own_status() {
 fn a_tailoring_that_grows_after_review_is_drift_until_recorded_again() {
     let (_tmp, dir) = rust_service(&["--no-input"]);
     tailor(&dir);
-    except(&dir, &[POLICY, "--reason", REASON])
-        .assert()
-        .success();
+    except(&dir, &[POLICY, "--reason", REASON]).assert().success();
     tailor(&dir);
     pave_check(&dir, &[])
         .assert()
@@ -152,7 +146,9 @@ fn a_tailoring_that_grows_after_review_is_drift_until_recorded_again() {
     except(&dir, &["--drop", POLICY])
         .assert()
         .success()
-        .stderr(predicate::str::contains(format!("git restore {POLICY}")));
+        .stderr(predicate::str::contains(
+            "still holds its tailoring, which is drift now: `pave apply rust-service@1.2.0 --force --allow-dirty`",
+        ));
     assert!(!lock_text(&dir).contains("exception:"));
     pave_check(&dir, &[]).assert().code(1);
 }
@@ -183,48 +179,145 @@ fn what_cannot_be_excepted_is_refused_and_the_lock_is_untouched() {
         &["src/main.rs", "--reason", REASON],
         "seeded files are the repo's own",
     );
-    refused(
-        &["nope.txt", "--reason", REASON],
-        "nope.txt: not in the lock",
-    );
+    refused(&["nope.txt", "--reason", REASON], "nope.txt: not in the lock");
     refused(&["../x", "--reason", REASON], "FILE: `../x`");
     refused(&["--drop", POLICY], "has no recorded exception to drop");
-    std::fs::write(
-        dir.join(POLICY),
-        "<<<<<<< ours\na\n=======\nb\n>>>>>>> theirs\n",
-    )
-    .unwrap();
     refused(
-        &[POLICY, "--reason", REASON],
-        "still holds conflict markers",
+        &[POLICY, "--reason", "fine \u{202e}gnp.exe"],
+        "without control or text-direction characters",
     );
+    for markers in [
+        "<<<<<<< ours\na\n=======\nb\n>>>>>>> theirs\n",
+        // A `git merge` of two branches that both excepted the file.
+        "<<<<<<< HEAD\na\n=======\nb\n>>>>>>> other-branch\n",
+    ] {
+        std::fs::write(dir.join(POLICY), markers).unwrap();
+        refused(&[POLICY, "--reason", REASON], "still holds conflict markers");
+    }
 }
 
 #[test]
-fn apply_keeps_an_excepted_file_and_force_returns_to_the_golden_path() {
+fn a_hand_edited_exception_is_caught() {
     let (_tmp, dir) = rust_service(&["--no-input"]);
     tailor(&dir);
-    except(&dir, &[POLICY, "--reason", REASON])
+    except(&dir, &[POLICY, "--reason", REASON]).assert().success();
+    let lock = lock_text(&dir);
+    // A reason that would inject a workflow command into a CI log.
+    std::fs::write(
+        dir.join(".pave/lock.yaml"),
+        lock.replace(
+            &format!("reason: {REASON}"),
+            "reason: \"x\\n::error file=x::injected\"",
+        ),
+    )
+    .unwrap();
+    pave_check(&dir, &[])
         .assert()
-        .success();
+        .code(2)
+        .stderr(predicate::str::contains(".exception.reason: one line of text"));
+    // A size that understates the change is a lock mismatch.
+    std::fs::write(
+        dir.join(".pave/lock.yaml"),
+        lock.replace("added: 1", "added: 0"),
+    )
+    .unwrap();
+    pave_check(&dir, &[])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(format!(
+            "lock mismatch: {POLICY}: the exception records +0 -0 lines, but the file is +1 -0"
+        )));
+}
+
+#[test]
+fn apply_keeps_an_excepted_file_even_forced_and_only_drop_gives_it_up() {
+    let (_tmp, dir) = rust_service(&["--no-input"]);
+    tailor(&dir);
+    except(&dir, &[POLICY, "--reason", REASON]).assert().success();
     commit_all(&dir, "tailor");
     let tailored = std::fs::read(dir.join(POLICY)).unwrap();
-    pave_apply("rust-service", &dir, &["--no-input"])
-        .assert()
-        .success();
-    assert_eq!(std::fs::read(dir.join(POLICY)).unwrap(), tailored);
-    assert!(lock_text(&dir).contains(REASON), "the exception stays");
-    pave_check(&dir, &[]).assert().success();
-
-    pave_apply("rust-service", &dir, &["--no-input", "--force"])
+    for args in [&["--no-input"][..], &["--no-input", "--force"][..]] {
+        pave_apply("rust-service", &dir, args).assert().success();
+        assert_eq!(std::fs::read(dir.join(POLICY)).unwrap(), tailored, "{args:?}");
+        assert!(lock_text(&dir).contains(REASON), "the exception stays: {args:?}");
+        pave_check(&dir, &[]).assert().success();
+    }
+    except(&dir, &["--drop", POLICY]).assert().success();
+    pave_apply("rust-service", &dir, &["--no-input", "--force", "--allow-dirty"])
         .assert()
         .success();
     assert_ne!(std::fs::read(dir.join(POLICY)).unwrap(), tailored);
-    assert!(!lock_text(&dir).contains("exception:"), "dropped with it");
     pave_check(&dir, &[])
         .assert()
         .success()
         .stdout(predicate::str::contains("rust-service@1.2.0: conforms\n"));
+}
+
+#[test]
+fn new_answers_that_change_an_excepted_files_render_are_a_conflict_unless_kept_or_forced() {
+    const HPA: &str = "deploy/base/hpa.yaml";
+    let (_tmp, dir) = rust_service(&["--no-input"]);
+    for file in [HPA, POLICY] {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        std::fs::write(dir.join(file), format!("{text}# ours\n")).unwrap();
+        except(&dir, &[file, "--reason", REASON]).assert().success();
+    }
+    commit_all(&dir, "tailor");
+    let before = tree(&dir);
+    // canary=false renders hpa.yaml differently (it scales a Deployment, not a Rollout).
+    pave_apply("rust-service", &dir, &["--no-input", "--set", "canary=false"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!("CONFLICT  {HPA}")))
+        .stderr(predicate::str::contains("--conflict FILE=keep keeps your version"));
+    assert_eq!(tree(&dir), before, "nothing written");
+
+    // Kept as it is: the exception stays, measured against the new render.
+    pave_apply(
+        "rust-service",
+        &dir,
+        &["--no-input", "--set", "canary=false", "--conflict", &format!("{HPA}=keep")],
+    )
+    .assert()
+    .success();
+    assert!(std::fs::read_to_string(dir.join(HPA)).unwrap().ends_with("# ours\n"));
+    pave_check(&dir, &[])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2 excepted"));
+    commit_all(&dir, "kept");
+
+    // Forced: only the file whose render changed loses its exception, and it is said.
+    pave_apply("rust-service", &dir, &["--no-input", "--set", "canary=true", "--force"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "{HPA}: excepted, and these answers change its render: --force takes the new render and drops the exception"
+        )));
+    let lock = lock_text(&dir);
+    assert_eq!(lock.matches("exception:").count(), 1, "{lock}");
+    assert!(std::fs::read_to_string(dir.join(POLICY)).unwrap().ends_with("# ours\n"));
+}
+
+#[test]
+fn conflict_modes_are_given_once_for_every_file() {
+    let (_tmp, dir) = rust_service(&["--no-input"]);
+    pave_apply("rust-service", &dir, &["--conflict", "keep", "--conflict", "write-new"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "a second mode for every file (after `keep`)",
+        ));
+    pave_apply(
+        "rust-service",
+        &dir,
+        &["--no-input", "--conflict", "./README.md=keep", "--dry-run"],
+    )
+    .assert()
+    .success()
+    .stderr(predicate::str::contains(
+        "--conflict `./README.md=keep`: the glob matches no file of rust-service@1.2.0",
+    ));
 }
 
 #[test]

@@ -15,6 +15,7 @@ mod layers;
 mod new;
 mod pins;
 mod prompts;
+mod registry_admin;
 mod registry_client;
 mod registry_dashboard;
 mod registry_observability;

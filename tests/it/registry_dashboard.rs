@@ -258,6 +258,73 @@ fn seed(store: &dyn Store) {
     assert_eq!(outcome.accepted as usize, batch.events.len());
 }
 
+/// After a repo is deleted, the page and `/metrics` count it no more: through `app()` (the
+/// figures the browser shows are the page's own, as the browser test below proves).
+#[tokio::test]
+async fn a_deleted_repo_leaves_the_dashboards_totals_and_the_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(&dir.path().join("registry.sqlite"));
+    seed(store.as_ref());
+    let admin = store.create_token("sre", &[Scope::Admin]).unwrap();
+    let call = |method: &str, uri: &str| {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {}", admin.secret))
+            .body(Body::empty())
+            .unwrap();
+        let app = app(Arc::clone(&store), ReadAccess::Open);
+        let uri = uri.to_owned();
+        async move {
+            let response = app.oneshot(request).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{uri}");
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            String::from_utf8(bytes.to_vec()).unwrap()
+        }
+    };
+    let figures = |html: String| {
+        let dom = Dom::parse(html);
+        [
+            "repos-total",
+            "adoptions-total",
+            "fleet-repos",
+            "fleet-adopted",
+            "conforming-count",
+        ]
+        .map(|id| dom.number_of(id))
+    };
+    let storefront_metric = r#"pave_registry_repos{golden_path="static-site",version="0.9.0"}"#;
+    let metric = |text: &str| -> u64 {
+        text.lines()
+            .find_map(|line| line.strip_prefix(storefront_metric))
+            .unwrap_or_else(|| panic!("no {storefront_metric}: {text}"))
+            .trim()
+            .parse()
+            .unwrap()
+    };
+
+    let before = figures(call("GET", "/").await);
+    let metric_before = metric(&call("GET", "/metrics").await);
+    // storefront: one repo on two golden paths, both checked and conforming.
+    call("DELETE", "/api/v1/repos/github.com%2Facme%2Fstorefront").await;
+    let after = figures(call("GET", "/").await);
+    assert_eq!(
+        after,
+        [
+            before[0] - 1,
+            before[1] - 2,
+            before[2] - 1,
+            before[3] - 1,
+            before[4] - 2
+        ],
+        "repos, adoptions, fleet, adopted, conforming: {before:?} -> {after:?}"
+    );
+    assert_eq!(metric(&call("GET", "/metrics").await), metric_before - 1);
+    assert!(!call("GET", "/").await.contains("storefront"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // The real server and a real browser
 

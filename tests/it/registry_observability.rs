@@ -13,7 +13,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use pave_registry::model::Scope;
-use pave_registry::openapi::Method;
+use pave_registry::openapi::{Method, Operation};
 use pave_registry::server::{API_ROUTES, ReadAccess, app};
 use pave_registry::store::Store;
 use pave_registry::store::postgres::PostgresStore;
@@ -237,32 +237,60 @@ async fn served_bodies_match_their_documented_schemas() {
         event(2, "payments", conformance("rust-service", "1.1.0", false)),
         event(3, "search", audit),
     ]);
+    let admin = server
+        .store
+        .create_token("sre", &[Scope::Admin])
+        .unwrap()
+        .secret;
     let doc = pave_registry::server::openapi();
     let dir = tempfile::tempdir().unwrap();
     let mut checked = Vec::new();
-    let mut calls: Vec<(&str, String, &str, &str)> = API_ROUTES
+    // Method, URI, the documented path it is, body, expected status. The table's order: events
+    // are posted before the repo they name is deleted.
+    let mut calls: Vec<(&str, String, String, String, &str)> = API_ROUTES
         .iter()
         .map(|route| {
-            let operation = &route.operation;
-            match operation.method {
-                Method::Get => ("GET", operation.full_path(), "", "200"),
-                Method::Post => ("POST", operation.full_path(), events.as_str(), "200"),
-            }
+            let (method, uri, body) = ok_request(&route.operation, &events);
+            (method, uri, route.operation.full_path(), body, "200")
         })
         .collect();
-    calls.push(("GET", "/api/v1/stats?by=colour".into(), "", "400"));
-    calls.push(("POST", "/api/v1/events".into(), "{\"events\": [{}]}", "400"));
-    for (method, uri, body, status) in calls {
-        let answer = server.call(method, &uri, Some(&write), body).await;
+    let path = |p: &str| format!("/api/v1{p}");
+    for (method, uri, documented, body, status) in [
+        ("GET", "/stats?by=colour", "/stats", "", "400"),
+        ("POST", "/events", "/events", "{\"events\": [{}]}", "400"),
+        ("DELETE", "/repos/no-such-repo", "/repos/{repo}", "", "404"),
+        (
+            "DELETE",
+            "/repos/x?dry_run=maybe",
+            "/repos/{repo}",
+            "",
+            "400",
+        ),
+        (
+            "POST",
+            "/admin/prune",
+            "/admin/prune",
+            "{\"older_than\": \"0d\"}",
+            "400",
+        ),
+    ] {
+        calls.push((method, path(uri), path(documented), body.to_owned(), status));
+    }
+    for (method, uri, documented, body, status) in calls {
+        let token = if documented.contains("/admin/") || method == "DELETE" {
+            &admin
+        } else {
+            &write
+        };
+        let answer = server.call(method, &uri, Some(token), &body).await;
         assert_eq!(
             answer.status.as_str(),
             status,
             "{method} {uri}: {}",
             answer.body
         );
-        let path = uri.split('?').next().unwrap();
-        let schema = &doc["paths"][path][method.to_lowercase()]["responses"][status]["content"]["application/json"]
-            ["schema"];
+        let schema = &doc["paths"][&documented][method.to_lowercase()]["responses"][status]["content"]
+            ["application/json"]["schema"];
         assert!(
             schema.is_object(),
             "{method} {uri} {status} is not documented"
@@ -293,7 +321,32 @@ async fn served_bodies_match_their_documented_schemas() {
         );
         checked.push(format!("{method} {uri}"));
     }
-    assert_eq!(checked.len(), API_ROUTES.len() + 2);
+    assert_eq!(checked.len(), API_ROUTES.len() + 5);
+}
+
+/// A request `operation` answers with 200 on a registry that holds repo `payments`: method, URI
+/// (path parameters filled in) and body (`events` for the ingest).
+fn ok_request(operation: &Operation, events: &str) -> (&'static str, String, String) {
+    let mut uri = operation.full_path();
+    for name in operation.path_names() {
+        let value = match name {
+            // A repo id with slashes, percent-encoded as one segment.
+            "repo" => "github.com%2Facme%2Fpayments",
+            other => panic!("no example value for the path parameter {other}"),
+        };
+        uri = uri.replace(&format!("{{{name}}}"), value);
+    }
+    let body = match (operation.method, operation.operation_id) {
+        (Method::Post, "prune") => r#"{"older_than": "400d"}"#.to_owned(),
+        (Method::Post, _) => events.to_owned(),
+        (Method::Get | Method::Delete, _) => String::new(),
+    };
+    let method = match operation.method {
+        Method::Get => "GET",
+        Method::Post => "POST",
+        Method::Delete => "DELETE",
+    };
+    (method, uri, body)
 }
 
 fn collect_refs(value: &Value, refs: &mut Vec<String>) {
@@ -319,20 +372,18 @@ async fn every_api_route_is_served_and_documented() {
     let admin = server.store.create_token("admin", &[Scope::Admin]).unwrap();
     let doc = pave_registry::server::openapi();
     let mut served = Vec::new();
+    let payments = batch(&[event(1, "payments", adoption("rust-service", "1.1.0"))]);
     for route in API_ROUTES {
         let operation = &route.operation;
-        let (method, body) = match operation.method {
-            Method::Get => ("GET", ""),
-            Method::Post => ("POST", r#"{"events": []}"#),
-        };
-        let path = operation.full_path();
-        let answer = server.call(method, &path, Some(&admin.secret), body).await;
+        let (method, uri, body) = ok_request(operation, &payments);
+        let answer = server.call(method, &uri, Some(&admin.secret), &body).await;
         assert_eq!(
             answer.status,
             StatusCode::OK,
-            "{method} {path}: {}",
+            "{method} {uri}: {}",
             answer.body
         );
+        let path = operation.full_path();
         assert!(
             doc["paths"][&path][operation.method.as_str()].is_object(),
             "{method} {path} is served but not documented"
@@ -361,6 +412,9 @@ async fn every_api_route_is_served_and_documented() {
         "get /api/v1/stats",
         "get /api/v1/stats/daily",
         "get /api/v1/openapi.json",
+        "delete /api/v1/repos/{repo}",
+        "post /api/v1/admin/prune",
+        "get /api/v1/admin/log",
     ] {
         assert!(
             served.iter().any(|s| s == expected),

@@ -284,6 +284,347 @@ async fn bad_queries_health_and_unknown_routes() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Deleting, pruning, the admin log
+
+impl Registry {
+    /// Any request, open reads, JSON body.
+    async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        body: &str,
+    ) -> (StatusCode, Value) {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        self.send(
+            ReadAccess::Open,
+            request.body(Body::from(body.to_owned())).unwrap(),
+        )
+        .await
+    }
+
+    async fn repo_ids(&self) -> Vec<String> {
+        let (_, body) = self.get(ReadAccess::Open, None, "/api/v1/repos").await;
+        body["repos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["repo_id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+/// Two adoptions in 2025, and a check of `payments` from a machine that names its URL.
+async fn seeded() -> (Registry, String) {
+    let registry = Registry::new();
+    let write = registry.token(&[Scope::Write]);
+    let mut checked = adoption(3, "payments", "payments");
+    checked["repo"]["url"] = json!("https://git.example.com/acme/payments.git");
+    let (status, body) = registry
+        .post(
+            Some(&write),
+            json!({"events": [adoption(1, "payments", "payments"), adoption(2, "ledger", "core"), checked]})
+                .to_string(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let admin = registry
+        .store
+        .create_token("sre on call", &[Scope::Admin])
+        .unwrap();
+    (registry, admin.secret)
+}
+
+const PAYMENTS: &str = "/api/v1/repos/github.com%2Facme%2Fpayments";
+
+#[tokio::test]
+async fn deleting_a_repo_needs_the_admin_scope() {
+    let (registry, _) = seeded().await;
+    let (status, body) = registry.call("DELETE", PAYMENTS, None, "").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    for scopes in [
+        &[Scope::Read][..],
+        &[Scope::Write],
+        &[Scope::Read, Scope::Write],
+    ] {
+        let token = registry.token(scopes);
+        let (status, body) = registry.call("DELETE", PAYMENTS, Some(&token), "").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{scopes:?}: {body}");
+        assert_eq!(body["error"], "the token lacks the `admin` scope");
+        let (status, body) = registry
+            .call("GET", "/api/v1/admin/log", Some(&token), "")
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        let (status, _) = registry
+            .call(
+                "POST",
+                "/api/v1/admin/prune",
+                Some(&token),
+                r#"{"older_than": "1d"}"#,
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(registry.repo_ids().await.len(), 2, "nothing was deleted");
+    assert_eq!(registry.store.admin_log().unwrap(), []);
+}
+
+#[tokio::test]
+async fn an_admin_deletes_a_repo_by_id_or_url_and_the_log_names_the_token() {
+    let (registry, admin) = seeded().await;
+
+    let (status, body) = registry
+        .call(
+            "DELETE",
+            &format!("{PAYMENTS}?dry_run=true"),
+            Some(&admin),
+            "",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["dry_run"], true);
+    assert_eq!(body["entry"]["events"], 2);
+    assert_eq!(
+        registry.repo_ids().await.len(),
+        2,
+        "a dry run removes nothing"
+    );
+
+    let (status, body) = registry.call("DELETE", PAYMENTS, Some(&admin), "").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["dry_run"], false);
+    let entry = &body["entry"];
+    assert_eq!(entry["action"], "delete-repo");
+    assert_eq!(entry["target"], "github.com/acme/payments", "{body}");
+    assert_eq!(
+        (entry["repos"].as_u64(), entry["events"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(entry["actor"]["kind"], "token");
+    assert_eq!(entry["actor"]["name"], "sre on call");
+    assert_eq!(registry.repo_ids().await, ["github.com/acme/ledger"]);
+    let (_, stats) = registry.get(ReadAccess::Open, None, "/api/v1/stats").await;
+    assert_eq!(stats["fleet"], json!({"repos": 1, "adopted": 1}));
+    assert_eq!(stats["groups"][0]["repos"], 1);
+
+    let (status, body) = registry.call("DELETE", PAYMENTS, Some(&admin), "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(
+        body,
+        json!({"error": "no repo has the id or URL `github.com/acme/payments`", "field": "repo"})
+    );
+
+    // By URL: percent-encoded, it is one path segment.
+    let mut checked = adoption(4, "ledger", "core");
+    checked["repo"]["url"] = json!("https://git.example.com/acme/ledger.git");
+    let write = registry.token(&[Scope::Write]);
+    registry
+        .post(Some(&write), json!({"events": [checked]}).to_string())
+        .await;
+    let (status, body) = registry
+        .call(
+            "DELETE",
+            "/api/v1/repos/https:%2F%2Fgit.example.com%2Facme%2Fledger.git",
+            Some(&admin),
+            "",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["entry"]["target"], "github.com/acme/ledger");
+    assert_eq!(registry.repo_ids().await, Vec::<String>::new());
+
+    let (status, log) = registry
+        .call("GET", "/api/v1/admin/log", Some(&admin), "")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    let targets: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        targets,
+        ["github.com/acme/payments", "github.com/acme/ledger"]
+    );
+    let stored = serde_json::to_value(&registry.store.admin_log().unwrap()[0]).unwrap();
+    assert_eq!(log["entries"][0], stored, "the log as the store keeps it");
+}
+
+#[tokio::test]
+async fn bad_deletions_and_prunes_are_refused_naming_the_field_and_remove_nothing() {
+    let (registry, admin) = seeded().await;
+    let long = format!("/api/v1/repos/{}", "r".repeat(3000));
+    for (method, uri, body, field) in [
+        ("DELETE", "/api/v1/repos/%FF%FE", "", "repo"),
+        ("DELETE", "/api/v1/repos/acme%0Apayments", "", "repo"),
+        ("DELETE", "/api/v1/repos/%20", "", "repo"),
+        ("DELETE", long.as_str(), "", "repo"),
+        ("DELETE", "/api/v1/repos/x?dry_run=yes", "", "dry_run"),
+        (
+            "POST",
+            "/api/v1/admin/prune",
+            r#"{"older_than": "0d"}"#,
+            "older_than",
+        ),
+        (
+            "POST",
+            "/api/v1/admin/prune",
+            r#"{"older_than": "abc"}"#,
+            "older_than",
+        ),
+        (
+            "POST",
+            "/api/v1/admin/prune",
+            r#"{"older_than": "12h"}"#,
+            "older_than",
+        ),
+        (
+            "POST",
+            "/api/v1/admin/prune",
+            r#"{"older_than": 400}"#,
+            "body",
+        ),
+        (
+            "POST",
+            "/api/v1/admin/prune",
+            r#"{"older": "400d"}"#,
+            "body",
+        ),
+        ("POST", "/api/v1/admin/prune", "", "body"),
+    ] {
+        let (status, answer) = registry.call(method, uri, Some(&admin), body).await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "{method} {uri} {body}: {answer}"
+        );
+        assert_eq!(answer["field"], field, "{method} {uri} {body}: {answer}");
+    }
+    let (_, answer) = registry
+        .call("DELETE", "/api/v1/repos/%FF%FE", Some(&admin), "")
+        .await;
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .ends_with("give the repo's id or URL, percent-encoded"),
+        "{answer}"
+    );
+    let (_, answer) = registry
+        .call(
+            "POST",
+            "/api/v1/admin/prune",
+            Some(&admin),
+            r#"{"older_than": "abc"}"#,
+        )
+        .await;
+    assert_eq!(
+        answer["error"],
+        "`abc` is not a period; give a period such as 400d, 52w or 1y"
+    );
+    assert_eq!(registry.repo_ids().await.len(), 2);
+    assert_eq!(registry.store.admin_log().unwrap(), []);
+
+    // Two repos with one URL: neither is guessed.
+    let write = registry.token(&[Scope::Write]);
+    let mut twin = adoption(5, "ledger", "core");
+    twin["repo"]["url"] = json!("https://git.example.com/acme/payments.git");
+    registry
+        .post(Some(&write), json!({"events": [twin]}).to_string())
+        .await;
+    let (status, answer) = registry
+        .call(
+            "DELETE",
+            "/api/v1/repos/https:%2F%2Fgit.example.com%2Facme%2Fpayments.git",
+            Some(&admin),
+            "",
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert_eq!(answer["field"], "repo");
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("github.com/acme/ledger, github.com/acme/payments; delete each by its id"),
+        "{answer}"
+    );
+    assert_eq!(registry.repo_ids().await.len(), 2);
+}
+
+#[tokio::test]
+async fn an_admin_prunes_what_a_retention_period_no_longer_keeps() {
+    let (registry, admin) = seeded().await;
+    // The seeded events are of March 2025: within ten years, older than a week.
+    let (status, body) = registry
+        .call(
+            "POST",
+            "/api/v1/admin/prune",
+            Some(&admin),
+            r#"{"older_than": "10y"}"#,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (
+            body["entry"]["repos"].as_u64(),
+            body["entry"]["events"].as_u64()
+        ),
+        (Some(0), Some(0))
+    );
+    let (status, body) = registry
+        .call(
+            "POST",
+            "/api/v1/admin/prune?dry_run=true",
+            Some(&admin),
+            r#"{"older_than": "1w"}"#,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (
+            body["entry"]["repos"].as_u64(),
+            body["entry"]["events"].as_u64()
+        ),
+        (Some(2), Some(3))
+    );
+    assert_eq!(registry.repo_ids().await.len(), 2, "a dry run");
+    let (status, body) = registry
+        .call(
+            "POST",
+            "/api/v1/admin/prune",
+            Some(&admin),
+            r#"{"older_than": "1w"}"#,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["entry"]["target"], "1w");
+    assert!(body["entry"]["before"].is_string(), "{body}");
+    assert_eq!(registry.repo_ids().await, Vec::<String>::new());
+    let (_, log) = registry
+        .call("GET", "/api/v1/admin/log", Some(&admin), "")
+        .await;
+    let logged: Vec<(&str, u64)> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["target"].as_str().unwrap(), e["events"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        logged,
+        [("10y", 0), ("1w", 3)],
+        "both asked for, both logged"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
 // End to end
 
 /// One HTTP/1.1 request on a fresh connection; the status and the body.

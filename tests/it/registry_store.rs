@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use jiff::civil::{Date, date};
 use pave_registry::model::{
-    Adoption, AdoptionCommand, Audit, AuditStatus, AuditedGoldenPath, Batch, Conformance,
-    DailyAdoption, Event, EventKind, GroupBy, Lag, RepoRecord, RepoRef, Scope, TokenInfo,
+    Actor, AdminAction, Adoption, AdoptionCommand, Audit, AuditStatus, AuditedGoldenPath, Batch,
+    Conformance, DailyAdoption, Event, EventKind, GroupBy, Lag, RepoRecord, RepoRef, Scope,
+    TokenInfo,
 };
 use pave_registry::store::postgres::PostgresStore;
 use pave_registry::store::sqlite::SqliteStore;
@@ -49,6 +50,10 @@ on_both_backends!(
     conflicted_files_are_kept_from_checks_and_audits,
     the_fleet_counts_repos_without_a_golden_path,
     tokens_are_created_verified_listed_and_revoked,
+    deleting_a_repo_removes_its_events_and_state_in_one_logged_step,
+    a_repo_is_deleted_by_its_url_unless_several_have_it,
+    pruning_keeps_the_current_state_of_repos_still_reporting,
+    a_retention_pass_that_removes_nothing_is_not_logged,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -61,6 +66,57 @@ enum Raw {
 }
 
 impl Raw {
+    /// Events stored about `repo_id`.
+    fn events_of(&self, repo_id: &str) -> i64 {
+        self.count(&format!(
+            "SELECT count(*) FROM events WHERE repo_id = '{repo_id}'"
+        ))
+    }
+
+    fn count(&self, sql: &str) -> i64 {
+        match self {
+            Raw::Sqlite(path) => rusqlite::Connection::open(path)
+                .unwrap()
+                .query_row(sql, [], |row| row.get(0))
+                .unwrap(),
+            Raw::Postgres { url, schema } => {
+                let mut client = ::postgres::Client::connect(url, ::postgres::NoTls).unwrap();
+                client
+                    .batch_execute(&format!("SET search_path TO {schema}"))
+                    .unwrap();
+                client.query_one(sql, &[]).unwrap().get(0)
+            }
+        }
+    }
+
+    /// Every stored event, read back from its body.
+    fn events(&self) -> Vec<Event> {
+        let bodies: Vec<String> = match self {
+            Raw::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).unwrap();
+                let mut statement = conn.prepare("SELECT body FROM events").unwrap();
+                statement
+                    .query_map([], |row| row.get(0))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect()
+            }
+            Raw::Postgres { url, schema } => {
+                let mut client = ::postgres::Client::connect(url, ::postgres::NoTls).unwrap();
+                client
+                    .query(&format!("SELECT body::text FROM {schema}.events"), &[])
+                    .unwrap()
+                    .iter()
+                    .map(|row| row.get(0))
+                    .collect()
+            }
+        };
+        bodies
+            .iter()
+            .map(|body| serde_json::from_str(body).unwrap())
+            .collect()
+    }
+
     /// Every row of the tokens table, every column as text.
     fn token_rows(&self) -> Vec<String> {
         match self {
@@ -145,6 +201,14 @@ impl Drop for Schema {
 }
 
 fn on_postgres(case: Case) {
+    in_a_fresh_schema(|store, raw| {
+        migrated(store);
+        case(store, raw);
+    });
+}
+
+/// Runs `test` on a store in a schema of its own (not migrated yet), dropped afterwards.
+fn in_a_fresh_schema(test: impl FnOnce(&PostgresStore, &Raw)) {
     let Some(url) = database_url() else { return };
     let connect = || {
         ::postgres::Client::connect(&url, ::postgres::NoTls)
@@ -161,12 +225,11 @@ fn on_postgres(case: Case) {
         .batch_execute(&format!("SET search_path TO {}", schema.name))
         .unwrap();
     let store = PostgresStore::from_client(client);
-    migrated(&store);
     let raw = Raw::Postgres {
         url: url.clone(),
         schema: schema.name.clone(),
     };
-    case(&store, &raw);
+    test(&store, &raw);
     // The store's connection closes before the schema is dropped.
     drop(store);
     drop(schema);
@@ -995,6 +1058,293 @@ fn tokens_are_created_verified_listed_and_revoked(store: &dyn Store, raw: &Raw) 
         }
     }
     assert_eq!(store.list_tokens().unwrap().len(), 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deleting, pruning, the admin log
+
+/// The fleet's repos but `gone`.
+fn expected_repos_without(gone: &str) -> Vec<&'static str> {
+    let prefix = format!("acme/{gone} ");
+    expected_repos()
+        .into_iter()
+        .filter(|line| !line.starts_with(&prefix))
+        .collect()
+}
+
+fn sre() -> Actor {
+    Actor::Token {
+        id: "0192-sre".into(),
+        name: "sre on call".into(),
+    }
+}
+
+fn deleting_a_repo_removes_its_events_and_state_in_one_logged_step(store: &dyn Store, raw: &Raw) {
+    store.ingest(&batch(fleet())).unwrap();
+    assert_eq!(raw.events_of("acme/b"), 2);
+
+    // A dry run says what would go and changes nothing.
+    let preview = store.delete_repo("acme/b", &sre(), true).unwrap();
+    assert!(preview.dry_run);
+    assert_eq!(
+        (
+            preview.entry.target.as_str(),
+            preview.entry.repos,
+            preview.entry.events
+        ),
+        ("acme/b", 1, 2)
+    );
+    assert_reads_back_the_fleet(store);
+    assert_eq!(store.admin_log().unwrap(), [], "a dry run is not logged");
+
+    let removal = store.delete_repo("acme/b", &sre(), false).unwrap();
+    assert!(!removal.dry_run);
+    let entry = &removal.entry;
+    assert_eq!(
+        (
+            entry.action,
+            entry.target.as_str(),
+            entry.repos,
+            entry.events,
+            entry.before
+        ),
+        (AdminAction::DeleteRepo, "acme/b", 1, 2, None)
+    );
+    assert_eq!(entry.actor, sre());
+    assert_eq!(entry.id.get_version_num(), 7);
+    assert!(
+        Timestamp::now().duration_since(entry.at).as_secs() < 60,
+        "{entry:?}"
+    );
+    assert_eq!(
+        store.admin_log().unwrap(),
+        std::slice::from_ref(entry),
+        "logged as returned"
+    );
+
+    // Nothing of b is left: not its events, not its rows, not in any figure.
+    assert_eq!(raw.events_of("acme/b"), 0);
+    assert_eq!(raw.count("SELECT count(*) FROM events"), 15);
+    assert_eq!(repos(store), expected_repos_without("b"));
+    assert_eq!(
+        stats(store, GroupBy::Team)[0],
+        "payments: repos=1 adoptions=1 conforming=1 drifted=0 unchecked=0 lagging=0",
+        "b was payments' drifted repo"
+    );
+    let fleet = store.stats(GroupBy::GoldenPath).unwrap().fleet;
+    assert_eq!((fleet.adopted, fleet.repos), (5, 6));
+    assert_eq!(
+        daily(store, 1, date(2025, 3, 5)),
+        [(date(2025, 3, 5), 1, 5)],
+        "its first adoption no longer counts"
+    );
+    for table in ["repos", "repo_golden_paths", "conformance"] {
+        assert_eq!(
+            raw.count(&format!(
+                "SELECT count(*) FROM {table} WHERE repo_id = 'acme/b'"
+            )),
+            0,
+            "{table}"
+        );
+    }
+
+    // Gone is gone: a second deletion names the repo as unknown, and changes nothing.
+    match store.delete_repo("acme/b", &sre(), false) {
+        Err(StoreError::UnknownRepo(repo)) => assert_eq!(repo, "acme/b"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(store.admin_log().unwrap().len(), 1);
+    // A repo that reports again is a repo again.
+    store
+        .ingest(&batch(vec![check(
+            "b",
+            "03-06 00:00",
+            "rust-service@1.1.0",
+            passing(),
+        )]))
+        .unwrap();
+    assert_eq!(store.repos().unwrap().len(), 6);
+}
+
+fn a_repo_is_deleted_by_its_url_unless_several_have_it(store: &dyn Store, raw: &Raw) {
+    store.ingest(&batch(fleet())).unwrap();
+    // The URL the registry shows for b (its newest event named it).
+    let removal = store
+        .delete_repo("https://git.example.com/acme/b.git", &Actor::Local, false)
+        .unwrap();
+    assert_eq!(
+        removal.entry.target, "acme/b",
+        "the log names the id, not the URL"
+    );
+    assert_eq!(raw.events_of("acme/b"), 0);
+
+    // Two repos with one URL (one audited before it adopted, a fork): neither is guessed.
+    let url = "https://git.example.com/acme/twin.git";
+    store
+        .ingest(&batch(vec![
+            audit("x", "03-06 00:00", Unadopted, None).with_url(url),
+            audit("y", "03-06 00:00", Unadopted, None).with_url(url),
+        ]))
+        .unwrap();
+    match store.delete_repo(url, &Actor::Local, false) {
+        Err(StoreError::AmbiguousRepo { url: said, ids }) => {
+            assert_eq!(said, url);
+            assert_eq!(ids, ["acme/x", "acme/y"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!((raw.events_of("acme/x"), raw.events_of("acme/y")), (1, 1));
+    store.delete_repo("acme/x", &Actor::Local, false).unwrap();
+    assert_eq!(
+        store
+            .delete_repo(url, &Actor::Local, false)
+            .unwrap()
+            .entry
+            .target,
+        "acme/y",
+        "one repo left with that URL"
+    );
+
+    match store.delete_repo("acme/nope", &Actor::Local, false) {
+        Err(StoreError::UnknownRepo(repo)) => assert_eq!(repo, "acme/nope"),
+        other => panic!("{other:?}"),
+    }
+    for bad in ["", "  ", "acme/a\nacme/b"] {
+        match store.delete_repo(bad, &Actor::Local, false) {
+            Err(StoreError::Invalid(invalid)) => assert_eq!(invalid.field, "repo", "{bad:?}"),
+            other => panic!("{bad:?}: {other:?}"),
+        }
+    }
+    assert_eq!(store.admin_log().unwrap().len(), 3, "b, x and y");
+}
+
+/// `describe` without the first-adoption time: the one fact a rebuild from the pruned log
+/// cannot know (it is kept in the current state, not in an event).
+fn facts(store: &dyn Store) -> Vec<String> {
+    let adopted = regex_lite::Regex::new(" adopted=[^ ]+").unwrap();
+    repos(store)
+        .iter()
+        .map(|line| adopted.replace(line, "").into_owned())
+        .collect()
+}
+
+fn pruning_keeps_the_current_state_of_repos_still_reporting(store: &dyn Store, raw: &Raw) {
+    store.ingest(&batch(fleet())).unwrap();
+    let before = at(&march("03-04 00:00"));
+
+    let preview = store.prune("1y", before, &Actor::Local, true).unwrap();
+    assert_eq!((preview.entry.repos, preview.entry.events), (1, 4));
+    assert_eq!(raw.count("SELECT count(*) FROM events"), 17, "a dry run");
+
+    let removal = store.prune("1y", before, &Actor::Local, false).unwrap();
+    let entry = &removal.entry;
+    assert_eq!(
+        (entry.action, entry.target.as_str(), entry.before),
+        (AdminAction::Prune, "1y", Some(before))
+    );
+    // e was last heard of before the cutoff: gone with its one event. The others lose their
+    // older events (a: its first adoption and a late check; c: its adoption), but not those
+    // their state rests on (a's upgrade names its team and train).
+    assert_eq!((entry.repos, entry.events), (1, 4));
+    assert_eq!(raw.count("SELECT count(*) FROM events"), 13);
+    assert_eq!(raw.events_of("acme/e"), 0);
+    assert_eq!(raw.events_of("acme/a"), 2);
+
+    // Every repo still reporting reads exactly as before the prune.
+    assert_eq!(repos(store), expected_repos_without("e"));
+    let fleet = store.stats(GroupBy::GoldenPath).unwrap().fleet;
+    assert_eq!((fleet.adopted, fleet.repos), (5, 6));
+
+    // And the events kept rebuild that state: the log still tells each repo's newest facts.
+    let dir = tempfile::tempdir().unwrap();
+    let rebuilt = SqliteStore::open(&dir.path().join("rebuilt.db")).unwrap();
+    rebuilt.migrate().unwrap();
+    rebuilt.ingest(&batch(raw.events())).unwrap();
+    assert_eq!(facts(&rebuilt), facts(store));
+
+    assert_eq!(store.admin_log().unwrap(), std::slice::from_ref(entry));
+}
+
+fn a_retention_pass_that_removes_nothing_is_not_logged(store: &dyn Store, _: &Raw) {
+    store.ingest(&batch(fleet())).unwrap();
+    let before = at(&march("03-01 00:00"));
+    let pass = store
+        .prune("400d", before, &Actor::Retention, false)
+        .unwrap();
+    assert_eq!((pass.entry.repos, pass.entry.events), (0, 0));
+    assert_eq!(
+        store.admin_log().unwrap(),
+        [],
+        "an hourly pass with nothing to say"
+    );
+
+    // A person's prune is logged even when it removes nothing: someone asked for it.
+    store.prune("400d", before, &Actor::Local, false).unwrap();
+    // A retention pass that removes something is logged as the retention's.
+    let later = at(&march("03-04 00:00"));
+    let pass = store
+        .prune("400d", later, &Actor::Retention, false)
+        .unwrap();
+    let log: Vec<(Actor, u64, u64)> = store
+        .admin_log()
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.actor, e.repos, e.events))
+        .collect();
+    assert_eq!(log, [(Actor::Local, 0, 0), (Actor::Retention, 1, 4)]);
+    assert_eq!(pass.entry.events, 4);
+    assert_eq!(repos(store), expected_repos_without("e"));
+}
+
+/// A registry made before the admin log existed (SQLite schema 2) migrates in place: its events
+/// and state stay, and deletion, pruning and the log work on it.
+#[test]
+fn an_existing_sqlite_registry_gains_the_admin_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("registry.db");
+    let old = SqliteStore::open(&path).unwrap();
+    assert_eq!(old.migrate_to(2).unwrap(), 2);
+    old.ingest(&batch(fleet())).unwrap();
+    drop(old);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        store.migrate().unwrap(),
+        1,
+        "only the admin log's migration"
+    );
+    gains_the_admin_log(&store);
+}
+
+/// The same on PostgreSQL, from schema 3.
+#[test]
+fn an_existing_postgresql_registry_gains_the_admin_log() {
+    in_a_fresh_schema(|store, _| {
+        assert_eq!(store.migrate_to(3).unwrap(), 3);
+        store.ingest(&batch(fleet())).unwrap();
+        assert_eq!(
+            store.migrate().unwrap(),
+            1,
+            "only the admin log's migration"
+        );
+        gains_the_admin_log(store);
+    });
+}
+
+fn gains_the_admin_log(store: &dyn Store) {
+    assert_reads_back_the_fleet(store);
+    assert_eq!(store.admin_log().unwrap(), []);
+    store.delete_repo("acme/b", &Actor::Local, false).unwrap();
+    store
+        .prune("1y", at(&march("03-04 00:00")), &Actor::Local, false)
+        .unwrap();
+    let actions: Vec<AdminAction> = store
+        .admin_log()
+        .unwrap()
+        .iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions, [AdminAction::DeleteRepo, AdminAction::Prune]);
+    assert_eq!(store.migrate().unwrap(), 0);
 }
 
 /// `sslmode` read the libpq way: the default (`prefer`) and `require` encrypt — this machine's

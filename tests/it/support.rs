@@ -22,6 +22,7 @@ pub fn pave_std() -> std::process::Command {
         .env_remove("PAVE_CACHE_DIR")
         .env_remove("PAVE_REGISTRY_URL")
         .env_remove("PAVE_REGISTRY_TOKEN")
+        .env_remove("PAVE_REGISTRY_RETENTION")
         .env("PAVE_DATA_DIR", nowhere.join("data"))
         .env("PAVE_STATE_DIR", nowhere.join("state"))
         .env("XDG_CONFIG_HOME", nowhere.join("config"))

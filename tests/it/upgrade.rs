@@ -186,7 +186,7 @@ fn an_overlapping_edit_gets_conflict_markers_and_exit_one_with_the_rest_done() {
         .code(1)
         .stderr(predicate::str::contains("CONFLICT  README.md"))
         .stderr(predicate::str::contains(
-            "1 merged file(s) have conflicting edits",
+            "1 file(s) have conflicting edits",
         ));
     assert_eq!(
         read(&dir, "README.md"),
@@ -712,19 +712,23 @@ fn an_exception_is_carried_across_an_upgrade_by_a_three_way_merge() {
     )
     .unwrap();
     pave()
-        .args([
-            "except",
-            "config.yaml",
-            "--reason",
-            "ops needs the header",
-            "-C",
-        ])
+        .args(["except", "config.yaml", "--reason", "ops needs the header", "-C"])
         .arg(&dir)
         .args(["--catalog", &catalog_arg])
         .assert()
         .success();
     commit_all(&dir, "tailor config");
-    upgrade(&dir, &["--to", "1.1.0"]).assert().success();
+    // What the upgrade would write keeps the tailoring (a merge, not a replace).
+    pave()
+        .args(["diff", "--to", "1.1.0", "-C"])
+        .arg(&dir)
+        .args(["--catalog", &catalog_arg])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("+port: 9000"))
+        .stdout(predicate::str::contains("-# tailored").not());
+    // --force drops unreviewed edits, never a recorded exception.
+    upgrade(&dir, &["--to", "1.1.0", "--force"]).assert().success();
     // Both changes: the tailoring and 1.1.0's.
     assert_eq!(
         read(&dir, "config.yaml"),
@@ -733,9 +737,7 @@ fn an_exception_is_carried_across_an_upgrade_by_a_three_way_merge() {
     pave_check(&dir, &["--catalog", &catalog_arg])
         .assert()
         .success()
-        .stdout(predicate::str::contains(
-            "svc@1.1.0: conforms with exceptions",
-        ))
+        .stdout(predicate::str::contains("svc@1.1.0: conforms with exceptions"))
         .stdout(predicate::str::contains(
             "config.yaml (+1 -0): ops needs the header",
         ));
@@ -754,15 +756,29 @@ fn an_exception_is_carried_across_an_upgrade_by_a_three_way_merge() {
         .assert()
         .success();
     commit_all(&dir, "tailor the version too");
-    upgrade(&dir, &["--to", "1.2.0"]).assert().code(1);
+    upgrade(&dir, &["--to", "1.2.0"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "for excepted files record the resolution with `pave except config.yaml`",
+        ));
     assert!(read(&dir, "config.yaml").contains("<<<<<<<"));
     commit_all(&dir, "upgrade to 1.2.0, unresolved");
     pave_check(&dir, &["--catalog", &catalog_arg])
         .assert()
         .code(1)
+        .stdout(predicate::str::contains("conflicted (unresolved merge)  config.yaml"))
         .stdout(predicate::str::contains(
-            "conflicted (unresolved merge)  config.yaml",
+            "once reviewed (and any conflict markers resolved), `pave except config.yaml` records the change",
         ));
+    // An unresolved merge is not the recorded exception: diff shows it.
+    pave()
+        .args(["diff", "--stat", "-C"])
+        .arg(&dir)
+        .args(["--catalog", &catalog_arg])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("config.yaml"));
     assert_eq!(audit_offline(tmp.path())["repos"][0]["status"], "drifted");
     // Resolved by hand: drift until the resolution is recorded (reviewed) as the exception.
     std::fs::write(
@@ -770,9 +786,7 @@ fn an_exception_is_carried_across_an_upgrade_by_a_three_way_merge() {
         "# tailored\nname: demo\nversion: 30\nport: 9000\n",
     )
     .unwrap();
-    pave_check(&dir, &["--catalog", &catalog_arg])
-        .assert()
-        .code(1);
+    pave_check(&dir, &["--catalog", &catalog_arg]).assert().code(1);
     pave()
         .args(["except", "config.yaml", "-C"])
         .arg(&dir)

@@ -29,9 +29,15 @@ pub struct RegistryConfig {
     pub url: Option<String>,
     /// A bearer token with the `write` scope (and `read` if the registry protects reads).
     pub token: Option<String>,
+    /// How long `pave registry serve` keeps events (`400d`); below `--retention` and
+    /// `PAVE_REGISTRY_RETENTION`. Without one, events are kept forever.
+    pub retention: Option<String>,
     /// The line of `url`, for errors about its value.
     #[serde(skip)]
     pub url_line: usize,
+    /// The line of `retention`, for errors about its value.
+    #[serde(skip)]
+    pub retention_line: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,20 +71,23 @@ impl Config {
             line: e.span().map_or(1, |span| line_at(span.start)),
             message: e.message().trim_end().to_owned(),
         })?;
-        if let Some(registry) = &mut config.registry
-            && registry.url.is_some()
-        {
-            // Spans are only known while parsing; find the line by a second, spanned read.
+        if let Some(registry) = &mut config.registry {
+            // Spans are only known while parsing; find the lines by a second, spanned read.
             #[derive(Deserialize)]
             struct Spans {
                 registry: SpannedRegistry,
             }
             #[derive(Deserialize)]
             struct SpannedRegistry {
-                url: toml::Spanned<String>,
+                url: Option<toml::Spanned<String>>,
+                retention: Option<toml::Spanned<String>>,
             }
             if let Ok(spans) = toml::from_str::<Spans>(text) {
-                registry.url_line = line_at(spans.registry.url.span().start);
+                let line = |value: Option<toml::Spanned<String>>| {
+                    value.map_or(0, |value| line_at(value.span().start))
+                };
+                registry.url_line = line(spans.registry.url);
+                registry.retention_line = line(spans.registry.retention);
             }
         }
         Ok(config)
@@ -109,6 +118,18 @@ mod tests {
             Config::parse(Path::new("c.toml"), "").unwrap(),
             Config::default()
         );
+    }
+
+    #[test]
+    fn reads_the_registry_and_where_its_values_are() {
+        let config = Config::parse(
+            Path::new("c.toml"),
+            "[registry]\nurl = \"https://r.example\"\n\nretention = \"400d\"\n",
+        )
+        .unwrap();
+        let registry = config.registry.unwrap();
+        assert_eq!(registry.retention.as_deref(), Some("400d"));
+        assert_eq!((registry.url_line, registry.retention_line), (2, 4));
     }
 
     #[test]

@@ -180,10 +180,18 @@ pub fn plan(request: &Request<'_>, asker: Option<&mut dyn Asker>) -> Result<Adop
             component: f.component.clone().unwrap_or_default(),
             sha256: pave_model::lock::sha256_hex(&f.bytes),
             diverged: f.is_diverged() || (f.action == Action::Keep && was_diverged),
-            // A kept exception stays recorded; a rewritten file is the golden path's again.
+            // A kept exception stays recorded (measured against the render it now departs from);
+            // a rewritten file is the golden path's again.
             exception: prior_file
                 .filter(|_| f.action == Action::Keep)
-                .and_then(|pf| pf.exception.clone()),
+                .and_then(|pf| {
+                    let exception = pf.exception.clone()?;
+                    if pf.sha256 == pave_model::lock::sha256_hex(&f.bytes) {
+                        return Some(exception);
+                    }
+                    let tailored = checkout.read_as_git(root, &f.path)?;
+                    Some(crate::except::retarget(exception, &f.bytes, &tailored))
+                }),
             pins: f.pins.clone(),
         });
     }

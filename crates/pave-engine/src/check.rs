@@ -205,7 +205,12 @@ pub fn check(
                         entry.catalog
                     )),
                 ),
-                Some(catalog) => (Some(catalog_view(catalog.as_ref(), entry)?), None),
+                Some(catalog) => (
+                    Some(catalog_view(catalog.as_ref(), entry, &|path| {
+                        checkout.read_as_git(root, path)
+                    })?),
+                    None,
+                ),
             },
         };
         golden_paths.push(GoldenPathReport {
@@ -334,7 +339,11 @@ fn file_report(root: &Path, checkout: &crate::eol::Checkout, locked: &LockedFile
 
 /// What the catalog says of a lock entry: how far behind its newest release it is, and whether
 /// the lock still matches what its version renders.
-fn catalog_view(catalog: &dyn Catalog, entry: &LockEntry) -> Result<CatalogView, CatalogError> {
+fn catalog_view(
+    catalog: &dyn Catalog,
+    entry: &LockEntry,
+    read: &dyn Fn(&pave_base::repo_path::RepoPath) -> Option<Vec<u8>>,
+) -> Result<CatalogView, CatalogError> {
     let listing = listing_of_locked(catalog, entry)?;
     let released: Vec<&semver::Version> = listing
         .versions
@@ -350,7 +359,7 @@ fn catalog_view(catalog: &dyn Catalog, entry: &LockEntry) -> Result<CatalogView,
     let versions_behind = released.iter().filter(|v| ***v > entry.version).count();
     let golden_path = load_locked(catalog, entry)?;
     let lock_mismatches = match render_entry(&golden_path, entry) {
-        Ok(rendered) => mismatches(entry, &rendered),
+        Ok(rendered) => mismatches(entry, &rendered, read),
         Err(e) => vec![format!("the lock's answers do not render: {e}")],
     };
     Ok(CatalogView {
@@ -383,7 +392,11 @@ pub fn render_entry(
     Ok(render::render(golden_path, &answers, &entry.components)?)
 }
 
-fn mismatches(entry: &LockEntry, rendered: &Rendered) -> Vec<String> {
+fn mismatches(
+    entry: &LockEntry,
+    rendered: &Rendered,
+    read: &dyn Fn(&pave_base::repo_path::RepoPath) -> Option<Vec<u8>>,
+) -> Vec<String> {
     let mut out = Vec::new();
     for locked in &entry.files {
         match rendered.files.get(&locked.path) {
@@ -392,6 +405,22 @@ fn mismatches(entry: &LockEntry, rendered: &Rendered) -> Vec<String> {
                 locked.path, entry.name, entry.version
             )),
             Some(file) => {
+                // An exception's recorded size must be the tailoring's, as a reviewer reads it.
+                if let Some(exception) = &locked.exception
+                    && let Some(bytes) = read(&locked.path)
+                    && crate::plan::is_excepted(locked, &bytes)
+                {
+                    let (added, removed) = crate::except::size(&file.bytes, &bytes);
+                    if (added, removed) != (exception.added, exception.removed) {
+                        out.push(format!(
+                            "{}: the exception records {} lines, but the file is +{added} -{removed} against {}@{}",
+                            locked.path,
+                            exception.size(),
+                            entry.name,
+                            entry.version
+                        ));
+                    }
+                }
                 if sha256_hex(&file.bytes) != locked.sha256 {
                     out.push(format!(
                         "{}: the lock's sha256 is not what {}@{} renders",

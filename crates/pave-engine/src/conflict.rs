@@ -18,9 +18,31 @@ pub fn has_conflict_markers(bytes: &[u8]) -> bool {
         && lines.any(|l| l.ends_with(CONFLICT_END))
 }
 
+/// Whether `bytes` hold any conflict block git or pave writes: a line starting `<<<<<<< `, then
+/// `=======`, then a line starting `>>>>>>> ` (after a `git merge` of two branches, say). What
+/// `pave except` refuses to record.
+pub fn has_any_conflict_markers(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    let mut lines = text.lines();
+    lines.by_ref().any(|l| l.starts_with("<<<<<<< ") || l == "<<<<<<<")
+        && lines.by_ref().any(|l| l == CONFLICT_SPLIT)
+        && lines.any(|l| l.starts_with(">>>>>>> ") || l.contains(CONFLICT_END))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn any_git_conflict_block_counts_for_except() {
+        assert!(has_any_conflict_markers(
+            b"<<<<<<< HEAD\nmine\n=======\ntheirs\n>>>>>>> branch\n"
+        ));
+        assert!(has_any_conflict_markers(
+            b"<<<<<<< ours\nmine\n=======\ntheirs>>>>>>> theirs\n"
+        ));
+        assert!(!has_any_conflict_markers(b"=======\nheadings\n"));
+    }
 
     #[test]
     fn only_a_whole_marker_block_counts() {

@@ -17,8 +17,7 @@ use crate::check::{Content, FileState, judge};
 use crate::eol::Checkout;
 use crate::render::Rendered;
 
-/// Longest reason kept (a paragraph, not a document: the lock is read in review).
-pub const MAX_REASON_LEN: usize = 500;
+pub use pave_model::lock::MAX_REASON_LEN;
 
 /// Why a file's exception cannot be recorded or dropped.
 #[derive(Debug, thiserror::Error)]
@@ -86,8 +85,21 @@ pub enum Outcome {
     /// The exception is gone; the file is drift until it is restored.
     Dropped {
         path: RepoPath,
-        is_as_rendered: bool,
+        /// `name@version` of the golden path that renders it.
+        golden_path: String,
+        state: DroppedFile,
     },
+}
+
+/// Where a file whose exception was dropped stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DroppedFile {
+    /// Exactly as the golden path renders it: nothing left to do.
+    AsRendered,
+    /// It still holds its own version: drift until restored.
+    Tailored,
+    /// Not in the repo: deleted, drift until restored.
+    Missing,
 }
 
 /// Lines `tailored` adds to and removes from `render` (text compared line by line).
@@ -120,23 +132,9 @@ pub fn retarget(exception: Exception, render: &[u8], tailored: &[u8]) -> Excepti
     }
 }
 
-/// A checked `--reason`: one line of printable text, bounded.
+/// A checked `--reason`: one line of printable text, bounded ([`Exception::check_reason`]).
 pub fn reason(text: &str) -> Result<String, ExceptError> {
-    let trimmed = text.trim();
-    let bad = |why: &str| ExceptError::BadReason { why: why.into() };
-    if trimmed.is_empty() {
-        return Err(bad("must say why (it is empty)"));
-    }
-    if trimmed.len() > MAX_REASON_LEN {
-        return Err(bad(&format!(
-            "at most {MAX_REASON_LEN} bytes (got {}); link to a ticket for the long story",
-            trimmed.len()
-        )));
-    }
-    if trimmed.chars().any(char::is_control) {
-        return Err(bad("one line of text, without control characters"));
-    }
-    Ok(trimmed.to_owned())
+    Exception::check_reason(text).map_err(|why| ExceptError::BadReason { why })
 }
 
 /// The lock entry that owns `path`, whose fresh render [`record`] measures against.
@@ -192,7 +190,7 @@ pub fn record(
             golden_path: at,
         });
     }
-    if crate::conflict::has_conflict_markers(&bytes) {
+    if crate::conflict::has_any_conflict_markers(&bytes) {
         return Err(ExceptError::Conflicted { path: shown });
     }
     let mut as_if_unexcepted = locked.clone();
@@ -251,16 +249,21 @@ pub fn drop(root: &Path, lock: &Lock, path: &RepoPath) -> Result<(Lock, Outcome)
             path: path.to_string(),
         });
     }
-    let is_as_rendered = Checkout::of(root)
-        .read_as_git(root, path)
-        .is_some_and(|b| sha256_hex(&b) == locked.sha256);
+    let state = match Checkout::of(root).read_as_git(root, path) {
+        None => DroppedFile::Missing,
+        Some(b) if sha256_hex(&b) == locked.sha256 => DroppedFile::AsRendered,
+        Some(_) => DroppedFile::Tailored,
+    };
+    let entry = &lock.golden_paths[gp];
+    let golden_path = format!("{}@{}", entry.name, entry.version);
     let mut new_lock = lock.clone();
     new_lock.golden_paths[gp].files[index].exception = None;
     Ok((
         new_lock,
         Outcome::Dropped {
             path: path.clone(),
-            is_as_rendered,
+            golden_path,
+            state,
         },
     ))
 }
@@ -298,6 +301,7 @@ mod tests {
         assert!(reason("   ").is_err());
         assert!(reason("two\nlines").is_err());
         assert!(reason(&"x".repeat(MAX_REASON_LEN + 1)).is_err());
+        assert!(reason("looks fine \u{202e}txt.exe").is_err());
     }
 
     #[test]

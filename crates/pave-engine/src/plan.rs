@@ -70,7 +70,9 @@ impl fmt::Display for Action {
 pub const EDITED_MANAGED: &str = "managed file edited locally; --force overwrites it";
 /// …or an excepted managed file whose render these answers change (the exception was recorded
 /// against the old render)…
-pub const EXCEPTED_RENDER_CHANGED: &str = "excepted (pave except), and these answers change its render; --force takes the new render and drops the exception";
+pub const EXCEPTED_RENDER_CHANGED: &str = "excepted (pave except), and these answers change its render; --conflict FILE=keep keeps your version, --force takes the new render and drops the exception";
+/// Why `--force` replaced an excepted file: the answers changed its render.
+pub const EXCEPTION_DROPPED: &str = "excepted, and these answers change its render: --force takes the new render and drops the exception";
 /// …or a file pave does not own (the `--conflict` modes apply).
 pub const NOT_PAVES: &str = "exists and is not pave's";
 
@@ -140,6 +142,7 @@ impl ConflictPolicy {
     /// `GLOB=MODE`.
     pub fn parse<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<Self, BadConflictRule> {
         let mut policy = Self::default();
+        let mut default_given: Option<&str> = None;
         for given in values {
             let bad = |why: String| BadConflictRule {
                 given: given.to_owned(),
@@ -150,6 +153,11 @@ impl ConflictPolicy {
                 None => {
                     policy.default = ConflictMode::parse(given)
                         .ok_or_else(|| bad(format!("give a mode ({modes}) or GLOB=MODE")))?;
+                    if let Some(first) = default_given.replace(given) {
+                        return Err(bad(format!(
+                            "a second mode for every file (after `{first}`); give one bare mode, and per file GLOB=MODE"
+                        )));
+                    }
                 }
                 Some((glob, mode)) => {
                     let mode = ConflictMode::parse(mode)
@@ -176,6 +184,16 @@ impl ConflictPolicy {
             .iter()
             .find(|r| r.matcher.is_match(path.as_str()))
             .map_or(self.default, |r| r.mode)
+    }
+
+    /// The rules whose glob matches none of `paths` (a typo, most likely).
+    pub fn unmatched<'a>(
+        &'a self,
+        paths: impl Iterator<Item = &'a RepoPath> + Clone,
+    ) -> impl Iterator<Item = &'a ConflictRule> {
+        self.rules
+            .iter()
+            .filter(move |r| !paths.clone().any(|p| r.matcher.is_match(p.as_str())))
     }
 
     /// Whether any rule or the default keeps or writes beside (so `--force` would contradict).
@@ -292,9 +310,20 @@ impl Plan {
                     (Action::Keep, Some("seeded: the repo's own after creation"))
                 }
                 (Some(_), Some(p)) if p.diverged => (Action::Keep, Some("diverged by choice")),
-                (Some(bytes), Some(p)) if !is_forced && is_excepted(p, &bytes) => {
+                // A recorded exception is kept, `--force` or not: only `pave except --drop`
+                // gives it up, unless new answers change the file's render.
+                (Some(bytes), Some(p)) if is_excepted(p, &bytes) => {
                     if p.sha256 == sha256_hex(&f.bytes) {
                         (Action::Keep, Some("excepted: the recorded tailoring stays"))
+                    } else if policy.mode_for(&f.path) == ConflictMode::Keep {
+                        (
+                            Action::Keep,
+                            Some(
+                                "excepted: kept as it is (--conflict=keep); the new render is not merged in",
+                            ),
+                        )
+                    } else if is_forced {
+                        (Action::Update, Some(EXCEPTION_DROPPED))
                     } else {
                         (Action::Conflict, Some(EXCEPTED_RENDER_CHANGED))
                     }
@@ -484,12 +513,14 @@ impl Plan {
     }
 }
 
-/// Whether `bytes` (as git stores them) are exactly the recorded exception of `locked`.
+/// Whether `bytes` (as git stores them) are exactly the recorded exception of `locked`, and not
+/// an unresolved merge of it (an upgrade records the marked bytes until they are resolved).
 pub fn is_excepted(locked: &pave_model::lock::LockedFile, bytes: &[u8]) -> bool {
     locked
         .exception
         .as_ref()
         .is_some_and(|e| e.sha256 == sha256_hex(bytes))
+        && !crate::conflict::has_conflict_markers(bytes)
 }
 
 /// `<file>.pave-new` beside `path`.

@@ -189,7 +189,34 @@ pub struct Exception {
     pub removed: u32,
 }
 
+/// Longest exception reason kept (a paragraph, not a document: the lock is read in review).
+pub const MAX_REASON_LEN: usize = 500;
+
 impl Exception {
+    /// A reason as the lock keeps it: one line of printable text, at most [`MAX_REASON_LEN`]
+    /// bytes, without control or bidirectional-override characters (which could hide text
+    /// from a reviewer or inject a CI log command). `Err` says what is wrong.
+    pub fn check_reason(text: &str) -> Result<String, String> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Err("must say why (it is empty)".into());
+        }
+        if trimmed.len() > MAX_REASON_LEN {
+            return Err(format!(
+                "at most {MAX_REASON_LEN} bytes (got {}); link to a ticket for the long story",
+                trimmed.len()
+            ));
+        }
+        let is_hidden = |c: char| {
+            c.is_control()
+                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        };
+        if trimmed.chars().any(is_hidden) {
+            return Err("one line of text, without control or text-direction characters".into());
+        }
+        Ok(trimmed.to_owned())
+    }
+
     /// `+3 -1`: the size of the tailoring against the render.
     pub fn size(&self) -> String {
         format!("+{} -{}", self.added, self.removed)
@@ -327,6 +354,16 @@ impl Lock {
                         .map_err(|message| at(&format!("path: {}", file.path), 1, message))?;
                 }
                 if let Some(exception) = &file.exception {
+                    if let Err(why) = Exception::check_reason(&exception.reason) {
+                        return Err(at(
+                            "reason:",
+                            1,
+                            format!(
+                                "{field}.exception.reason: {why}; record the exception again with `pave except {} --reason \"…\"`",
+                                file.path
+                            ),
+                        ));
+                    }
                     if !is_sha256_hex(&exception.sha256) {
                         return Err(at(
                             &format!("sha256: {}", exception.sha256),

@@ -24,6 +24,13 @@ pub enum ApiError {
     Invalid(Invalid),
     TooLarge,
     NotFound,
+    /// No repo has the id or URL a request names.
+    UnknownRepo(String),
+    /// Several repos have the URL a request names.
+    AmbiguousRepo {
+        url: String,
+        ids: Vec<String>,
+    },
     /// The store does not answer (`/readyz`).
     Unavailable,
     /// Our fault: logged in full, told to the client in two words.
@@ -34,6 +41,8 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Invalid(invalid) => Self::Invalid(invalid),
+            StoreError::UnknownRepo(repo) => Self::UnknownRepo(repo),
+            StoreError::AmbiguousRepo { url, ids } => Self::AmbiguousRepo { url, ids },
             other => Self::Internal(other.to_string()),
         }
     }
@@ -70,6 +79,20 @@ impl IntoResponse for ApiError {
                 None,
             ),
             Self::NotFound => (StatusCode::NOT_FOUND, "no such route".to_owned(), None),
+            Self::UnknownRepo(repo) => (
+                StatusCode::NOT_FOUND,
+                format!("no repo has the id or URL `{repo}`"),
+                Some("repo".to_owned()),
+            ),
+            Self::AmbiguousRepo { url, ids } => (
+                StatusCode::CONFLICT,
+                format!(
+                    "{} repos have the URL `{url}`: {}; delete each by its id",
+                    ids.len(),
+                    ids.join(", ")
+                ),
+                Some("repo".to_owned()),
+            ),
             Self::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the store is not reachable".to_owned(),

@@ -15,12 +15,14 @@ use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 
-use crate::model::{Batch, DailyAdoption, GroupBy, IngestOutcome, Stats};
+use crate::model::{AdminLogEntry, Batch, DailyAdoption, GroupBy, IngestOutcome, Removal, Stats};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(8);
+/// How long an admin call may take: pruning a large registry is one long transaction.
+const ADMIN_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// How often and how long to try.
 #[derive(Debug, Clone, Copy)]
@@ -96,6 +98,7 @@ pub struct RemoteRegistry {
     base: String,
     token: Option<String>,
     policy: RetryPolicy,
+    timeout: Duration,
     client: OnceLock<Result<reqwest::blocking::Client, String>>,
 }
 
@@ -106,7 +109,23 @@ impl RemoteRegistry {
             base: base.trim_end_matches('/').to_owned(),
             token,
             policy,
+            timeout: REQUEST_TIMEOUT,
             client: OnceLock::new(),
+        }
+    }
+
+    /// The registry's API for admin calls (deleting a repo, pruning, the admin log): each is
+    /// tried once, since a retried deletion whose first answer was lost would be told the repo
+    /// is unknown, and may take minutes (a prune is one transaction).
+    pub fn admin(base: &str, token: Option<String>) -> Self {
+        let once = RetryPolicy {
+            attempts: 1,
+            first_backoff: Duration::ZERO,
+            budget: ADMIN_TIMEOUT,
+        };
+        Self {
+            timeout: ADMIN_TIMEOUT,
+            ..Self::new(base, token, once)
         }
     }
 
@@ -122,7 +141,7 @@ impl RemoteRegistry {
                 let _ = rustls::crypto::ring::default_provider().install_default();
                 reqwest::blocking::Client::builder()
                     .connect_timeout(CONNECT_TIMEOUT)
-                    .timeout(REQUEST_TIMEOUT)
+                    .timeout(self.timeout)
                     .user_agent(concat!("pave/", env!("CARGO_PKG_VERSION")))
                     .build()
                     .map_err(|e| format!("cannot set up the HTTP client: {e}"))
@@ -142,6 +161,62 @@ impl RemoteRegistry {
         }
         self.get::<Daily>(&format!("/api/v1/stats/daily?days={days}"))
             .map(|d| d.days)
+    }
+
+    /// `DELETE /api/v1/repos/{repo}`: `repo` is an id or a URL, sent percent-encoded.
+    pub fn delete_repo(&self, repo: &str, dry_run: bool) -> Result<Removal, SendError> {
+        let client = self.client()?;
+        let mut url = self.endpoint(&["api", "v1", "repos", repo])?;
+        if dry_run {
+            url.set_query(Some("dry_run=true"));
+        }
+        self.with_retries(|| self.authorized(client.delete(url.clone())).send())
+    }
+
+    /// `POST /api/v1/admin/prune`.
+    pub fn prune(&self, older_than: &str, dry_run: bool) -> Result<Removal, SendError> {
+        let client = self.client()?;
+        let mut url = self.endpoint(&["api", "v1", "admin", "prune"])?;
+        if dry_run {
+            url.set_query(Some("dry_run=true"));
+        }
+        let body = serde_json::json!({ "older_than": older_than }).to_string();
+        self.with_retries(|| {
+            self.authorized(client.post(url.clone()))
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone())
+                .send()
+        })
+    }
+
+    /// `GET /api/v1/admin/log`.
+    pub fn admin_log(&self) -> Result<Vec<AdminLogEntry>, SendError> {
+        #[derive(serde::Deserialize)]
+        struct Log {
+            entries: Vec<AdminLogEntry>,
+        }
+        self.get::<Log>("/api/v1/admin/log").map(|log| log.entries)
+    }
+
+    /// The base URL with `segments` appended, each percent-encoded as one path segment.
+    fn endpoint(&self, segments: &[&str]) -> Result<reqwest::Url, SendError> {
+        let mut url = reqwest::Url::parse(&self.base)
+            .map_err(|e| SendError::Failed(format!("{} is not a URL: {e}", self.base)))?;
+        url.path_segments_mut()
+            .map_err(|()| SendError::Failed(format!("{} cannot have a path", self.base)))?
+            .pop_if_empty()
+            .extend(segments);
+        Ok(url)
+    }
+
+    fn authorized(
+        &self,
+        request: reqwest::blocking::RequestBuilder,
+    ) -> reqwest::blocking::RequestBuilder {
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
     }
 
     fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, SendError> {
@@ -212,7 +287,9 @@ impl RemoteRegistry {
                 status: code,
                 message,
             }),
-            400 | 422 => Attempt::Final(SendError::Rejected { field, message }),
+            400 | 409 | 422 => Attempt::Final(SendError::Rejected { field, message }),
+            // A route that answered about the input it names (an unknown repo), not a wrong URL.
+            404 if field.is_some() => Attempt::Final(SendError::Rejected { field, message }),
             408 | 429 | 500..=599 => Attempt::Retry(failed(&message)),
             404 => Attempt::Final(failed(&format!(
                 "{message}; is the URL the registry's base, without /api/v1?"
@@ -439,6 +516,37 @@ mod tests {
         let err = registry.send(&Batch::default()).unwrap_err();
         assert_eq!(err.rejected_index(), Some(2));
         assert_eq!(served.join().unwrap(), 1, "not retried");
+    }
+
+    #[test]
+    fn admin_calls_are_tried_once_and_name_the_repo_as_one_segment() {
+        let (url, served) = scripted(vec![(503, r#"{"error": "busy"}"#)]);
+        let registry = RemoteRegistry::admin(&format!("{url}/prefix/"), Some("pave_t".into()));
+        let err = registry.prune("400d", false).unwrap_err();
+        assert!(err.to_string().contains("answered 503 (busy)"), "{err}");
+        assert_eq!(served.join().unwrap(), 1, "not retried");
+
+        let registry = RemoteRegistry::admin("http://registry.example/prefix", None);
+        let url = registry
+            .endpoint(&["api", "v1", "repos", "https://git.example.com/a b.git"])
+            .unwrap();
+        assert_eq!(
+            url.as_str(),
+            "http://registry.example/prefix/api/v1/repos/https:%2F%2Fgit.example.com%2Fa%20b.git"
+        );
+
+        let (url, served) = scripted(vec![(
+            404,
+            r#"{"error": "no repo has the id or URL `x`", "field": "repo"}"#,
+        )]);
+        let err = RemoteRegistry::admin(&url, None)
+            .delete_repo("x", false)
+            .unwrap_err();
+        assert!(
+            matches!(&err, SendError::Rejected { field: Some(field), .. } if field == "repo"),
+            "{err:?}"
+        );
+        assert_eq!(served.join().unwrap(), 1);
     }
 
     #[test]

@@ -510,6 +510,153 @@ impl fmt::Debug for CreatedToken {
     }
 }
 
+/// Who removed records: every deletion and prune in the admin log names one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Actor {
+    /// A request to the API with this `admin` token.
+    Token { id: String, name: String },
+    /// `pave registry … --database`: someone holding the database itself, no token involved.
+    Local,
+    /// The server applying its retention period (`pave registry serve --retention`).
+    Retention,
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Token { id, name } => write!(f, "token {name} ({id})"),
+            Self::Local => f.write_str("local"),
+            Self::Retention => f.write_str("retention"),
+        }
+    }
+}
+
+/// What an admin log entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AdminAction {
+    /// One repo's events and current state removed (`DELETE /api/v1/repos/{repo}`).
+    DeleteRepo,
+    /// Events and silent repos older than a period removed (retention, or a one-shot prune).
+    Prune,
+}
+
+impl AdminAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::DeleteRepo => "delete-repo",
+            Self::Prune => "prune",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::DeleteRepo, Self::Prune]
+            .into_iter()
+            .find(|action| action.as_str() == s)
+    }
+}
+
+/// One deletion or prune, as the admin log keeps it (forever: retention never prunes the log).
+/// It names the repo by its id only, never by name, URL or path, so the log keeps none of the
+/// personal data a deletion removes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AdminLogEntry {
+    /// A UUIDv7.
+    pub id: Uuid,
+    /// When it was done (UTC, to the microsecond).
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub action: AdminAction,
+    /// The repo id deleted; for a prune, the period (`400d`).
+    pub target: String,
+    /// A prune's cutoff: events that occurred before it, and repos not heard of since, went.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Timestamp>,
+    /// Repos removed with every event about them and their current state.
+    pub repos: u64,
+    /// Events removed (those of the removed repos included).
+    pub events: u64,
+}
+
+/// What a deletion or prune removed, or with `dry_run` would remove (then nothing is removed
+/// and nothing logged).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Removal {
+    pub dry_run: bool,
+    /// The admin log's entry for it (on a dry run, the entry it would have).
+    pub entry: AdminLogEntry,
+}
+
+/// How long the registry keeps events: a period such as `400d`, `52w` or `1y` (jiff's friendly
+/// or ISO 8601 durations), at least a day. Years and months are counted on the UTC calendar.
+#[derive(Debug, Clone)]
+pub struct Retention {
+    span: jiff::Span,
+    text: String,
+}
+
+impl Retention {
+    /// The shortest period accepted: anything shorter would remove events almost as they arrive.
+    const MIN_HOURS: i64 = 24;
+
+    /// Parses a period, or says what to give instead (for a flag, a config key or a field).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        const EXAMPLE: &str = "give a period such as 400d, 52w or 1y";
+        let text = text.trim();
+        let span: jiff::Span = text
+            .parse()
+            .map_err(|_| format!("`{text}` is not a period; {EXAMPLE}"))?;
+        if span.is_zero() {
+            return Err(format!("`{text}` keeps nothing; {EXAMPLE}"));
+        }
+        if span.is_negative() {
+            return Err(format!("`{text}` is negative; {EXAMPLE}"));
+        }
+        let retention = Self {
+            span,
+            text: text.to_owned(),
+        };
+        let now = Timestamp::now();
+        let cutoff = retention
+            .checked_cutoff(now)
+            .ok_or_else(|| format!("`{text}` is too long to count back from today; {EXAMPLE}"))?;
+        if now.duration_since(cutoff) < jiff::SignedDuration::from_hours(Self::MIN_HOURS) {
+            return Err(format!(
+                "`{text}` is shorter than a day, which would remove events almost as they arrive; {EXAMPLE}"
+            ));
+        }
+        Ok(retention)
+    }
+
+    /// The period as it was given.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The oldest time kept at `now`: what occurred before it is older than the period.
+    pub fn cutoff(&self, now: Timestamp) -> Timestamp {
+        self.checked_cutoff(now).unwrap_or(Timestamp::MIN)
+    }
+
+    fn checked_cutoff(&self, now: Timestamp) -> Option<Timestamp> {
+        let utc = now.to_zoned(jiff::tz::TimeZone::UTC);
+        utc.checked_sub(self.span).ok().map(|z| z.timestamp())
+    }
+}
+
+impl fmt::Display for Retention {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// What names a repo to delete: its id, or the URL the registry shows for it. Checked before
+/// any query, like an event's fields.
+pub fn validate_repo_ref(repo: &str) -> Result<(), Invalid> {
+    text("repo", repo, MAX_LOCATION_LEN)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -639,6 +786,39 @@ mod tests {
     fn the_batch_has_a_json_schema() {
         let schema = serde_json::to_value(schemars::schema_for!(Batch)).unwrap();
         assert!(schema.to_string().contains("occurred_at"), "{schema}");
+    }
+
+    #[test]
+    fn a_retention_is_a_period_of_a_day_or_more() {
+        let now: Timestamp = "2025-03-01T10:00:00Z".parse().unwrap();
+        let cutoff = |text: &str| Retention::parse(text).unwrap().cutoff(now).to_string();
+        assert_eq!(cutoff("400d"), "2024-01-26T10:00:00Z");
+        assert_eq!(cutoff("2w"), "2025-02-15T10:00:00Z");
+        assert_eq!(
+            cutoff("1y"),
+            "2024-03-01T10:00:00Z",
+            "years on the calendar"
+        );
+        assert_eq!(cutoff("P30D"), "2025-01-30T10:00:00Z", "ISO 8601 too");
+        assert_eq!(cutoff(" 24h "), "2025-02-28T10:00:00Z");
+        assert_eq!(Retention::parse("400d").unwrap().to_string(), "400d");
+        for (bad, why) in [
+            ("0d", "keeps nothing"),
+            ("abc", "is not a period"),
+            ("400", "is not a period"),
+            ("", "is not a period"),
+            ("-5d", "is negative"),
+            ("5d ago", "is negative"),
+            ("23h", "shorter than a day"),
+            ("99999999y", "is not a period"),
+        ] {
+            let message = Retention::parse(bad).unwrap_err();
+            assert!(message.contains(why), "{bad}: {message}");
+            assert!(
+                message.ends_with("give a period such as 400d, 52w or 1y"),
+                "{message}"
+            );
+        }
     }
 
     #[test]

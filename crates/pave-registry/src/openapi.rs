@@ -23,6 +23,7 @@ pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
 pub enum Method {
     Get,
     Post,
+    Delete,
 }
 
 impl Method {
@@ -31,6 +32,7 @@ impl Method {
         match self {
             Self::Get => "get",
             Self::Post => "post",
+            Self::Delete => "delete",
         }
     }
 }
@@ -44,11 +46,23 @@ pub enum Access {
     Read,
     /// A token with the `write` scope, always.
     Write,
+    /// A token with the `admin` scope, always: it removes records or reads the admin log.
+    Admin,
 }
 
-/// A query parameter; all are optional.
-pub struct QueryParam {
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamIn {
+    /// A `{name}` segment of the path: always required.
+    Path,
+    /// The query string: always optional.
+    Query,
+}
+
+/// A parameter of the path or the query.
+pub struct Param {
     pub name: &'static str,
+    pub location: ParamIn,
     pub description: &'static str,
     pub schema: SchemaFn,
 }
@@ -61,7 +75,8 @@ pub struct Operation {
     pub operation_id: &'static str,
     pub summary: &'static str,
     pub access: Access,
-    pub query: &'static [QueryParam],
+    /// Every `{name}` of the path, then the query's.
+    pub params: &'static [Param],
     /// The JSON body it takes, if any.
     pub request: Option<SchemaFn>,
     /// What a 200 means, and its JSON body.
@@ -73,9 +88,17 @@ pub struct Operation {
 }
 
 impl Operation {
-    /// The path as clients call it (`/api/v1/stats`).
+    /// The path as clients call it (`/api/v1/stats`, `/api/v1/repos/{repo}`).
     pub fn full_path(&self) -> String {
         format!("{API_BASE}{}", self.path)
+    }
+
+    /// The names of the path's `{name}` segments, in order.
+    pub fn path_names(&self) -> Vec<&'static str> {
+        self.path
+            .split('/')
+            .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+            .collect()
     }
 }
 
@@ -109,7 +132,9 @@ pub fn document<'a>(
                 `pave audit --push`) send events in batches; reads return repos, golden paths and \
                 stats. Writes need a bearer token with the `write` scope (`pave registry token \
                 create`). Reads are open unless the server runs with `--read-token-required`, \
-                which makes them need a token with the `read` scope. Every error is \
+                which makes them need a token with the `read` scope. Deleting a repo's records, \
+                pruning and the admin log need a token with the `admin` scope; every deletion \
+                and prune is recorded in the admin log. Every error is \
                 `{\"error\": \"…\", \"field\": \"…\"}`, `field` naming the input at fault.",
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },
@@ -153,6 +178,17 @@ fn describe(operation: &Operation, generator: &mut SchemaGenerator, error_schema
             ][..],
             "Needs a token with the `write` scope.",
         ),
+        Access::Admin => (
+            json!([{BEARER: []}]),
+            &[
+                (
+                    401,
+                    "No token, a malformed `Authorization` header, or an unknown or revoked token.",
+                ),
+                (403, "The token lacks the `admin` scope."),
+            ][..],
+            "Needs a token with the `admin` scope.",
+        ),
         // Either no credentials or a bearer token: which one the server wants is its setting.
         Access::Read => (
             json!([{}, {BEARER: []}]),
@@ -187,15 +223,19 @@ fn describe(operation: &Operation, generator: &mut SchemaGenerator, error_schema
         "security": security,
         "responses": responses,
     });
-    if !operation.query.is_empty() {
+    if !operation.params.is_empty() {
         described["parameters"] = operation
-            .query
+            .params
             .iter()
             .map(|param| {
+                let (location, required) = match param.location {
+                    ParamIn::Path => ("path", true),
+                    ParamIn::Query => ("query", false),
+                };
                 json!({
                     "name": param.name,
-                    "in": "query",
-                    "required": false,
+                    "in": location,
+                    "required": required,
                     "description": param.description,
                     "schema": Value::from((param.schema)(generator)),
                 })
@@ -235,7 +275,7 @@ mod tests {
             operation_id: "postThing",
             summary: "A thing",
             access: Access::Write,
-            query: &[],
+            params: &[],
             request: Some(|g| g.subschema_for::<Thing>()),
             ok: "Stored",
             response: |g| g.subschema_for::<Inner>(),
@@ -255,5 +295,52 @@ mod tests {
         let statuses: Vec<&String> = post["responses"].as_object().unwrap().keys().collect();
         assert_eq!(statuses, ["200", "400", "401", "403"]);
         assert_eq!(post["security"], json!([{"bearer": []}]));
+    }
+
+    #[test]
+    fn path_parameters_are_required_and_named_by_the_path() {
+        let operation = Operation {
+            method: Method::Delete,
+            path: "/things/{thing}",
+            operation_id: "deleteThing",
+            summary: "Removes a thing",
+            access: Access::Admin,
+            params: &[
+                Param {
+                    name: "thing",
+                    location: ParamIn::Path,
+                    description: "Which thing",
+                    schema: |g| g.subschema_for::<String>(),
+                },
+                Param {
+                    name: "dry_run",
+                    location: ParamIn::Query,
+                    description: "Only say what would go",
+                    schema: |g| g.subschema_for::<bool>(),
+                },
+            ],
+            request: None,
+            ok: "Removed",
+            response: |g| g.subschema_for::<Inner>(),
+            errors: &[(404, "No such thing")],
+        };
+        assert_eq!(operation.path_names(), ["thing"]);
+        let doc = document([&operation], |g| g.subschema_for::<Inner>());
+        let delete = &doc["paths"]["/api/v1/things/{thing}"]["delete"];
+        assert_eq!(
+            delete["parameters"],
+            json!([
+                {"name": "thing", "in": "path", "required": true, "description": "Which thing",
+                 "schema": {"type": "string"}},
+                {"name": "dry_run", "in": "query", "required": false,
+                 "description": "Only say what would go", "schema": {"type": "boolean"}},
+            ])
+        );
+        let statuses: Vec<&String> = delete["responses"].as_object().unwrap().keys().collect();
+        assert_eq!(statuses, ["200", "401", "403", "404"]);
+        assert_eq!(
+            delete["responses"]["403"]["description"],
+            "The token lacks the `admin` scope."
+        );
     }
 }

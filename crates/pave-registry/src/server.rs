@@ -1,6 +1,8 @@
 //! The registry's HTTP server (issue 7): batches of events in, repos, golden paths and stats out,
 //! as JSON under `/api/v1` (described by its OpenAPI document, `/api/v1/openapi.json`), with
-//! `/healthz`, `/readyz` and `/metrics` beside them.
+//! `/healthz`, `/readyz` and `/metrics` beside them. An admin token may also delete a repo's
+//! records, prune by a period and read the admin log that records both (issue 13); with a
+//! retention period, [`run`] prunes at start and hourly.
 //!
 //! [`app`] builds the whole router from a [`Store`], so tests drive it with `oneshot` and the
 //! `pave registry serve` command only binds it to a socket ([`serve`]). The `/api/v1` routes come
@@ -15,7 +17,7 @@ use std::sync::{Arc, LazyLock};
 use std::time::Instant;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequest as _, MatchedPath, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest as _, MatchedPath, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -29,10 +31,10 @@ use crate::api_error::{ErrorBody, log_line};
 use crate::dashboard;
 use crate::metrics::{self, Metrics, StoreSnapshot};
 use crate::model::{
-    Batch, DailyAdoption, GoldenPathSummary, GroupBy, IngestOutcome, Invalid, MAX_BODY_BYTES,
-    RepoRecord, Scope, Stats, TokenInfo,
+    Actor, AdminLogEntry, Batch, DailyAdoption, GoldenPathSummary, GroupBy, IngestOutcome, Invalid,
+    MAX_BODY_BYTES, Removal, RepoRecord, Retention, Scope, Stats, TokenInfo,
 };
-use crate::openapi::{self, Access, Method, Operation, QueryParam};
+use crate::openapi::{self, Access, Method, Operation, Param, ParamIn};
 use crate::store::{MAX_DAYS, Store, StoreError};
 
 /// The window of `/api/v1/stats/daily` when `days` is not given.
@@ -63,6 +65,7 @@ pub fn app(store: Arc<dyn Store>, read_access: ReadAccess) -> Router {
         let method = match route.operation.method {
             Method::Get => MethodFilter::GET,
             Method::Post => MethodFilter::POST,
+            Method::Delete => MethodFilter::DELETE,
         };
         api.route(route.operation.path, (route.handler)(method))
     });
@@ -95,7 +98,7 @@ pub const API_ROUTES: &[ApiRoute] = &[
             operation_id: "ingestEvents",
             summary: "Store a batch of events, all or nothing; a retried event counts once",
             access: Access::Write,
-            query: &[],
+            params: &[],
             request: Some(|g| g.subschema_for::<Batch>()),
             ok: "Stored: how many events were new and how many were stored before",
             response: |g| g.subschema_for::<IngestOutcome>(),
@@ -117,7 +120,7 @@ pub const API_ROUTES: &[ApiRoute] = &[
             operation_id: "listRepos",
             summary: "Every repo on a golden path, by repo id then golden path",
             access: Access::Read,
-            query: &[],
+            params: &[],
             request: None,
             ok: "The repos",
             response: |g| g.subschema_for::<ReposResponse>(),
@@ -132,7 +135,7 @@ pub const API_ROUTES: &[ApiRoute] = &[
             operation_id: "listGoldenPaths",
             summary: "Every golden path some repo is on, with repos per version",
             access: Access::Read,
-            query: &[],
+            params: &[],
             request: None,
             ok: "The golden paths, by name",
             response: |g| g.subschema_for::<GoldenPathsResponse>(),
@@ -147,8 +150,9 @@ pub const API_ROUTES: &[ApiRoute] = &[
             operation_id: "getStats",
             summary: "Adoption and conformance counted per group",
             access: Access::Read,
-            query: &[QueryParam {
+            params: &[Param {
                 name: "by",
+                location: ParamIn::Query,
                 description: "What to group by (default `golden-path`).",
                 schema: |g| g.subschema_for::<GroupBy>(),
             }],
@@ -169,8 +173,9 @@ pub const API_ROUTES: &[ApiRoute] = &[
             operation_id: "getDailyAdoption",
             summary: "Repos first adopting a golden path per day (UTC), up to today",
             access: Access::Read,
-            query: &[QueryParam {
+            params: &[Param {
                 name: "days",
+                location: ParamIn::Query,
                 description: "How many days, ending today (default 30).",
                 schema: |_| {
                     json_schema!({
@@ -193,12 +198,84 @@ pub const API_ROUTES: &[ApiRoute] = &[
     },
     ApiRoute {
         operation: Operation {
+            method: Method::Delete,
+            path: "/repos/{repo}",
+            operation_id: "deleteRepo",
+            summary: "Remove a repo's records: every event about it and its current state, in \
+                one transaction recorded in the admin log",
+            access: Access::Admin,
+            params: &[
+                Param {
+                    name: "repo",
+                    location: ParamIn::Path,
+                    description: "The repo's id (`repo_id`), or the URL the registry shows for \
+                        it (`repo.url`), percent-encoded.",
+                    schema: |_| json_schema!({"type": "string", "minLength": 1}),
+                },
+                DRY_RUN,
+            ],
+            request: None,
+            ok: "Removed (or, with `dry_run`, what would be): the admin log's entry",
+            response: |g| g.subschema_for::<Removal>(),
+            errors: &[
+                (
+                    400,
+                    "`repo` is empty, too long or holds control characters, or `dry_run` is not \
+                     true or false.",
+                ),
+                (404, "No repo has that id or URL; `field` is `repo`."),
+                (409, "Several repos have that URL; delete each by its id."),
+                (500, "The store failed; the server logs why."),
+            ],
+        },
+        handler: |method| on(method, delete_repo),
+    },
+    ApiRoute {
+        operation: Operation {
+            method: Method::Post,
+            path: "/admin/prune",
+            operation_id: "prune",
+            summary: "Remove events older than a period, and repos not heard of since, keeping \
+                the current state of repos still reporting; recorded in the admin log",
+            access: Access::Admin,
+            params: &[DRY_RUN],
+            request: Some(|g| g.subschema_for::<PruneRequest>()),
+            ok: "Removed (or, with `dry_run`, what would be): the admin log's entry",
+            response: |g| g.subschema_for::<Removal>(),
+            errors: &[
+                (
+                    400,
+                    "The body is not `{\"older_than\": PERIOD}` with a period of a day or more \
+                     (`400d`, `52w`, `1y`); `field` says which.",
+                ),
+                (500, "The store failed; the server logs why."),
+            ],
+        },
+        handler: |method| on(method, prune),
+    },
+    ApiRoute {
+        operation: Operation {
+            method: Method::Get,
+            path: "/admin/log",
+            operation_id: "getAdminLog",
+            summary: "Every repo deletion and prune, oldest first (the log is never pruned)",
+            access: Access::Admin,
+            params: &[],
+            request: None,
+            ok: "The admin log",
+            response: |g| g.subschema_for::<AdminLogResponse>(),
+            errors: &[(500, "The store failed; the server logs why.")],
+        },
+        handler: |method| on(method, admin_log),
+    },
+    ApiRoute {
+        operation: Operation {
             method: Method::Get,
             path: "/openapi.json",
             operation_id: "getOpenApi",
             summary: "This document",
             access: Access::Public,
-            query: &[],
+            params: &[],
             request: None,
             ok: "The OpenAPI 3.1 document of this API",
             response: |_| json_schema!({"type": "object"}),
@@ -207,6 +284,17 @@ pub const API_ROUTES: &[ApiRoute] = &[
         handler: |method| on(method, openapi_json),
     },
 ];
+
+/// `?dry_run=true`: say what would be removed, remove nothing.
+const DRY_RUN: Param = Param {
+    name: "dry_run",
+    location: ParamIn::Query,
+    description: "`true`: answer what would be removed, and remove (and log) nothing.",
+    schema: |_| json_schema!({"type": "boolean", "default": false}),
+};
+
+/// How often a server with a retention period applies it (after once at start).
+pub const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(60 * 60);
 
 /// The OpenAPI 3.1 document of [`API_ROUTES`].
 pub fn openapi() -> serde_json::Value {
@@ -230,12 +318,24 @@ pub async fn serve(
 /// Serves `store` on `listen` until ctrl-c or SIGTERM, answering every request in flight before
 /// it returns (`pave registry serve`). `on_listening` is called with the bound address (a port of
 /// 0 is chosen by the system).
+///
+/// With a `retention` period, the store is pruned before the server listens (so a server that
+/// answers has applied it) and every [`RETENTION_EVERY`] after, on a thread of its own; each
+/// pass that removes something is logged on stderr and in the admin log.
 pub fn run(
     store: Arc<dyn Store>,
     listen: SocketAddr,
     read_access: ReadAccess,
+    retention: Option<Retention>,
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<(), RegistryError> {
+    let pruner = match retention {
+        Some(retention) => {
+            apply_retention(store.as_ref(), &retention).map_err(RegistryError::Retention)?;
+            Some(Pruner::start(Arc::clone(&store), retention))
+        }
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -256,8 +356,70 @@ pub fn run(
     // The last handle on the store is dropped here, outside the runtime: the PostgreSQL client
     // runs its own runtime and must not be dropped inside another.
     drop(runtime);
+    drop(pruner);
     drop(store);
     served
+}
+
+/// Prunes what `retention` no longer keeps, as the server does; logs on stderr a pass that
+/// removed something (the store logs it in the admin log).
+pub fn apply_retention(store: &dyn Store, retention: &Retention) -> Result<Removal, StoreError> {
+    let before = retention.cutoff(jiff::Timestamp::now());
+    let removal = store.prune(retention.as_str(), before, &Actor::Retention, false)?;
+    if removal.entry.repos > 0 || removal.entry.events > 0 {
+        log_admin(&removal.entry);
+    }
+    Ok(removal)
+}
+
+/// The thread that applies the retention period every [`RETENTION_EVERY`]; stopped (and
+/// waited for, so a pass in progress commits or rolls back first) when dropped.
+struct Pruner {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Pruner {
+    fn start(store: Arc<dyn Store>, retention: Retention) -> Self {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            // Nothing is ever sent: the sender's drop ends the wait, and the thread.
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(RETENTION_EVERY)
+            {
+                if let Err(e) = apply_retention(store.as_ref(), &retention) {
+                    log_line(&serde_json::json!({
+                        "ts": jiff::Timestamp::now().to_string(),
+                        "level": "error",
+                        "retention": retention.as_str(),
+                        "error": e.to_string(),
+                    }));
+                }
+            }
+        });
+        Self {
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Pruner {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A deletion or prune on the server's log: one JSON line, as the admin log keeps it.
+fn log_admin(entry: &AdminLogEntry) {
+    log_line(&serde_json::json!({
+        "ts": jiff::Timestamp::now().to_string(),
+        "level": "info",
+        "admin_log": entry,
+    }));
 }
 
 /// Completes on ctrl-c or, on Unix, SIGTERM (what a container runtime sends).
@@ -310,6 +472,9 @@ pub enum RegistryError {
     },
     #[error("no token has the id {0}")]
     UnknownToken(String),
+    /// The retention period could not be applied at start.
+    #[error("cannot apply the retention period: {0}")]
+    Retention(StoreError),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -447,6 +612,111 @@ async fn daily(
     Ok(Json(DailyResponse { days }))
 }
 
+#[derive(Deserialize)]
+struct DryRunQuery {
+    dry_run: Option<String>,
+}
+
+/// `?dry_run=true|false`, absent meaning false.
+fn dry_run(
+    query: Result<Query<DryRunQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<bool, ApiError> {
+    let Query(query) =
+        query.map_err(|r| ApiError::Invalid(Invalid::new("query", r.body_text())))?;
+    match query.dry_run.as_deref() {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(ApiError::Invalid(Invalid::new(
+            "dry_run",
+            format!("expected true or false, got `{other}`"),
+        ))),
+    }
+}
+
+/// The actor a request acts as: its admin token.
+fn token_actor(token: TokenInfo) -> Actor {
+    Actor::Token {
+        id: token.id,
+        name: token.name,
+    }
+}
+
+async fn delete_repo(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    repo: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    query: Result<Query<DryRunQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Removal>, ApiError> {
+    let actor = token_actor(authorize(&state, &headers, Scope::Admin).await?);
+    let Path(repo) = repo.map_err(|r| {
+        ApiError::Invalid(Invalid::new(
+            "repo",
+            format!(
+                "{}; give the repo's id or URL, percent-encoded",
+                r.body_text()
+            ),
+        ))
+    })?;
+    let dry_run = dry_run(query)?;
+    let removal = blocking(&state.store, move |store| {
+        store.delete_repo(&repo, &actor, dry_run)
+    })
+    .await?;
+    if !removal.dry_run {
+        log_admin(&removal.entry);
+    }
+    Ok(Json(removal))
+}
+
+/// The body of `POST /api/v1/admin/prune`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct PruneRequest {
+    /// The retention period: what occurred longer ago goes (`400d`, `52w`, `1y`; at least a
+    /// day).
+    older_than: String,
+}
+
+async fn prune(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<DryRunQuery>, axum::extract::rejection::QueryRejection>,
+    request: Request,
+) -> Result<Json<Removal>, ApiError> {
+    let actor = token_actor(authorize(&state, &headers, Scope::Admin).await?);
+    let dry_run = dry_run(query)?;
+    let body = Bytes::from_request(request, &())
+        .await
+        .map_err(|rejection| ApiError::Invalid(Invalid::new("body", rejection.body_text())))?;
+    let parsed: PruneRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::Invalid(Invalid::new("body", e.to_string())))?;
+    let retention = Retention::parse(&parsed.older_than)
+        .map_err(|message| ApiError::Invalid(Invalid::new("older_than", message)))?;
+    let before = retention.cutoff(jiff::Timestamp::now());
+    let removal = blocking(&state.store, move |store| {
+        store.prune(retention.as_str(), before, &actor, dry_run)
+    })
+    .await?;
+    if !removal.dry_run {
+        log_admin(&removal.entry);
+    }
+    Ok(Json(removal))
+}
+
+#[derive(Serialize, JsonSchema)]
+struct AdminLogResponse {
+    entries: Vec<AdminLogEntry>,
+}
+
+async fn admin_log(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<AdminLogResponse>, ApiError> {
+    authorize(&state, &headers, Scope::Admin).await?;
+    let entries = blocking(&state.store, |store| store.admin_log()).await?;
+    Ok(Json(AdminLogResponse { entries }))
+}
+
 /// The process is up and answering.
 async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
@@ -567,22 +837,34 @@ async fn count_request(State(state): State<AppState>, request: Request, next: Ne
         .get::<MatchedPath>()
         .map_or(metrics::UNMATCHED_ROUTE, MatchedPath::as_str)
         .to_owned();
-    let response = next.run(request).await;
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let mut response = next.run(request).await;
     state.metrics.observe_request(
         method.as_str(),
         &route,
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),
     );
+    // For the request log, which runs outside the router.
+    if let Some(matched) = matched {
+        response.extensions_mut().insert(matched);
+    }
     response
 }
 
 /// One JSON line per request: method, path (never the query, which may grow), status, time.
+/// A route with parameters is logged as its template (`/api/v1/repos/{repo}`): a repo named
+/// by its URL, which may hold a person's name, stays out of the log.
 async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().to_string();
-    let path = request.uri().path().to_owned();
+    let mut path = request.uri().path().to_owned();
     let response = next.run(request).await;
+    if let Some(template) = response.extensions().get::<MatchedPath>()
+        && template.as_str().contains('{')
+    {
+        path = template.as_str().to_owned();
+    }
     let duration_ms = (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
     log_line(&serde_json::json!({
         "ts": jiff::Timestamp::now().to_string(),
@@ -614,6 +896,18 @@ mod tests {
                 operation.full_path()
             );
             operations += 1;
+            let in_path: Vec<&str> = operation
+                .params
+                .iter()
+                .filter(|p| p.location == ParamIn::Path)
+                .map(|p| p.name)
+                .collect();
+            assert_eq!(
+                in_path,
+                operation.path_names(),
+                "{}: every {{name}} of the path is a path parameter, and only those",
+                operation.operation_id
+            );
         }
         let documented: usize = paths
             .values()

@@ -165,6 +165,7 @@ pub fn conformance(report: &CheckReport) -> Verdict {
                 .next_steps
                 .push(crate::report::CONFLICT_FIX.to_owned());
         }
+        verdict.next_steps.extend(crate::report::exception_fix(gp));
     }
     verdict
 }

@@ -134,10 +134,10 @@ pub fn render(report: &CheckReport) -> String {
             .map(|gp| gp.count(state))
             .sum::<usize>()
     };
-    let verdict = if report.conforming {
-        "conforms"
-    } else {
-        "does not conform"
+    let verdict = match (report.conforming, report.exceptions) {
+        (false, _) => "does not conform",
+        (true, 0) => "conforms",
+        (true, _) => "conforms with exceptions",
     };
     let pinned = match total(FileState::Pinned) {
         0 => String::new(),
@@ -145,12 +145,13 @@ pub fn render(report: &CheckReport) -> String {
     };
     let _ = write!(
         out,
-        "pave check: {verdict}: {} golden path(s), {checked} files checked, {} drifted{pinned}, {} deleted, {mismatches} lock mismatch(es), {} edited (merged), {} diverged",
+        "pave check: {verdict}: {} golden path(s), {checked} files checked, {} drifted{pinned}, {} deleted, {mismatches} lock mismatch(es), {} edited (merged), {} diverged, {} excepted",
         report.golden_paths.len(),
         total(FileState::Drifted),
         total(FileState::Deleted),
         total(FileState::Edited),
         total(FileState::Diverged),
+        total(FileState::Excepted),
     );
     let fixes: Vec<String> = report
         .golden_paths
@@ -158,6 +159,7 @@ pub fn render(report: &CheckReport) -> String {
         .filter(|gp| gp.files.iter().any(|f| f.state.is_restorable()))
         .map(super::fix_command)
         .chain((total(FileState::Conflicted) > 0).then(|| super::CONFLICT_FIX.to_owned()))
+        .chain(report.golden_paths.iter().filter_map(super::exception_fix))
         .collect();
     if !fixes.is_empty() {
         let _ = write!(out, "; fix: {}", fixes.join("; "));

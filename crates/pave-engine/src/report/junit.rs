@@ -2,9 +2,10 @@
 //!
 //! One `<testsuite>` per golden path, named `<golden path>@<version>`, and one `<testcase>` per
 //! managed file (class name: the golden path; name: the path). Drifted and deleted files fail;
-//! a diverged managed file is skipped, as the repo keeps its own version of it by choice. Merged
-//! and seeded files are not test cases: the repo may edit them, so there is nothing to pass or
-//! fail — except a deleted merged file, which fails `pave check` and so is a failing test case.
+//! a diverged or excepted file is skipped, as the repo keeps its own version of it by choice (so
+//! every exception is a skipped case). Merged and seeded files are not test cases: the repo may
+//! edit them, so there is nothing to pass or fail — except a deleted or conflicted merged file,
+//! which fails `pave check` and so is a failing test case, and a diverged one (skipped).
 //! When the catalog was consulted, `.pave/lock.yaml` is one more test case, failing on lock
 //! mismatches. No timestamps or durations, so the same repo gives the same XML. Escaped by
 //! [`pave_base::xml`], as every XML pave writes; the test-case writer is shared with
@@ -150,7 +151,9 @@ fn cases(gp: &GoldenPathReport) -> Vec<Case> {
     let mut cases: Vec<Case> = gp
         .files
         .iter()
-        .filter(|f| f.ownership == Ownership::Managed || f.state.is_failure())
+        .filter(|f| {
+            f.ownership == Ownership::Managed || f.state.is_failure() || f.state.is_exception()
+        })
         .map(|f| Case {
             name: f.path.clone(),
             outcome: file_outcome(f, &at, &fix),

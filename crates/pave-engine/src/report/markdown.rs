@@ -147,8 +147,12 @@ fn golden_path(out: &mut String, gp: &GoldenPathReport) {
         .catalog_view
         .as_ref()
         .is_some_and(|v| !v.lock_mismatches.is_empty());
-    if has_failing_files || has_conflicts || has_mismatches {
+    let exception_fix = super::exception_fix(gp);
+    if has_failing_files || has_conflicts || has_mismatches || exception_fix.is_some() {
         out.push_str("\n**Fix:**\n\n");
+    }
+    if let Some(fix) = &exception_fix {
+        let _ = writeln!(out, "- {}", text(fix));
     }
     if has_failing_files {
         let _ = writeln!(out, "- see the changes: {}", code("pave diff"));

@@ -67,6 +67,24 @@ pub fn exception_words(file: &crate::check::FileReport, at: &str) -> String {
     }
 }
 
+/// What to do about excepted files that no longer hold their recorded tailoring (edited further,
+/// or an upgrade's merge of them resolved): after review, record it again; or give it up. `None`
+/// when no such file.
+pub fn exception_fix(gp: &GoldenPathReport) -> Option<String> {
+    let files: Vec<&str> = gp
+        .files
+        .iter()
+        .filter(|f| f.exception.is_some() && f.state.is_failure())
+        .map(|f| f.path.as_str())
+        .collect();
+    (!files.is_empty()).then(|| {
+        format!(
+            "excepted files that changed since their exception was recorded ({0}): once reviewed (and any conflict markers resolved), `pave except {0}` records the change (the reason stays); `pave except --drop {0}` gives the exception up",
+            files.join(" ")
+        )
+    })
+}
+
 /// The command that restores a golden path's drifted and deleted files. It is about local edits,
 /// which are often not committed yet, so it allows a dirty work tree (it writes only the golden
 /// path's own files; `git restore FILE` undoes an uncommitted edit as well).

@@ -76,6 +76,17 @@ pub fn render(report: &CheckReport) -> String {
                 let _ = writeln!(out, "  {label:<30} … and {} more", files.len() - MAX_LISTED);
             }
         }
+        for f in gp
+            .files
+            .iter()
+            .filter(|f| f.state == FileState::Unchanged && f.exception.is_some())
+        {
+            let _ = writeln!(
+                out,
+                "  note: {} is as rendered again; its exception is unused (`pave except --drop {}`)",
+                f.path, f.path
+            );
+        }
         // Every exception is listed with its reason: a reviewer reads them all.
         for f in gp.files.iter().filter(|f| f.state == FileState::Excepted) {
             let (size, reason) = f
@@ -115,6 +126,9 @@ pub fn render(report: &CheckReport) -> String {
         }
         if gp.count(FileState::Conflicted) > 0 {
             let _ = writeln!(out, "  fix: {}", super::CONFLICT_FIX);
+        }
+        if let Some(fix) = super::exception_fix(gp) {
+            let _ = writeln!(out, "  fix: {fix}");
         }
         if gp
             .catalog_view

@@ -8,6 +8,14 @@
 //! and the event log can rebuild the state if its rules change. What events change is decided
 //! once, in `changes`; each backend only says it in its own SQL.
 //!
+//! Records leave the store two ways, each one transaction recorded in `admin_log` (which
+//! nothing ever prunes): [`Store::delete_repo`] removes one repo's events and current state, and
+//! [`Store::prune`] applies a retention period. A prune removes the repos not heard of since the
+//! cutoff (their newest event is older: gone from the fleet) with everything about them, and the
+//! older events of the repos still reporting, except those that carry a fact of their current
+//! state (the event behind each row's newest version, labels, conformance, audit status and
+//! name): a live repo's state is never changed by a prune, and its kept events still rebuild it.
+//!
 //! The trait is synchronous: rusqlite is, and the `postgres` crate is a blocking wrapper over
 //! tokio-postgres. The server calls it from `tokio::task::spawn_blocking`.
 
@@ -24,8 +32,9 @@ use jiff::{RoundMode, Timestamp, TimestampRound, Unit};
 use sha2::Digest as _;
 
 use crate::model::{
-    Batch, CreatedToken, DailyAdoption, Event, GoldenPathSummary, GroupBy, GroupStats,
-    IngestOutcome, Invalid, RepoRecord, Scope, Stats, TokenInfo, TokenSummary, VersionCount,
+    Actor, AdminAction, AdminLogEntry, Batch, CreatedToken, DailyAdoption, Event,
+    GoldenPathSummary, GroupBy, GroupStats, IngestOutcome, Invalid, RepoRecord, Scope, Stats,
+    TokenInfo, TokenSummary, VersionCount,
 };
 
 /// The registry's storage. Every method is one transaction.
@@ -69,7 +78,31 @@ pub trait Store: Send + Sync {
 
     /// Revokes a token; `false` when no token has this id. Revoking twice keeps the first time.
     fn revoke_token(&self, id: &str) -> Result<bool, StoreError>;
+
+    /// Removes one repo's records: every event about it and its rows in the current state, in
+    /// one transaction logged in the admin log as `actor`'s. `repo` is a repo id, or the URL the
+    /// registry shows for exactly one repo. With `dry_run` the transaction is rolled back: the
+    /// answer says what would go; nothing goes, nothing is logged.
+    fn delete_repo(&self, repo: &str, actor: &Actor, dry_run: bool) -> Result<Removal, StoreError>;
+
+    /// Applies a retention period (`period`, as the log shows it) whose cutoff is `before`:
+    /// removes the repos whose newest event occurred before it, with everything about them, and
+    /// the events before it of the other repos except those their current state rests on (see
+    /// the module doc). One transaction, logged as `actor`'s, except a retention pass that
+    /// removed nothing. `dry_run` as for [`Store::delete_repo`].
+    fn prune(
+        &self,
+        period: &str,
+        before: Timestamp,
+        actor: &Actor,
+        dry_run: bool,
+    ) -> Result<Removal, StoreError>;
+
+    /// Every deletion and prune, oldest first. Never pruned.
+    fn admin_log(&self) -> Result<Vec<AdminLogEntry>, StoreError>;
 }
+
+pub use crate::model::Removal;
 
 /// A batch as the store took it: the outcome a client sees, and the stored events by kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -121,6 +154,12 @@ pub enum StoreError {
     Corrupt { what: &'static str, value: String },
     #[error("cannot generate a token secret: {0}")]
     Random(getrandom::Error),
+    /// No repo has this id, nor this URL.
+    #[error("no repo has the id or URL `{0}`")]
+    UnknownRepo(String),
+    /// A URL that several repos have (one audited before it adopted a golden path, a fork).
+    #[error("{} repos have the URL `{url}`: {}", ids.len(), ids.join(", "))]
+    AmbiguousRepo { url: String, ids: Vec<String> },
 }
 
 /// A PostgreSQL error with what caused it: the crate says "error performing TLS handshake" or
@@ -260,6 +299,89 @@ fn stored_time(ts: Timestamp) -> Timestamp {
             .mode(RoundMode::Trunc),
     )
     .expect("cutting to microseconds stays within the timestamp's range")
+}
+
+/// The repo `repo` names, from what the store found: the repo with that id, else the one repo
+/// with that URL.
+fn resolve_repo(
+    repo: &str,
+    by_id: Option<String>,
+    by_url: Vec<String>,
+) -> Result<String, StoreError> {
+    if let Some(id) = by_id {
+        return Ok(id);
+    }
+    match <[String; 1]>::try_from(by_url) {
+        Ok([id]) => Ok(id),
+        Err(ids) if ids.is_empty() => Err(StoreError::UnknownRepo(repo.to_owned())),
+        Err(ids) => Err(StoreError::AmbiguousRepo {
+            url: repo.to_owned(),
+            ids,
+        }),
+    }
+}
+
+/// The admin log's entry for what was just removed.
+fn admin_entry(
+    actor: &Actor,
+    action: AdminAction,
+    target: &str,
+    before: Option<Timestamp>,
+    repos: u64,
+    events: u64,
+) -> AdminLogEntry {
+    AdminLogEntry {
+        id: uuid::Uuid::now_v7(),
+        at: stored_time(Timestamp::now()),
+        actor: actor.clone(),
+        action,
+        target: target.to_owned(),
+        before: before.map(stored_time),
+        repos,
+        events,
+    }
+}
+
+/// Whether an entry goes into the admin log: everything a person asked for, and every
+/// retention pass that removed something. A pass that removed nothing (most of them: the server
+/// prunes hourly) would fill the log, which is never pruned, with nothing to say.
+fn is_logged(entry: &AdminLogEntry) -> bool {
+    entry.actor != Actor::Retention || entry.repos > 0 || entry.events > 0
+}
+
+/// The events the current state rests on: each row's newest fact came from one of them. A prune
+/// keeps them, so a repo still reporting keeps the events that rebuild its state. (`NOT IN`
+/// treats a NULL in the list as unknown, hence the filters.)
+const STATE_EVENTS_SQL: &str = "SELECT event_id FROM repos
+     UNION ALL SELECT audit_event_id FROM repos WHERE audit_event_id IS NOT NULL
+     UNION ALL SELECT event_id FROM repo_golden_paths
+     UNION ALL SELECT labelled_by FROM repo_golden_paths WHERE labelled_by IS NOT NULL
+     UNION ALL SELECT event_id FROM conformance";
+
+/// Actors as stored: kind, token id, token name.
+fn actor_columns(actor: &Actor) -> (&'static str, Option<&str>, Option<&str>) {
+    match actor {
+        Actor::Token { id, name } => ("token", Some(id), Some(name)),
+        Actor::Local => ("local", None, None),
+        Actor::Retention => ("retention", None, None),
+    }
+}
+
+fn parse_actor(
+    kind: &str,
+    token_id: Option<String>,
+    name: Option<String>,
+) -> Result<Actor, StoreError> {
+    match (kind, token_id, name) {
+        ("token", Some(id), Some(name)) => Ok(Actor::Token { id, name }),
+        ("local", None, None) => Ok(Actor::Local),
+        ("retention", None, None) => Ok(Actor::Retention),
+        (kind, _, _) => Err(StoreError::corrupt("an admin log actor", kind)),
+    }
+}
+
+fn parse_action(s: &str) -> Result<AdminAction, StoreError> {
+    AdminAction::parse(s).ok_or_else(|| StoreError::corrupt("an admin log action", s))
 }
 
 /// The longest `daily` window (ten years).

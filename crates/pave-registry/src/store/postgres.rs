@@ -22,15 +22,16 @@ use uuid::Uuid;
 
 use super::changes::{Changes, Labels, Stamp};
 use super::{
-    Dialect, FLEET_SQL, Ingested, Migration, Store, StoreError, check_schema_version,
-    check_token_name, daily_series, daily_window, golden_path_summaries, is_token_shaped,
-    new_token, parse_scopes, parse_version, scopes_text, set_lagging, sort_groups, stats_sql,
+    Dialect, FLEET_SQL, Ingested, Migration, Removal, STATE_EVENTS_SQL, Store, StoreError,
+    actor_columns, admin_entry, check_schema_version, check_token_name, daily_series, daily_window,
+    golden_path_summaries, is_logged, is_token_shaped, new_token, parse_action, parse_actor,
+    parse_scopes, parse_version, resolve_repo, scopes_text, set_lagging, sort_groups, stats_sql,
     stored_time, token_hash, validate_batch, versions_by_key_sql,
 };
 use crate::model::{
-    AuditStatus, Batch, ConformanceSource, CreatedToken, DailyAdoption, Event, Fleet,
-    GoldenPathSummary, GroupBy, GroupStats, Invalid, Lag, LastConformance, RepoRecord, RepoRef,
-    Scope, Stats, TokenInfo, TokenSummary,
+    Actor, AdminAction, AdminLogEntry, AuditStatus, Batch, ConformanceSource, CreatedToken,
+    DailyAdoption, Event, Fleet, GoldenPathSummary, GroupBy, GroupStats, Invalid, Lag,
+    LastConformance, RepoRecord, RepoRef, Scope, Stats, TokenInfo, TokenSummary, validate_repo_ref,
 };
 
 /// The advisory lock migrations hold ("pave" in ASCII), so concurrent servers migrate in turn.
@@ -134,6 +135,23 @@ pub const MIGRATIONS: &[Migration] = &[
             "ALTER TABLE conformance ADD COLUMN conflicted_files bigint NOT NULL DEFAULT 0",
         ],
     },
+    Migration {
+        version: 4,
+        name: "the admin log: repo deletions and prunes",
+        // Who removed what, and how much. Never pruned; names repos by id only.
+        statements: &["CREATE TABLE admin_log (
+            id             uuid PRIMARY KEY,
+            at             timestamptz NOT NULL,
+            actor_kind     text NOT NULL CHECK (actor_kind IN ('token', 'local', 'retention')),
+            actor_token_id text,
+            actor_name     text,
+            action         text NOT NULL CHECK (action IN ('delete-repo', 'prune')),
+            target         text NOT NULL,
+            cutoff         timestamptz,
+            repos          bigint NOT NULL CHECK (repos >= 0),
+            events         bigint NOT NULL CHECK (events >= 0)
+        )"],
+    },
 ];
 
 /// A client connected as `url` says, TLS included (see `pg_tls`): what [`PostgresStore::connect`]
@@ -167,8 +185,10 @@ impl PostgresStore {
     }
 }
 
-impl Store for PostgresStore {
-    fn migrate(&self) -> Result<usize, StoreError> {
+impl PostgresStore {
+    /// Applies the migrations up to `version` only: an older pave's database, for tests that
+    /// migrate one.
+    pub fn migrate_to(&self, version: i64) -> Result<usize, StoreError> {
         let mut client = self.client();
         let mut tx = client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
@@ -187,7 +207,10 @@ impl Store for PostgresStore {
             .try_get(0)?;
         check_schema_version(current, MIGRATIONS)?;
         let mut applied = 0;
-        for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
+        for migration in MIGRATIONS
+            .iter()
+            .filter(|m| m.version > current && m.version <= version)
+        {
             for statement in migration.statements {
                 tx.batch_execute(statement)?;
             }
@@ -199,6 +222,12 @@ impl Store for PostgresStore {
         }
         tx.commit()?;
         Ok(applied)
+    }
+}
+
+impl Store for PostgresStore {
+    fn migrate(&self) -> Result<usize, StoreError> {
+        self.migrate_to(MIGRATIONS.last().map_or(0, |m| m.version))
     }
 
     fn ingest_counted(&self, batch: &Batch) -> Result<Ingested, StoreError> {
@@ -405,6 +434,157 @@ impl Store for PostgresStore {
         )?;
         Ok(changed > 0)
     }
+
+    fn delete_repo(&self, repo: &str, actor: &Actor, dry_run: bool) -> Result<Removal, StoreError> {
+        validate_repo_ref(repo)?;
+        let mut client = self.client();
+        let mut tx = client.transaction()?;
+        // Ingests and removals take turns: a batch about this repo cannot put back half of it.
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&INGEST_LOCK])?;
+        let by_id = tx
+            .query_opt("SELECT repo_id FROM repos WHERE repo_id = $1", &[&repo])?
+            .map(|row| row.try_get(0))
+            .transpose()?;
+        let by_url = if by_id.is_some() {
+            Vec::new()
+        } else {
+            tx.query(
+                "SELECT repo_id FROM repos WHERE url = $1 ORDER BY repo_id",
+                &[&repo],
+            )?
+            .iter()
+            .map(|row| row.try_get(0))
+            .collect::<Result<Vec<String>, _>>()?
+        };
+        let repo_id = resolve_repo(repo, by_id, by_url)?;
+        // Children first: the current-state tables refer to their parents.
+        tx.execute("DELETE FROM conformance WHERE repo_id = $1", &[&repo_id])?;
+        tx.execute(
+            "DELETE FROM repo_golden_paths WHERE repo_id = $1",
+            &[&repo_id],
+        )?;
+        let events = tx.execute("DELETE FROM events WHERE repo_id = $1", &[&repo_id])?;
+        let repos = tx.execute("DELETE FROM repos WHERE repo_id = $1", &[&repo_id])?;
+        let entry = admin_entry(
+            actor,
+            AdminAction::DeleteRepo,
+            &repo_id,
+            None,
+            repos,
+            events,
+        );
+        finish(tx, entry, dry_run)
+    }
+
+    fn prune(
+        &self,
+        period: &str,
+        before: Timestamp,
+        actor: &Actor,
+        dry_run: bool,
+    ) -> Result<Removal, StoreError> {
+        let before = stored_time(before);
+        let mut client = self.client();
+        let mut tx = client.transaction()?;
+        // One prune at a time, and no batch half-way through one (several servers each apply
+        // the retention period).
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&INGEST_LOCK])?;
+        // Repos not heard of since the cutoff: `updated_at` is their newest event's time.
+        let silent = "SELECT repo_id FROM repos WHERE updated_at < $1";
+        tx.execute(
+            &format!("DELETE FROM conformance WHERE repo_id IN ({silent})"),
+            &[&before],
+        )?;
+        tx.execute(
+            &format!("DELETE FROM repo_golden_paths WHERE repo_id IN ({silent})"),
+            &[&before],
+        )?;
+        let silent_events = tx.execute(
+            &format!("DELETE FROM events WHERE repo_id IN ({silent})"),
+            &[&before],
+        )?;
+        let repos = tx.execute("DELETE FROM repos WHERE updated_at < $1", &[&before])?;
+        // `NOT EXISTS`, which PostgreSQL plans as a hash anti-join (spilling to disk if it must);
+        // `NOT IN` over a list larger than work_mem would be rescanned for every event.
+        let old_events = tx.execute(
+            &format!(
+                "DELETE FROM events e WHERE e.occurred_at < $1
+                   AND NOT EXISTS (SELECT 1 FROM ({STATE_EVENTS_SQL}) s WHERE s.event_id = e.id)"
+            ),
+            &[&before],
+        )?;
+        let entry = admin_entry(
+            actor,
+            AdminAction::Prune,
+            period,
+            Some(before),
+            repos,
+            silent_events + old_events,
+        );
+        finish(tx, entry, dry_run)
+    }
+
+    fn admin_log(&self) -> Result<Vec<AdminLogEntry>, StoreError> {
+        self.client()
+            .query(
+                "SELECT id, at, actor_kind, actor_token_id, actor_name, action, target, cutoff,
+                        repos, events
+                 FROM admin_log ORDER BY at, id",
+                &[],
+            )?
+            .iter()
+            .map(|row| {
+                Ok(AdminLogEntry {
+                    id: row.try_get(0)?,
+                    at: row.try_get(1)?,
+                    actor: parse_actor(row.try_get(2)?, row.try_get(3)?, row.try_get(4)?)?,
+                    action: parse_action(row.try_get(5)?)?,
+                    target: row.try_get(6)?,
+                    before: row.try_get(7)?,
+                    repos: count(row, 8)?,
+                    events: count(row, 9)?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Ends a deletion's or prune's transaction: rolled back on a dry run, else logged (when
+/// [`is_logged`]) and committed.
+fn finish(
+    mut tx: Transaction<'_>,
+    entry: AdminLogEntry,
+    dry_run: bool,
+) -> Result<Removal, StoreError> {
+    if dry_run {
+        tx.rollback()?;
+        return Ok(Removal { dry_run, entry });
+    }
+    if is_logged(&entry) {
+        let (kind, token_id, name) = actor_columns(&entry.actor);
+        let repos = i64::try_from(entry.repos).unwrap_or(i64::MAX);
+        let events = i64::try_from(entry.events).unwrap_or(i64::MAX);
+        tx.execute(
+            "INSERT INTO admin_log
+                 (id, at, actor_kind, actor_token_id, actor_name, action, target, cutoff, repos,
+                  events)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &[
+                &entry.id,
+                &entry.at,
+                &kind,
+                &token_id,
+                &name,
+                &entry.action.as_str(),
+                &entry.target,
+                &entry.before,
+                &repos,
+                &events,
+            ],
+        )?;
+    }
+    tx.commit()?;
+    Ok(Removal { dry_run, entry })
 }
 
 /// Stores the events whose id is new, in one statement; returns their ids.

@@ -19,15 +19,16 @@ use rusqlite::{Connection, OptionalExtension as _, Row, Transaction, Transaction
 
 use super::changes::Changes;
 use super::{
-    Dialect, FLEET_SQL, Ingested, Migration, Store, StoreError, check_schema_version,
-    check_token_name, daily_series, daily_window, golden_path_summaries, is_token_shaped,
-    new_token, parse_scopes, parse_version, scopes_text, set_lagging, sort_groups, stats_sql,
+    Dialect, FLEET_SQL, Ingested, Migration, Removal, STATE_EVENTS_SQL, Store, StoreError,
+    actor_columns, admin_entry, check_schema_version, check_token_name, daily_series, daily_window,
+    golden_path_summaries, is_logged, is_token_shaped, new_token, parse_action, parse_actor,
+    parse_scopes, parse_version, resolve_repo, scopes_text, set_lagging, sort_groups, stats_sql,
     stored_time, token_hash, validate_batch, versions_by_key_sql,
 };
 use crate::model::{
-    AuditStatus, Batch, ConformanceSource, CreatedToken, DailyAdoption, Event, Fleet,
-    GoldenPathSummary, GroupBy, GroupStats, Lag, LastConformance, RepoRecord, RepoRef, Scope,
-    Stats, TokenInfo, TokenSummary,
+    Actor, AdminAction, AdminLogEntry, AuditStatus, Batch, ConformanceSource, CreatedToken,
+    DailyAdoption, Event, Fleet, GoldenPathSummary, GroupBy, GroupStats, Lag, LastConformance,
+    RepoRecord, RepoRef, Scope, Stats, TokenInfo, TokenSummary, validate_repo_ref,
 };
 
 /// How long a write waits for another process's transaction before giving up.
@@ -117,6 +118,23 @@ pub const MIGRATIONS: &[Migration] = &[
             "ALTER TABLE conformance ADD COLUMN conflicted_files INTEGER NOT NULL DEFAULT 0",
         ],
     },
+    Migration {
+        version: 3,
+        name: "the admin log: repo deletions and prunes",
+        // Who removed what, and how much. Never pruned; names repos by id only.
+        statements: &["CREATE TABLE admin_log (
+            id             TEXT PRIMARY KEY,
+            at             TEXT NOT NULL,
+            actor_kind     TEXT NOT NULL CHECK (actor_kind IN ('token', 'local', 'retention')),
+            actor_token_id TEXT,
+            actor_name     TEXT,
+            action         TEXT NOT NULL CHECK (action IN ('delete-repo', 'prune')),
+            target         TEXT NOT NULL,
+            cutoff         TEXT,
+            repos          INTEGER NOT NULL CHECK (repos >= 0),
+            events         INTEGER NOT NULL CHECK (events >= 0)
+        ) STRICT"],
+    },
 ];
 
 /// The registry in a SQLite file.
@@ -167,8 +185,10 @@ impl SqliteStore {
     }
 }
 
-impl Store for SqliteStore {
-    fn migrate(&self) -> Result<usize, StoreError> {
+impl SqliteStore {
+    /// Applies the migrations up to `version` only: an older pave's database, for tests that
+    /// migrate one.
+    pub fn migrate_to(&self, version: i64) -> Result<usize, StoreError> {
         let mut conn = self.conn();
         // IMMEDIATE takes the write lock first: two processes migrating one file take turns.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -187,7 +207,10 @@ impl Store for SqliteStore {
         )?;
         check_schema_version(current, MIGRATIONS)?;
         let mut applied = 0;
-        for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
+        for migration in MIGRATIONS
+            .iter()
+            .filter(|m| m.version > current && m.version <= version)
+        {
             for statement in migration.statements {
                 tx.execute(statement, [])?;
             }
@@ -199,6 +222,12 @@ impl Store for SqliteStore {
         }
         tx.commit()?;
         Ok(applied)
+    }
+}
+
+impl Store for SqliteStore {
+    fn migrate(&self) -> Result<usize, StoreError> {
+        self.migrate_to(MIGRATIONS.last().map_or(0, |m| m.version))
     }
 
     fn ingest_counted(&self, batch: &Batch) -> Result<Ingested, StoreError> {
@@ -397,6 +426,149 @@ impl Store for SqliteStore {
         )?;
         Ok(changed > 0)
     }
+
+    fn delete_repo(&self, repo: &str, actor: &Actor, dry_run: bool) -> Result<Removal, StoreError> {
+        validate_repo_ref(repo)?;
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let by_id = tx
+            .query_row(
+                "SELECT repo_id FROM repos WHERE repo_id = ?1",
+                [repo],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let by_url = if by_id.is_some() {
+            Vec::new()
+        } else {
+            let mut statement =
+                tx.prepare("SELECT repo_id FROM repos WHERE url = ?1 ORDER BY repo_id")?;
+            let ids = statement.query_map([repo], |row| row.get(0))?;
+            ids.collect::<Result<Vec<String>, _>>()?
+        };
+        let repo_id = resolve_repo(repo, by_id, by_url)?;
+        // Children first: the current-state tables refer to their parents.
+        tx.execute("DELETE FROM conformance WHERE repo_id = ?1", [&repo_id])?;
+        tx.execute(
+            "DELETE FROM repo_golden_paths WHERE repo_id = ?1",
+            [&repo_id],
+        )?;
+        let events = tx.execute("DELETE FROM events WHERE repo_id = ?1", [&repo_id])?;
+        let repos = tx.execute("DELETE FROM repos WHERE repo_id = ?1", [&repo_id])?;
+        let entry = admin_entry(
+            actor,
+            AdminAction::DeleteRepo,
+            &repo_id,
+            None,
+            repos as u64,
+            events as u64,
+        );
+        finish(tx, entry, dry_run)
+    }
+
+    fn prune(
+        &self,
+        period: &str,
+        before: Timestamp,
+        actor: &Actor,
+        dry_run: bool,
+    ) -> Result<Removal, StoreError> {
+        let before_text = time_text(before);
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Repos not heard of since the cutoff: `updated_at` is their newest event's time.
+        let silent = "SELECT repo_id FROM repos WHERE updated_at < ?1";
+        tx.execute(
+            &format!("DELETE FROM conformance WHERE repo_id IN ({silent})"),
+            [&before_text],
+        )?;
+        tx.execute(
+            &format!("DELETE FROM repo_golden_paths WHERE repo_id IN ({silent})"),
+            [&before_text],
+        )?;
+        let silent_events = tx.execute(
+            &format!("DELETE FROM events WHERE repo_id IN ({silent})"),
+            [&before_text],
+        )?;
+        let repos = tx.execute("DELETE FROM repos WHERE updated_at < ?1", [&before_text])?;
+        // SQLite turns the `NOT IN` list into a temporary index once, not a scan per event.
+        let old_events = tx.execute(
+            &format!(
+                "DELETE FROM events WHERE occurred_at < ?1 AND id NOT IN ({STATE_EVENTS_SQL})"
+            ),
+            [&before_text],
+        )?;
+        let entry = admin_entry(
+            actor,
+            AdminAction::Prune,
+            period,
+            Some(before),
+            repos as u64,
+            (silent_events + old_events) as u64,
+        );
+        finish(tx, entry, dry_run)
+    }
+
+    fn admin_log(&self) -> Result<Vec<AdminLogEntry>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(
+            "SELECT id, at, actor_kind, actor_token_id, actor_name, action, target, cutoff,
+                    repos, events
+             FROM admin_log ORDER BY at, id",
+        )?;
+        let mut rows = statement.query([])?;
+        let mut entries = Vec::new();
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            let kind: String = row.get(2)?;
+            let action: String = row.get(5)?;
+            entries.push(AdminLogEntry {
+                id: id
+                    .parse()
+                    .map_err(|_| StoreError::corrupt("an admin log id", id.clone()))?,
+                at: time(row.get(1)?)?,
+                actor: parse_actor(&kind, row.get(3)?, row.get(4)?)?,
+                action: parse_action(&action)?,
+                target: row.get(6)?,
+                before: row.get::<_, Option<String>>(7)?.map(time).transpose()?,
+                repos: count(row, 8)?,
+                events: count(row, 9)?,
+            });
+        }
+        Ok(entries)
+    }
+}
+
+/// Ends a deletion's or prune's transaction: rolled back on a dry run, else logged (when
+/// [`is_logged`]) and committed.
+fn finish(tx: Transaction<'_>, entry: AdminLogEntry, dry_run: bool) -> Result<Removal, StoreError> {
+    if dry_run {
+        tx.rollback()?;
+        return Ok(Removal { dry_run, entry });
+    }
+    if is_logged(&entry) {
+        let (kind, token_id, name) = actor_columns(&entry.actor);
+        tx.execute(
+            "INSERT INTO admin_log
+                 (id, at, actor_kind, actor_token_id, actor_name, action, target, cutoff, repos,
+                  events)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            rusqlite::params![
+                entry.id.to_string(),
+                time_text(entry.at),
+                kind,
+                token_id,
+                name,
+                entry.action.as_str(),
+                &entry.target,
+                entry.before.map(time_text),
+                i64::try_from(entry.repos).unwrap_or(i64::MAX),
+                i64::try_from(entry.events).unwrap_or(i64::MAX),
+            ],
+        )?;
+    }
+    tx.commit()?;
+    Ok(Removal { dry_run, entry })
 }
 
 /// Stores the event; `false` when its id is already stored.

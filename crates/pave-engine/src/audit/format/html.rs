@@ -50,6 +50,7 @@ pub fn render(report: &AuditReport) -> String {
         bars::render(&trains_chart(&s.by_train)),
         drifted_files(report),
         attention(report),
+        exceptions(report),
         "<footer>pave ",
         env!("CARGO_PKG_VERSION"),
         " · <code>pave audit --format json</code> lists every repo</footer>\n</main>\n</body>\n</html>\n"
@@ -336,6 +337,49 @@ fn attention(report: &AuditReport) -> Html {
         );
     }
     push_html!(out, "</tbody>\n</table>\n");
+    out
+}
+
+/// The repos with exceptions and their excepted files, for review.
+fn exceptions(report: &AuditReport) -> Html {
+    let repos = super::with_exceptions(report);
+    if repos.is_empty() {
+        return Html::new();
+    }
+    let mut out = html!["<h2>With exceptions (", repos.len(), ")</h2>\n"];
+    push_html!(
+        out,
+        "<table>\n<thead><tr><th scope=\"col\">Status</th><th scope=\"col\">Repo</th><th scope=\"col\">Team</th><th scope=\"col\">Excepted files</th></tr></thead>\n<tbody>\n"
+    );
+    for repo in repos.iter().take(MAX_ROWS) {
+        let files = Html::join(
+            repo.excepted_files
+                .iter()
+                .map(|f| html!["<code>", f.as_str(), "</code>"]),
+            html!["<br/>"],
+        );
+        push_html!(
+            out,
+            "<tr><td>",
+            repo.status.label(),
+            "</td><td><code>",
+            repo.path,
+            "</code></td><td>",
+            repo.team.as_deref().unwrap_or(""),
+            "</td><td>",
+            files,
+            "</td></tr>\n"
+        );
+    }
+    push_html!(out, "</tbody>\n</table>\n");
+    if repos.len() > MAX_ROWS {
+        push_html!(
+            out,
+            "<p class=\"more\">… and ",
+            repos.len() - MAX_ROWS,
+            " more; <code>pave audit --format json</code> lists every repo.</p>\n"
+        );
+    }
     out
 }
 

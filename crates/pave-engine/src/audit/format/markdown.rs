@@ -115,6 +115,23 @@ pub fn render(report: &AuditReport) -> String {
             );
         }
     }
+    let excepted = super::with_exceptions(report);
+    if !excepted.is_empty() {
+        let _ = writeln!(out, "\n### With exceptions ({})\n", excepted.len());
+        for repo in excepted.iter().take(MAX_ROWS) {
+            let files: Vec<String> = repo.excepted_files.iter().map(|f| code(f)).collect();
+            let _ = writeln!(
+                out,
+                "- {} ({}): {}",
+                code(&repo.path),
+                repo.status.label(),
+                files.join(", ")
+            );
+        }
+        if excepted.len() > MAX_ROWS {
+            let _ = writeln!(out, "\n… and {} more.", excepted.len() - MAX_ROWS);
+        }
+    }
     if let Some(line) = super::pinned_line(report) {
         let _ = writeln!(out, "\n{}", text(&line));
     }
@@ -136,24 +153,25 @@ fn breakdown(
     if is_adopted_only {
         let _ = writeln!(
             out,
-            "| {column} | repos | conforming | outdated | drifted |"
+            "| {column} | repos | conforming | with exceptions | outdated | drifted |"
         );
-        out.push_str("| --- | ---: | ---: | ---: | ---: |\n");
+        out.push_str("| --- | ---: | ---: | ---: | ---: | ---: |\n");
     } else {
         let _ = writeln!(
             out,
-            "| {column} | repos | conforming | outdated | drifted | unadopted | error |"
+            "| {column} | repos | conforming | with exceptions | outdated | drifted | unadopted | error |"
         );
-        out.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        out.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     }
     let rows = most_drifted_first(map);
     for (name, b) in rows.iter().take(MAX_ROWS) {
         let _ = write!(
             out,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             cell(&text(name)),
             b.repos,
             b.conforming,
+            b.excepted,
             b.outdated,
             b.drifted
         );

@@ -86,6 +86,16 @@ pub(crate) fn needs_attention(report: &AuditReport) -> Vec<&RepoAudit> {
         .collect()
 }
 
+/// Repos with exceptions (excepted or diverged files), whatever their status: a platform team
+/// reviews them.
+pub(crate) fn with_exceptions(report: &AuditReport) -> Vec<&RepoAudit> {
+    report
+        .repos
+        .iter()
+        .filter(|r| !r.excepted_files.is_empty())
+        .collect()
+}
+
 /// How many repos and managed files hold declared pins that dependency bots moved forward
 /// (accepted, not drift), as one line; `None` when there are none.
 pub(crate) fn pinned_line(report: &AuditReport) -> Option<String> {

@@ -58,15 +58,15 @@ pub fn render(report: &AuditReport) -> String {
         }
         let _ = writeln!(
             out,
-            "\n{title} (repos / conforming / outdated / drifted / unadopted / error):"
+            "\n{title} (repos / conforming / with exceptions / outdated / drifted / unadopted / error):"
         );
         let mut rows: Vec<_> = map.iter().collect();
         rows.sort_by(|a, b| b.1.drifted.cmp(&a.1.drifted).then_with(|| a.0.cmp(b.0)));
         for (name, b) in rows.iter().take(MAX_ROWS) {
             let _ = writeln!(
                 out,
-                "  {name:<24} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}",
-                b.repos, b.conforming, b.outdated, b.drifted, b.unadopted, b.error
+                "  {name:<24} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}",
+                b.repos, b.conforming, b.excepted, b.outdated, b.drifted, b.unadopted, b.error
             );
         }
         if rows.len() > MAX_ROWS {
@@ -121,11 +121,7 @@ pub fn render(report: &AuditReport) -> String {
         }
     }
     // Exceptions are allowed, but a platform team reviews them: every repo that has some.
-    let excepted: Vec<_> = report
-        .repos
-        .iter()
-        .filter(|r| !r.excepted_files.is_empty())
-        .collect();
+    let excepted = super::with_exceptions(report);
     if !excepted.is_empty() {
         let _ = writeln!(out, "\nWith exceptions ({}):", excepted.len());
         for r in excepted.iter().take(MAX_ROWS) {
