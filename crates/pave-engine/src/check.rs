@@ -408,7 +408,7 @@ fn mismatches(
                 // An exception's recorded size must be the tailoring's, as a reviewer reads it.
                 if let Some(exception) = &locked.exception
                     && let Some(bytes) = read(&locked.path)
-                    && crate::plan::is_excepted(locked, &bytes)
+                    && crate::except::is_excepted(locked, &bytes)
                 {
                     let (added, removed) = crate::except::size(&file.bytes, &bytes);
                     if (added, removed) != (exception.added, exception.removed) {

@@ -66,7 +66,7 @@ pub fn against_render(
         let on_disk = checkout.read_as_git(root, &file.path);
         let is_excepted = locked
             .zip(on_disk.as_deref())
-            .is_some_and(|(f, bytes)| crate::plan::is_excepted(f, bytes));
+            .is_some_and(|(f, bytes)| crate::except::is_excepted(f, bytes));
         if is_excepted && !include_seeded {
             continue;
         }

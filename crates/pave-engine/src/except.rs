@@ -13,7 +13,6 @@ use pave_base::repo_path::RepoPath;
 use pave_model::lock::{Exception, Lock, LockEntry, sha256_hex};
 use pave_model::manifest::Ownership;
 
-use crate::check::{Content, FileState, judge};
 use crate::eol::Checkout;
 use crate::render::Rendered;
 
@@ -100,6 +99,17 @@ pub enum DroppedFile {
     Tailored,
     /// Not in the repo: deleted, drift until restored.
     Missing,
+}
+
+/// Whether `bytes` (as git stores them) are exactly the recorded exception of `locked`, and not
+/// an unresolved merge of it (an upgrade records the marked bytes until they are resolved). Here,
+/// below `check` and `plan`, which both ask (it lived in `plan`, which now asks `check`).
+pub fn is_excepted(locked: &pave_model::lock::LockedFile, bytes: &[u8]) -> bool {
+    locked
+        .exception
+        .as_ref()
+        .is_some_and(|e| e.sha256 == sha256_hex(bytes))
+        && !crate::conflict::has_conflict_markers(bytes)
 }
 
 /// Lines `tailored` adds to and removes from `render` (text compared line by line).
@@ -193,9 +203,13 @@ pub fn record(
     if crate::conflict::has_any_conflict_markers(&bytes) {
         return Err(ExceptError::Conflicted { path: shown });
     }
-    let mut as_if_unexcepted = locked.clone();
-    as_if_unexcepted.exception = None;
-    if judge(&as_if_unexcepted, Content::Bytes(&bytes)).state == FileState::Pinned {
+    // As `check::judge` would say `pinned` of the file without its exception (this module sits
+    // below `check`, so it asks `pins` directly).
+    let moved = locked
+        .pins
+        .as_ref()
+        .and_then(|p| crate::pins::judge(p, &bytes));
+    if moved.is_some_and(|m| !m.is_empty() && m.iter().all(|c| c.direction.is_accepted())) {
         return Err(ExceptError::OnlyPins {
             path: shown,
             golden_path: at,

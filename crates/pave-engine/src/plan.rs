@@ -312,7 +312,7 @@ impl Plan {
                 (Some(_), Some(p)) if p.diverged => (Action::Keep, Some("diverged by choice")),
                 // A recorded exception is kept, `--force` or not: only `pave except --drop`
                 // gives it up, unless new answers change the file's render.
-                (Some(bytes), Some(p)) if is_excepted(p, &bytes) => {
+                (Some(bytes), Some(p)) if crate::except::is_excepted(p, &bytes) => {
                     if p.sha256 == sha256_hex(&f.bytes) {
                         (Action::Keep, Some("excepted: the recorded tailoring stays"))
                     } else if policy.mode_for(&f.path) == ConflictMode::Keep {
@@ -511,16 +511,6 @@ impl Plan {
         }
         writes
     }
-}
-
-/// Whether `bytes` (as git stores them) are exactly the recorded exception of `locked`, and not
-/// an unresolved merge of it (an upgrade records the marked bytes until they are resolved).
-pub fn is_excepted(locked: &pave_model::lock::LockedFile, bytes: &[u8]) -> bool {
-    locked
-        .exception
-        .as_ref()
-        .is_some_and(|e| e.sha256 == sha256_hex(bytes))
-        && !crate::conflict::has_conflict_markers(bytes)
 }
 
 /// `<file>.pave-new` beside `path`.

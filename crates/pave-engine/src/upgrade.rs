@@ -466,7 +466,7 @@ pub fn plan(
             // A recorded exception: the tailoring is carried to the new version by a 3-way merge
             // (base: the old render; ours: the tailored file; theirs: the new render), `--force`
             // or not: only `pave except --drop` gives an exception up.
-            (Ownership::Managed, Some(p), Some(w)) if crate::plan::is_excepted(p, &w) => {
+            (Ownership::Managed, Some(p), Some(w)) if crate::except::is_excepted(p, &w) => {
                 let recorded = p.exception.clone().expect("is_excepted: an exception");
                 match base_bytes {
                     Some(b) if b == rendered.bytes.as_slice() => {
