@@ -97,8 +97,8 @@ impl Config {
             if let Ok(spans) = toml::from_str::<Spans>(text) {
                 config.catalog_lines = spans
                     .catalogs
-                    .iter()
-                    .map(|(name, _)| (name.get_ref().clone(), line_at(name.span().start)))
+                    .keys()
+                    .map(|name| (name.get_ref().clone(), line_at(name.span().start)))
                     .collect();
             }
             for (name, value) in &config.catalogs {
@@ -176,8 +176,14 @@ mod tests {
 
         for (bad, line) in [
             ("[catalogs]\nbuiltin = \"x\"\n", ":2: catalogs.builtin"),
-            ("[catalogs]\nok = \"x\"\n\"a/b\" = \"x\"\n", ":3: catalogs.a/b"),
-            ("[catalogs]\nempty = \" \"\n", ":2: catalogs.empty: no location"),
+            (
+                "[catalogs]\nok = \"x\"\n\"a/b\" = \"x\"\n",
+                ":3: catalogs.a/b",
+            ),
+            (
+                "[catalogs]\nempty = \" \"\n",
+                ":2: catalogs.empty: no location",
+            ),
         ] {
             let e = Config::parse(Path::new("c.toml"), bad).unwrap_err();
             assert!(e.to_string().starts_with(&format!("c.toml{line}")), "{e}");
@@ -190,7 +196,17 @@ mod tests {
             assert!(is_catalog_name(name), "{name}");
         }
         let long = "a".repeat(MAX_CATALOG_NAME + 1);
-        for not in ["", "builtin", "-x", ".x", "a/b", "a:b", "a b", "git:x", long.as_str()] {
+        for not in [
+            "",
+            "builtin",
+            "-x",
+            ".x",
+            "a/b",
+            "a:b",
+            "a b",
+            "git:x",
+            long.as_str(),
+        ] {
             assert!(!is_catalog_name(not), "{not}");
         }
     }

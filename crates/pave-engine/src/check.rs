@@ -124,12 +124,16 @@ pub struct CheckReport {
     pub golden_paths: Vec<GoldenPathReport>,
 }
 
+/// Opens the catalog of a lock entry, or says why it cannot be read here (and what to do).
+pub type OpenLocked<'a> = &'a dyn Fn(&LockEntry) -> Result<Box<dyn Catalog>, String>;
+
 /// Where `check` may look for catalogs.
 pub enum CatalogAccess<'a> {
     /// Lock only.
     Offline,
-    /// The catalog each entry records, or this one for every entry.
-    Online(&'a dyn Fn(&LockEntry) -> Option<Box<dyn Catalog>>),
+    /// The catalog each entry records, or this one for every entry; an error is why it cannot
+    /// be read here (and what to do), which the report carries as a note.
+    Online(OpenLocked<'a>),
 }
 
 /// Checks the repo at `root` against its `lock`. A golden path the reachable catalog does not
@@ -150,14 +154,8 @@ pub fn check(
         let (catalog_view, catalog_note) = match &access {
             CatalogAccess::Offline => (None, None),
             CatalogAccess::Online(open) => match open(entry) {
-                None => (
-                    None,
-                    Some(format!(
-                        "catalog {} is not reachable; version lag unknown",
-                        entry.catalog
-                    )),
-                ),
-                Some(catalog) => (Some(catalog_view(catalog.as_ref(), entry)?), None),
+                Err(why) => (None, Some(format!("{why}; version lag unknown"))),
+                Ok(catalog) => (Some(catalog_view(catalog.as_ref(), entry)?), None),
             },
         };
         golden_paths.push(GoldenPathReport {

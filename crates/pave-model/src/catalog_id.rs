@@ -284,7 +284,11 @@ mod tests {
             "a\u{1b}b",
         ] {
             let e = CatalogId::parse(bad).unwrap_err();
-            assert!(e.to_string().starts_with(&format!("`{bad}` is not a catalog: ")), "{e}");
+            assert!(
+                e.to_string()
+                    .starts_with(&format!("`{bad}` is not a catalog: ")),
+                "{e}"
+            );
         }
     }
 
@@ -295,14 +299,20 @@ mod tests {
                 "https://x-access-token:ghs_secret@github.com/org/gp.git",
                 "https://github.com/org/gp.git",
             ),
-            ("https://ghp_token@github.com/org/gp.git", "https://github.com/org/gp.git"),
+            (
+                "https://ghp_token@github.com/org/gp.git",
+                "https://github.com/org/gp.git",
+            ),
             ("http://u:p@127.0.0.1:8080/gp", "http://127.0.0.1:8080/gp"),
             (
                 "ssh://git:hunter2@example.com/org/gp.git",
                 "ssh://git@example.com/org/gp.git",
             ),
             ("git@example.com:org/gp.git", "git@example.com:org/gp.git"),
-            ("https://example.com/a@b/gp.git", "https://example.com/a@b/gp.git"),
+            (
+                "https://example.com/a@b/gp.git",
+                "https://example.com/a@b/gp.git",
+            ),
             ("file:///srv/gp", "file:///srv/gp"),
         ] {
             assert_eq!(without_credentials(url), clean, "{url}");

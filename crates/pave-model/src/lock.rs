@@ -217,8 +217,7 @@ impl Lock {
                         text,
                         |l| {
                             let l = l.trim_start().trim_start_matches("- ");
-                            l.starts_with("catalog:")
-                                && l.contains(entry.catalog.trim())
+                            l.starts_with("catalog:") && l.contains(entry.catalog.trim())
                         },
                         nth,
                     ),

@@ -18,6 +18,7 @@ use super::{
     Catalog, CatalogError, GoldenPath, Listing, MANIFEST_FILE, Reference, TemplateFile,
     pick_version,
 };
+use pave_model::catalog_id::without_credentials;
 use pave_model::manifest::Manifest;
 
 /// A cache fetched longer ago than this is fetched again before use.
@@ -49,8 +50,7 @@ pub enum GitLocation {
 impl GitLocation {
     /// True for what git treats as a URL rather than a path.
     pub fn is_url(text: &str) -> bool {
-        const SCHEMES: [&str; 6] = ["https://", "http://", "ssh://", "git://", "file://", "git@"];
-        SCHEMES.iter().any(|scheme| text.starts_with(scheme))
+        pave_model::catalog_id::is_url(text)
     }
 
     /// A URL, or a path made absolute against the current folder.
@@ -63,11 +63,12 @@ impl GitLocation {
         }
     }
 
-    /// `git:<url-or-absolute-path>`: how the catalog is named in messages and in the lock.
+    /// `git:<url-or-absolute-path>`: how the catalog is named in messages, a URL without its
+    /// credentials (messages end up in CI logs).
     pub fn describe(&self) -> String {
         match self {
             Self::Local(path) => format!("git:{}", path.display()),
-            Self::Remote(url) => format!("git:{url}"),
+            Self::Remote(url) => format!("git:{}", without_credentials(url)),
         }
     }
 }
@@ -79,9 +80,10 @@ pub fn is_repository_root(path: &Path) -> bool {
 }
 
 /// The cache folder of the clone of `url` below `catalogs_dir`: the first 16 hex digits of the
-/// URL's SHA-256, so any URL makes a short, safe folder name.
+/// SHA-256 of the URL without credentials, so any URL makes a short, safe folder name, and one
+/// repository has one cache whether a token is in the URL or comes from git's credential helper.
 pub fn cache_dir(catalogs_dir: &Path, url: &str) -> PathBuf {
-    let digest = hex::encode(Sha256::digest(url.as_bytes()));
+    let digest = hex::encode(Sha256::digest(without_credentials(url).as_bytes()));
     catalogs_dir.join(&digest[..16])
 }
 
@@ -151,7 +153,7 @@ impl GitCatalog {
             return Ok(SyncOutcome::UpToDate);
         };
         let unreachable = |why: String| CatalogError::Unreachable {
-            url: url.clone(),
+            url: without_credentials(url),
             why,
         };
         let Ok(repo) = git2::Repository::open_bare(&self.repo_path) else {
@@ -178,7 +180,7 @@ impl GitCatalog {
         };
         repo.map_err(|e| match &self.location {
             GitLocation::Remote(url) => CatalogError::Unreachable {
-                url: url.clone(),
+                url: without_credentials(url),
                 why: format!("no cached clone ({})", e.message()),
             },
             GitLocation::Local(_) => self.git_error(&e),
@@ -541,7 +543,8 @@ fn fetch_tags(repo: &git2::Repository, url: &str) -> Result<(), String> {
 
 fn mark_fetched(repo_path: &Path, url: &str) -> Result<(), String> {
     let marker = repo_path.join(FETCHED_MARKER);
-    std::fs::write(&marker, format!("{url}\n")).map_err(|e| format!("{}: {e}", marker.display()))
+    std::fs::write(&marker, format!("{}\n", without_credentials(url)))
+        .map_err(|e| format!("{}: {e}", marker.display()))
 }
 
 fn fetched_at(repo_path: &Path) -> Option<SystemTime> {
