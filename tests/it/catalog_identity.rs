@@ -528,3 +528,62 @@ fn catalogs_that_cannot_be_used_are_errors_that_say_what_to_do() {
     }
     assert_eq!(snapshot(&app), before, "nothing was written");
 }
+
+#[test]
+fn an_https_catalog_is_fetched_by_the_users_own_git() {
+    let upstream = one(&["1.0.0"]);
+    // Nothing listens there: only git's own configuration (here an insteadOf rule, in CI a
+    // credential helper or GIT_ASKPASS) can reach it.
+    let url = "https://127.0.0.1:9/platform/golden-paths.git";
+    let with_git_config = |mut cmd: assert_cmd::Command| {
+        cmd.env("GIT_CONFIG_COUNT", "1")
+            .env(
+                "GIT_CONFIG_KEY_0",
+                format!("url.{}.insteadOf", upstream.url()),
+            )
+            .env("GIT_CONFIG_VALUE_0", url);
+        cmd
+    };
+    let laptop = Machine::new();
+    let tmp = tempfile::tempdir().unwrap();
+    let app = tmp.path().join("app");
+    with_git_config(laptop.new_repo("demo", &app, &[]))
+        .env("PAVE_CATALOG", url)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "Cloned catalog git:{url}"
+        )));
+    assert!(lock_of(&app).contains(&format!("catalog: git:{url}\n")));
+
+    upstream
+        .golden_path("", "demo", "1.1.0")
+        .release("demo/v1.1.0", true);
+    let ci = Machine::new();
+    with_git_config(ci.run("check", &app, &[]))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "1.0.0 is 1 version(s) behind 1.1.0",
+        ));
+
+    // Where git cannot reach it: check goes on without lag, upgrade says what to check.
+    let offline = Machine::new();
+    offline
+        .run("check", &app, &[])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "the catalog git:{url} that demo came from is not reachable: no cached clone"
+        )));
+    let before = snapshot(&app);
+    offline
+        .run("upgrade", &app, &[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "error: the catalog git:{url} that demo came from is not reachable"
+        )))
+        .stderr(predicate::str::contains("GIT_ASKPASS"));
+    assert_eq!(snapshot(&app), before, "nothing was written");
+}

@@ -7,6 +7,11 @@
 //! a cache folder, and fetched again only when asked or when the last fetch is older than
 //! [`STALE_AFTER`]; a fetch that fails falls back on the cache, so a catalog once fetched works
 //! offline.
+//!
+//! libgit2 is built without TLS and SSH (see Cargo.toml), so `https://`, `ssh://` and
+//! `git@host:` URLs are fetched by the `git` command instead: the user's own git, with its
+//! credential helpers, `GIT_ASKPASS`, ssh config and `url.<base>.insteadOf` rules, never
+//! prompting (`GIT_TERMINAL_PROMPT=0`, so CI cannot hang on a password question).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -514,14 +519,60 @@ pub(crate) fn clone_bare(url: &str, dest: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// True for a URL this build of libgit2 cannot fetch (no TLS, no SSH): the `git` command does.
+fn needs_git_command(url: &str) -> bool {
+    ["https://", "ssh://", "git@"]
+        .iter()
+        .any(|scheme| url.starts_with(scheme))
+}
+
+/// Fetches every tag of `url` into the bare repository at `git_dir` with the `git` command.
+fn fetch_tags_with_git(git_dir: &Path, url: &str) -> Result<(), String> {
+    let output = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(git_dir)
+        .args(["fetch", "--quiet", "--prune", "--force", "--no-write-fetch-head"])
+        .arg(url)
+        .arg("+refs/tags/*:refs/tags/*")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                "the `git` command is not installed; pave fetches https and ssh catalogs with it (so git's credential helpers and ssh config apply): install git, or give the path of a clone".to_owned()
+            } else {
+                format!("cannot run git: {e}")
+            }
+        })?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let why: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let why = if why.is_empty() {
+        format!("git fetch failed ({})", output.status)
+    } else {
+        why.join("; ")
+    };
+    // git shows the URL it was given; a token in it stays out of the message.
+    Err(why.replace(url, &without_credentials(url)))
+}
+
 /// Fetches every tag of `url` into `repo`, moving tags that moved and pruning deleted ones.
 fn fetch_tags(repo: &git2::Repository, url: &str) -> Result<(), String> {
+    if needs_git_command(url) {
+        return fetch_tags_with_git(repo.path(), url);
+    }
     let describe = |e: git2::Error| {
         let message = e.message().to_owned();
         // pave is built without libgit2's TLS and SSH transports (see Cargo.toml).
         if message.contains("unsupported URL protocol") || message.contains("no TLS stream") {
             format!(
-                "{message} (this pave reads git catalogs by path, file:// and http:// URL; for https or ssh, clone the repository and give its path)"
+                "{message} (this pave reads git catalogs by path and by file://, http://, https://, ssh:// and git@host: URL)"
             )
         } else {
             message
