@@ -524,7 +524,10 @@ fn catalogs_that_cannot_be_used_are_errors_that_say_what_to_do() {
             .stdout("")
             .stderr(predicate::str::contains(format!(
                 ".pave/lock.yaml:{line}: golden_paths[0].catalog: `svn:https://svn.example.com/gp` is not a catalog"
-            )));
+            )))
+            .stderr(predicate::str::contains(
+                "hint: restore the lock from git, or write the catalog as `builtin`, `git:<URL>` or a name",
+            ));
     }
     assert_eq!(snapshot(&app), before, "nothing was written");
 }
