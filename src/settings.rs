@@ -282,9 +282,12 @@ impl CatalogChoice {
         })
     }
 
-    /// A URL, `git:…`, `dir:…`, or a folder (absolute, or relative to where pave runs); never a
-    /// name.
+    /// A URL, `git:…`, `dir:…`, or a folder (absolute, `~/…`, or relative to where pave runs);
+    /// never a name.
     fn from_location(arg: &str, config: &ConfigFile) -> Result<Self, SettingsError> {
+        // `~/…` as a shell would expand it: a variable or `git:~/…` reaches pave unexpanded.
+        let expanded = expand_home_in(arg);
+        let arg = expanded.as_deref().unwrap_or(arg);
         let bad = |why: String| SettingsError::CatalogArg {
             arg: arg.to_owned(),
             why,
@@ -697,13 +700,27 @@ fn relative_to(base: &Path, arg: &str) -> String {
     if GitLocation::is_url(rest) || Path::new(rest).is_absolute() {
         return arg.to_owned();
     }
-    if rest == "~" || rest.starts_with("~/") {
-        return match expand_machine_path(rest, home_dir().as_deref()) {
-            Some(path) => format!("{prefix}{}", path.display()),
-            None => arg.to_owned(),
-        };
+    if let Some(expanded) = expand_home_in(arg) {
+        return expanded;
+    }
+    if rest.starts_with('~') {
+        return arg.to_owned();
     }
     format!("{prefix}{}", base.join(rest).display())
+}
+
+/// `arg` with a leading `~` (after `git:` or `dir:` too) made the home folder, when it starts so
+/// and there is one.
+fn expand_home_in(arg: &str) -> Option<String> {
+    let (prefix, rest) = ["git:", "dir:"]
+        .into_iter()
+        .find_map(|prefix| arg.strip_prefix(prefix).map(|rest| (prefix, rest)))
+        .unwrap_or(("", arg));
+    if rest != "~" && !rest.starts_with("~/") {
+        return None;
+    }
+    let path = expand_machine_path(rest, home_dir().as_deref())?;
+    Some(format!("{prefix}{}", path.display()))
 }
 
 /// Where clones of git catalogs are cached: `$PAVE_CACHE_DIR/pave/catalogs`, else the same below

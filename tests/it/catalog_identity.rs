@@ -365,12 +365,10 @@ fn a_catalog_below_home_is_recorded_from_home_and_found_below_another_home() {
     let machine = Machine::new();
     let tmp = tempfile::tempdir().unwrap();
     let app = tmp.path().join("app");
+    // As a variable holds it, unexpanded by a shell.
     machine
-        .new_repo(
-            "demo@1.0.0",
-            &app,
-            &["--catalog", &catalog.arg(), "--no-git"],
-        )
+        .new_repo("demo@1.0.0", &app, &["--no-git"])
+        .env("PAVE_CATALOG", "git:~/src/golden-paths")
         .env("HOME", ada.path())
         .assert()
         .success();
