@@ -446,6 +446,10 @@ fn lock_hint(e: &LockError) -> Option<String> {
                 None => "adopt a golden path with `pave new` or `pave apply`, or run in the repo's root (-C DIR)".into(),
             }
         }
+        // The catalog a golden path came from: the one field a person may mean to edit.
+        LockError::Invalid { message, .. } if message.contains("].catalog: `") => {
+            "restore the lock from git, or write the catalog as `builtin`, `git:<URL>` or a name from [catalogs] in config.toml".into()
+        }
         LockError::Invalid { .. } | LockError::TooLarge { .. } => RESTORE_LOCK.into(),
         LockError::Unreadable { .. } => {
             "pave reads .pave/lock.yaml as a regular file: check its permissions, and that it is not a link or a folder".into()

@@ -11,16 +11,17 @@ use crate::cli::NewArgs;
 use crate::error::Error;
 use crate::printer::Printer;
 use crate::prompt::Prompter;
-use crate::settings::{CatalogChoice, RegistryChoice};
+use crate::settings::{CatalogChoice, ConfigFile, RegistryChoice};
 
 pub fn run(
     args: &NewArgs,
     catalog: &CatalogChoice,
+    config: &ConfigFile,
     registry: &RegistryChoice,
     printer: &Printer,
 ) -> Result<u8, Error> {
     scaffold::check_target(&args.dir)?;
-    let golden_path = catalog.load(&args.reference)?;
+    let golden_path = catalog.load(&args.reference, config)?;
     let given = super::given_answers(&args.answering)?;
     let mut prompter = Prompter::new(args.answering.no_input);
     let scaffold = scaffold::scaffold(
@@ -74,6 +75,7 @@ pub fn run(
             plan.files.len()
         ),
     );
+    super::warn_if_not_portable(printer, &scaffold.lock, None);
     let events = crate::record::adoptions(AdoptionCommand::New, &scaffold.lock, &args.dir, None);
     super::registry::record(registry, events, printer);
     Ok(0)

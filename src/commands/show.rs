@@ -7,10 +7,15 @@ use pave_engine::render::{self, OutlineFile};
 use crate::cli::{Format, ShowArgs};
 use crate::error::Error;
 use crate::printer::Printer;
-use crate::settings::CatalogChoice;
+use crate::settings::{CatalogChoice, ConfigFile};
 
-pub fn run(args: &ShowArgs, catalog: &CatalogChoice, printer: &Printer) -> Result<u8, Error> {
-    let golden_path = catalog.load(&args.reference)?;
+pub fn run(
+    args: &ShowArgs,
+    catalog: &CatalogChoice,
+    config: &ConfigFile,
+    printer: &Printer,
+) -> Result<u8, Error> {
+    let golden_path = catalog.load(&args.reference, config)?;
     let files = render::outline(&golden_path);
     let m = &golden_path.manifest;
     match args.format {

@@ -4,6 +4,7 @@ mod apply;
 mod audit;
 mod audit_formats;
 mod bad_input;
+mod catalog_identity;
 mod catalogs;
 mod check;
 mod check_formats;

@@ -679,7 +679,7 @@ fn without_a_registry_events_go_to_the_local_one() {
     assert!(
         String::from_utf8(output.stdout)
             .unwrap()
-            .starts_with("| golden path | repos |")
+            .starts_with("| golden path | catalog | repos |")
     );
 
     // apply records too.

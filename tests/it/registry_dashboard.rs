@@ -248,7 +248,7 @@ fn seed(store: &dyn Store) {
         "repo": {"name": "metrics-gw", "path": "/srv/fleet/metrics-gw.git"},
         "kind": "audit",
         "status": "drifted",
-        "golden_paths": [{"name": "rust-service", "version": "2.1.0", "latest": "2.1.0", "lag": "none"}],
+        "golden_paths": [{"name": "rust-service", "version": "2.1.0", "catalog": "builtin", "latest": "2.1.0", "lag": "none"}],
         "drifted_files": 2, "missing_files": 0, "edited_files": 1,
         "team": "platform",
         "train": "core"

@@ -56,7 +56,7 @@ fn list_of_a_directory_catalog() {
         .success();
     let lock = std::fs::read_to_string(dir.join(".pave/lock.yaml")).unwrap();
     assert!(
-        lock.contains(&format!("catalog: dir:{}", catalog.path().display())),
+        lock.contains(&format!("catalog: dir:{}", below_home(catalog.path()))),
         "{lock}"
     );
 }

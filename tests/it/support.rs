@@ -265,6 +265,15 @@ pub fn check_out_with_crlf(dir: &Path) {
     git_in(dir, &["reset", "-q", "--hard"]);
 }
 
+/// How a lock records a folder below the tests' home folder (`HOME` is the temp dir, see
+/// [`pave_std`]): `~/…`, never the whole path.
+pub fn below_home(path: &Path) -> String {
+    let rel = path
+        .strip_prefix(std::env::temp_dir())
+        .unwrap_or_else(|_| panic!("{} is below the temp dir", path.display()));
+    format!("~/{}", rel.display())
+}
+
 /// `pave audit --offline --format json` of the repos below `folder`: its report.
 pub fn audit_offline(folder: &Path) -> serde_json::Value {
     let out = pave()

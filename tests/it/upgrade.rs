@@ -360,7 +360,10 @@ fn an_unreachable_catalog_is_an_error() {
     upgrade(&dir, &[])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("is not reachable"));
+        .stderr(predicate::str::contains(
+            "a folder that is not on this machine",
+        ))
+        .stderr(predicate::str::contains("hint: set PAVE_CATALOG"));
 }
 
 #[test]

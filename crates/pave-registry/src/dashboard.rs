@@ -12,8 +12,10 @@
 //!
 //! Units: "repos" counts distinct repos; every other figure counts a repo once per golden path
 //! it is on (an adoption), as `/api/v1/stats` does. Version lag is measured against the newest
-//! version the registry knows of each golden path (`/api/v1/golden-paths`), so it covers repos
-//! that were never checked too.
+//! version the registry knows of each golden path in its catalog (`/api/v1/golden-paths`), so it
+//! covers repos that were never checked too, and a scratch catalog's `lib-a` does not put the
+//! platform's `lib-a` repos behind. A golden path whose name more than one catalog uses is shown
+//! with its catalog: `lib-a (scratch)`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -231,8 +233,10 @@ struct View<'a> {
     figures: &'a Figures,
     /// Distinct repos.
     repos: usize,
-    /// The newest version the registry knows, per golden path.
-    latest: BTreeMap<&'a str, &'a Version>,
+    /// The newest version the registry knows, per catalog and golden path.
+    latest: BTreeMap<(Option<&'a str>, &'a str), &'a Version>,
+    /// Golden-path names more than one catalog uses: shown with their catalog.
+    shared_names: BTreeSet<&'a str>,
     /// Adoptions per lag: none, patch, minor, major.
     lag: [u64; 4],
     /// Summed over golden paths: every adoption is in exactly one golden path's group.
@@ -242,10 +246,17 @@ struct View<'a> {
 
 impl<'a> View<'a> {
     fn of(figures: &'a Figures) -> Self {
-        let latest: BTreeMap<&str, &Version> = figures
+        let latest: BTreeMap<(Option<&str>, &str), &Version> = figures
             .golden_paths
             .iter()
-            .filter_map(|g| Some((g.name.as_str(), g.latest.as_ref()?)))
+            .filter_map(|g| Some(((g.catalog.as_deref(), g.name.as_str()), g.latest.as_ref()?)))
+            .collect();
+        let mut seen = BTreeSet::new();
+        let shared_names = figures
+            .golden_paths
+            .iter()
+            .filter(|g| !seen.insert(g.name.as_str()))
+            .map(|g| g.name.as_str())
             .collect();
         let mut view = Self {
             figures,
@@ -256,6 +267,7 @@ impl<'a> View<'a> {
                 .collect::<BTreeSet<_>>()
                 .len(),
             latest,
+            shared_names,
             lag: [0; 4],
             totals: GroupStats::default(),
             adopted_recently: figures
@@ -280,13 +292,23 @@ impl<'a> View<'a> {
         view
     }
 
-    fn latest_of(&self, golden_path: &str) -> Option<&'a Version> {
-        self.latest.get(golden_path).copied()
+    fn latest_of(&self, catalog: Option<&str>, golden_path: &str) -> Option<&'a Version> {
+        self.latest.get(&(catalog, golden_path)).copied()
     }
 
     fn lag_of(&self, record: &RepoRecord) -> Option<Lag> {
-        self.latest_of(&record.golden_path)
+        self.latest_of(record.catalog.as_deref(), &record.golden_path)
             .map(|latest| Lag::between(&record.version, latest))
+    }
+
+    /// A golden path as the page names it: with its catalog when another catalog has one of
+    /// the same name.
+    fn golden_path_label(&self, name: &str, catalog: Option<&str>) -> String {
+        if self.shared_names.contains(name) {
+            format!("{name} ({})", catalog.unwrap_or("unknown catalog"))
+        } else {
+            name.to_owned()
+        }
     }
 }
 
@@ -413,7 +435,7 @@ fn versions_chart(view: &View) -> BarChart {
         .golden_paths
         .iter()
         .map(|g| {
-            let latest = view.latest_of(&g.name);
+            let latest = view.latest_of(g.catalog.as_deref(), &g.name);
             let segments: Vec<Segment> = g
                 .versions
                 .iter()
@@ -437,13 +459,14 @@ fn versions_chart(view: &View) -> BarChart {
             let detail = bars::versions_in_words(&segments, MAX_VERSIONS);
             let mut bar_attrs = vec![
                 ("data-golden-path", g.name.clone()),
+                ("data-catalog", g.catalog.clone().unwrap_or_default()),
                 ("data-repos", g.repos.to_string()),
             ];
             if let Some(latest) = latest {
                 bar_attrs.push(("data-latest", latest.to_string()));
             }
             Bar {
-                label: g.name.clone(),
+                label: view.golden_path_label(&g.name, g.catalog.as_deref()),
                 segments,
                 detail,
                 attrs: bar_attrs,
@@ -647,7 +670,7 @@ fn needs_attention<'a>(view: &View<'a>) -> Vec<Attention<'a>> {
             Some(Attention {
                 record,
                 concern,
-                latest: view.latest_of(&record.golden_path),
+                latest: view.latest_of(record.catalog.as_deref(), &record.golden_path),
             })
         })
         .collect();
@@ -762,13 +785,14 @@ fn attention(view: &View) -> Html {
             attrs(&[
                 ("data-repo-id", r.repo_id.clone()),
                 ("data-golden-path", r.golden_path.clone()),
+                ("data-catalog", r.catalog.clone().unwrap_or_default()),
                 ("data-version", r.version.to_string()),
                 ("data-concern", row.concern.as_str().to_owned()),
             ]),
             "><td>",
             repo,
             "</td><td>",
-            r.golden_path,
+            view.golden_path_label(&r.golden_path, r.catalog.as_deref()),
             "</td><td>",
             version,
             "</td><td>",
@@ -817,6 +841,7 @@ mod tests {
                 path: None,
             },
             golden_path: "rust-service".into(),
+            catalog: Some("builtin".into()),
             version: version(v),
             team: Some(team.into()),
             train: None,
@@ -848,6 +873,7 @@ mod tests {
         } else {
             vec![GoldenPathSummary {
                 name: "rust-service".into(),
+                catalog: Some("builtin".into()),
                 repos: repos.len() as u64,
                 latest: versions.keys().max().cloned(),
                 versions: versions
@@ -935,6 +961,48 @@ mod tests {
         assert!(html.contains("<span id=\"lagging-count\">2</span>"));
         assert!(html.contains("not checked since 2.1.0 (checked at 2.0.0)"));
         assert!(html.contains("data-version=\"1.0.0\" data-count=\"1\""));
+    }
+
+    #[test]
+    fn a_golden_path_of_another_catalog_puts_no_repo_behind() {
+        let on = |name: &str, v: &str, catalog: &str| {
+            let mut r = record(name, v, "a", Some((v, true)));
+            r.golden_path = "lib-a".into();
+            r.catalog = Some(catalog.into());
+            r
+        };
+        let platform = "git:https://git.example.com/platform/golden-paths.git";
+        let mut figures = figures(vec![
+            on("p1", "1.0.0", platform),
+            on("p2", "1.0.0", platform),
+            on("s1", "5.0.0", "scratch"),
+        ]);
+        let summary = |catalog: &str, v: &str, repos: u64| GoldenPathSummary {
+            name: "lib-a".into(),
+            catalog: Some(catalog.into()),
+            repos,
+            latest: Some(version(v)),
+            versions: vec![VersionCount {
+                version: version(v),
+                repos,
+            }],
+        };
+        figures.golden_paths = vec![
+            summary(platform, "1.0.0", 2),
+            summary("scratch", "5.0.0", 1),
+        ];
+        let view = View::of(&figures);
+        assert_eq!(view.lag, [3, 0, 0, 0], "nobody is behind");
+        assert!(needs_attention(&view).is_empty());
+        let html = render(&figures, None).into_string();
+        parse(&html);
+        assert!(
+            html.contains("<span id=\"lagging-count\">0</span>"),
+            "{html}"
+        );
+        assert!(html.contains(&format!("lib-a ({platform})")), "{html}");
+        assert!(html.contains("lib-a (scratch)"), "{html}");
+        assert!(html.contains("data-catalog=\"scratch\""), "{html}");
     }
 
     #[test]

@@ -26,6 +26,11 @@ fn rows(stats: &Stats) -> (Vec<&'static str>, Vec<Vec<String>>) {
         header.push("GOLDEN PATH");
     }
     header.push(key_header);
+    // Golden paths are told apart by catalog and name.
+    let has_catalog = matches!(stats.group_by, GroupBy::GoldenPath | GroupBy::Version);
+    if has_catalog {
+        header.push("CATALOG");
+    }
     header.extend(COUNTS);
     let rows = stats
         .groups
@@ -36,6 +41,9 @@ fn rows(stats: &Stats) -> (Vec<&'static str>, Vec<Vec<String>>) {
                 row.push(g.golden_path.clone().unwrap_or_default());
             }
             row.push(g.key.clone().unwrap_or_else(|| "(none)".to_owned()));
+            if has_catalog {
+                row.push(g.catalog.clone().unwrap_or_else(|| "(unknown)".to_owned()));
+            }
             row.extend(
                 [
                     g.repos,
