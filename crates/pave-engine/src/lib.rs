@@ -18,6 +18,7 @@ pub mod eol;
 pub mod gate;
 pub mod git;
 pub mod plan;
+pub mod remote;
 pub mod render;
 pub mod report;
 pub mod scaffold;
