@@ -116,7 +116,7 @@ impl Remote {
         match crate::git::discovered_origin_url(dir) {
             Some(url) => Self::Origin(GitRemote::parse(&url)),
             None => Self::NoOrigin {
-                root: dir.to_owned(),
+                root: std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned()),
             },
         }
     }
