@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 /// What the `origin` remote's URL says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GitRemote {
-    /// The URL as configured.
+    /// The URL as configured, less any credentials: an http(s) URL loses its user info (a token
+    /// is often the user name: `https://x-access-token:…@github.com/…`), any URL its password.
+    /// A default may record it in the lock, which is committed.
     pub url: String,
     /// Host name, lower case, without user or port: `github.com`.
     pub host: Option<String>,
@@ -43,7 +45,7 @@ impl GitRemote {
             owner = (!segments.is_empty()).then(|| segments.join("/"));
         }
         Self {
-            url: url.to_owned(),
+            url: without_credentials(url),
             host,
             owner,
             repo,
@@ -83,6 +85,26 @@ fn split_url(url: &str) -> Option<(Option<String>, &str)> {
         return None;
     }
     Some((host_of(authority), path))
+}
+
+/// `url` without the secrets its user info may hold (see [`GitRemote::url`]).
+fn without_credentials(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(slash) => rest.split_at(slash),
+        None => (rest, ""),
+    };
+    let Some((user_info, host)) = authority.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    let is_http = scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http");
+    match user_info.split_once(':') {
+        _ if is_http => format!("{scheme}://{host}{path}"),
+        Some((user, _password)) => format!("{scheme}://{user}@{host}{path}"),
+        None => url.to_owned(),
+    }
 }
 
 /// The host of `[user[:password]@]host[:port]`, lower case; `None` when empty.
@@ -238,6 +260,34 @@ mod tests {
         ];
         for (url, want) in cases {
             assert_eq!(parts(url), want, "{url}");
+        }
+    }
+
+    #[test]
+    fn the_url_keeps_no_credentials() {
+        for (url, kept) in [
+            (
+                "https://x-access-token:ghs_secret@github.com/octo-org/payments-api.git",
+                "https://github.com/octo-org/payments-api.git",
+            ),
+            (
+                "https://ghp_secret@github.com/octo-org/payments-api",
+                "https://github.com/octo-org/payments-api",
+            ),
+            (
+                "ssh://git:secret@git.example.com:2222/octo-org/payments-api.git",
+                "ssh://git@git.example.com:2222/octo-org/payments-api.git",
+            ),
+            (
+                "ssh://git@github.com/octo-org/payments-api.git",
+                "ssh://git@github.com/octo-org/payments-api.git",
+            ),
+            (
+                "git@github.com:octo-org/payments-api.git",
+                "git@github.com:octo-org/payments-api.git",
+            ),
+        ] {
+            assert_eq!(GitRemote::parse(url).url, kept, "{url}");
         }
     }
 
