@@ -3,8 +3,10 @@
 //! adoption.
 
 use pave_engine::adopt::{self, Request};
+use pave_engine::answers::Target;
 use pave_engine::catalog::{GoldenPath, Reference};
 use pave_engine::plan::{Action, ConflictPolicy};
+use pave_engine::remote::Remote;
 use pave_model::lock::{Lock, LockError};
 use pave_registry::model::AdoptionCommand;
 
@@ -41,12 +43,16 @@ pub fn run(
     let golden_path = load(args, lock.as_ref(), catalogs, fresh_catalog, config)?;
     let given = super::given_answers(&args.answering)?;
     let mut prompter = Prompter::new(args.answering.no_input);
+    let target = Target {
+        name: super::folder_name(root),
+        remote: Remote::of(root),
+    };
     let request = Request {
         root,
         lock: lock.as_ref(),
         golden_path: &golden_path,
         given: &given,
-        target_name: &super::folder_name(root),
+        target: &target,
         only: &args.only,
         conflict: &conflict,
         is_forced: args.force,

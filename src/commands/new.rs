@@ -2,8 +2,10 @@
 //! commit (the engine's [`scaffold`](pave_engine::scaffold): all or nothing), then record the
 //! adoption in the registry.
 
+use pave_engine::answers::Target;
 use pave_engine::git;
 use pave_engine::plan::Action;
+use pave_engine::remote::Remote;
 use pave_engine::scaffold::{self, FirstCommit};
 use pave_registry::model::AdoptionCommand;
 
@@ -24,13 +26,12 @@ pub fn run(
     let golden_path = catalog.load(&args.reference, config)?;
     let given = super::given_answers(&args.answering)?;
     let mut prompter = Prompter::new(args.answering.no_input);
-    let scaffold = scaffold::scaffold(
-        &golden_path,
-        &given,
-        &super::folder_name(&args.dir),
-        &args.only,
-        prompter.asker(),
-    )?;
+    // The repo is new: no remote to take defaults such as the organisation from.
+    let target = Target {
+        name: super::folder_name(&args.dir),
+        remote: Remote::NewRepo,
+    };
+    let scaffold = scaffold::scaffold(&golden_path, &given, &target, &args.only, prompter.asker())?;
     let plan = scaffold.plan(&args.dir);
     super::print_plan(printer, &plan);
 

@@ -21,6 +21,7 @@ mod registry_dashboard;
 mod registry_observability;
 mod registry_server;
 mod registry_store;
+mod remote_defaults;
 mod rendered_app;
 mod safety;
 mod schemas;

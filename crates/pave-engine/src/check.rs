@@ -320,7 +320,12 @@ pub fn render_entry(
 ) -> Result<Rendered, RenderEntryError> {
     // Every recorded answer counts: one the golden path does not know is a lock mismatch.
     let given = answers::recorded(&entry.answers, None);
-    let answers = answers::resolve(&golden_path.manifest, &given, "", None)?;
+    let answers = answers::resolve(
+        &golden_path.manifest,
+        &given,
+        &answers::Target::recorded(),
+        None,
+    )?;
     Ok(render::render(golden_path, &answers, &entry.components)?)
 }
 

@@ -19,6 +19,7 @@ pub mod except;
 pub mod gate;
 pub mod git;
 pub mod plan;
+pub mod remote;
 pub mod render;
 pub mod report;
 pub mod scaffold;

@@ -818,7 +818,7 @@ fn empty_state(host: Option<&str>) -> Html {
     html![
         "<section class=\"chart empty\" id=\"empty-state\">\n<h2>No adoption recorded yet</h2>\n<p>This registry has not heard of a repo on a golden path. Repos appear here as pave records them: point pave at this registry with a <code>write</code> token, then scaffold, check or audit.</p>\n<pre><code>pave registry token create --name ci --scope write   # by an admin, where the database is\nexport PAVE_REGISTRY_URL=",
         example_url(host),
-        "\nexport PAVE_REGISTRY_TOKEN=pave_…\npave new rust-service ./payments-api --set team=payments   # records the adoption\npave check --report                # in CI: records conformance and version lag\npave audit ~/src --push            # records a whole fleet at once</code></pre>\n<p>The charts fill in with the first event: adoption over time, versions per golden path, version lag, drift by team and train, and the repos that need attention.</p>\n</section>\n"
+        "\nexport PAVE_REGISTRY_TOKEN=pave_…\npave new rust-service ./payments-api --set team=payments --set organization=acme  # records the adoption\npave check --report                                                               # in CI: records conformance and version lag\npave audit ~/src --push                                                           # records a whole fleet at once</code></pre>\n<p>The charts fill in with the first event: adoption over time, versions per golden path, version lag, drift by team and train, and the repos that need attention.</p>\n</section>\n"
     ]
 }
 
