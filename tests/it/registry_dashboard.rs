@@ -295,7 +295,8 @@ async fn a_deleted_repo_leaves_the_dashboards_totals_and_the_metrics() {
         ]
         .map(|id| dom.number_of(id))
     };
-    let storefront_metric = r#"pave_registry_repos{golden_path="static-site",version="0.9.0"}"#;
+    let storefront_metric =
+        r#"pave_registry_repos{golden_path="static-site",catalog="builtin",version="0.9.0"}"#;
     let metric = |text: &str| -> u64 {
         text.lines()
             .find_map(|line| line.strip_prefix(storefront_metric))

@@ -48,6 +48,7 @@ on_both_backends!(
     a_repo_on_two_golden_paths_is_one_repo_of_its_team,
     the_wire_form_ingests,
     conflicted_files_are_kept_from_checks_and_audits,
+    conforming_with_exceptions_is_counted_apart,
     the_fleet_counts_repos_without_a_golden_path,
     tokens_are_created_verified_listed_and_revoked,
     deleting_a_repo_removes_its_events_and_state_in_one_logged_step,
@@ -426,6 +427,7 @@ fn check(repo: &str, when: &str, at_version: &str, outcome: Outcome) -> Event {
             missing_files: outcome.missing,
             edited_files: 0,
             conflicted_files: 0,
+            excepted_files: 0,
             lag: outcome.lag,
             latest: outcome.latest,
             // As an older client sends it: the catalog is the golden path's, from its adoption.
@@ -446,6 +448,7 @@ fn audit(repo: &str, when: &str, status: AuditStatus, team: Option<&str>) -> Eve
             missing_files: 0,
             edited_files: 1,
             conflicted_files: 0,
+            excepted_files: 0,
             team: team.map(str::to_owned),
             train: None,
         }),
@@ -1026,6 +1029,54 @@ fn conflicted_files_are_kept_from_checks_and_audits(store: &dyn Store, _: &Raw) 
     assert_eq!(last(store), Some((false, 1)));
 }
 
+/// A repo that conforms with exceptions is never plainly conforming: its excepted files are
+/// kept, from checks and audits, and the stats count it apart.
+fn conforming_with_exceptions_is_counted_apart(store: &dyn Store, _: &Raw) {
+    let excepted = |event: &mut Event, n: u32| match &mut event.kind {
+        EventKind::Conformance(c) => c.excepted_files = n,
+        EventKind::Audit(a) => a.excepted_files = n,
+        EventKind::Adoption(_) => unreachable!("an adoption has no files"),
+    };
+    let mut checked = check("a", "03-02 10:00", "rust-service@1.0.0", passing());
+    excepted(&mut checked, 2);
+    store
+        .ingest(&batch(vec![a_on_rust_service(), checked]))
+        .unwrap();
+    let last = |store: &dyn Store| {
+        store.repos().unwrap()[0]
+            .conformance
+            .as_ref()
+            .map(|c| (c.conforming, c.excepted_files))
+    };
+    assert_eq!(last(store), Some((true, 2)));
+    let group = &store.stats(GroupBy::GoldenPath).unwrap().groups[0];
+    assert_eq!((group.conforming, group.excepted), (1, 1), "{group:?}");
+
+    let mut audited = audit("a", "03-03 10:00", AuditStatus::Excepted, None).on(
+        "rust-service@1.0.0",
+        None,
+        None,
+    );
+    excepted(&mut audited, 1);
+    store.ingest(&batch(vec![audited])).unwrap();
+    assert_eq!(last(store), Some((true, 1)));
+    assert_eq!(
+        store.repos().unwrap()[0].audit_status,
+        Some(AuditStatus::Excepted)
+    );
+    // Its exceptions gone, the repo is plainly conforming again.
+    store
+        .ingest(&batch(vec![check(
+            "a",
+            "03-04 10:00",
+            "rust-service@1.0.0",
+            passing(),
+        )]))
+        .unwrap();
+    let group = &store.stats(GroupBy::Team).unwrap().groups[0];
+    assert_eq!((group.conforming, group.excepted), (1, 0), "{group:?}");
+}
+
 fn the_fleet_counts_repos_without_a_golden_path(store: &dyn Store, _: &Raw) {
     store
         .ingest(&batch(vec![
@@ -1234,18 +1285,20 @@ fn the_catalog_migration_reads_the_stored_adoptions(store: &dyn Store, raw: &Raw
         check("p2", "03-02 12:00", "lib-a@1.0.0", passing().lag(Lag::None, "1.0.0")),
     ];
     store.ingest(&batch(events)).unwrap();
-    // The database as it was before the migration: no catalog columns.
-    let last = raw.last_migration();
+    // The database as it was before the migration: no catalog columns (and so no admin log,
+    // the migration after it).
+    let catalog_migration = raw.last_migration() - 1;
     for sql in [
         "ALTER TABLE repo_golden_paths DROP COLUMN catalog",
         "ALTER TABLE repo_golden_paths DROP COLUMN catalog_at",
         "ALTER TABLE repo_golden_paths DROP COLUMN catalog_by",
         "ALTER TABLE conformance DROP COLUMN catalog",
-        &format!("DELETE FROM schema_migrations WHERE version = {last}"),
+        "DROP TABLE admin_log",
+        &format!("DELETE FROM schema_migrations WHERE version >= {catalog_migration}"),
     ] {
         raw.execute(sql);
     }
-    assert_eq!(store.migrate().unwrap(), 1);
+    assert_eq!(store.migrate().unwrap(), 2, "the catalog's and the admin log's");
     let catalogs: Vec<String> = store
         .repos()
         .unwrap()
@@ -1547,7 +1600,7 @@ fn pruning_keeps_the_current_state_of_repos_still_reporting(store: &dyn Store, r
     let before = at(&march("03-04 00:00"));
 
     let preview = store.prune("1y", before, &Actor::Local, true).unwrap();
-    assert_eq!((preview.entry.repos, preview.entry.events), (1, 4));
+    assert_eq!((preview.entry.repos, preview.entry.events), (1, 3));
     assert_eq!(raw.count("SELECT count(*) FROM events"), 17, "a dry run");
 
     let removal = store.prune("1y", before, &Actor::Local, false).unwrap();
@@ -1557,10 +1610,10 @@ fn pruning_keeps_the_current_state_of_repos_still_reporting(store: &dyn Store, r
         (AdminAction::Prune, "1y", Some(before))
     );
     // e was last heard of before the cutoff: gone with its one event. The others lose their
-    // older events (a: its first adoption and a late check; c: its adoption), but not those
-    // their state rests on (a's upgrade names its team and train).
-    assert_eq!((entry.repos, entry.events), (1, 4));
-    assert_eq!(raw.count("SELECT count(*) FROM events"), 13);
+    // older events (a: its first adoption and a late check), but not those their state rests
+    // on (a's upgrade names its team and train; c's adoption, the catalog of its golden path).
+    assert_eq!((entry.repos, entry.events), (1, 3));
+    assert_eq!(raw.count("SELECT count(*) FROM events"), 14);
     assert_eq!(raw.events_of("acme/e"), 0);
     assert_eq!(raw.events_of("acme/a"), 2);
 
@@ -1605,19 +1658,19 @@ fn a_retention_pass_that_removes_nothing_is_not_logged(store: &dyn Store, _: &Ra
         .into_iter()
         .map(|e| (e.actor, e.repos, e.events))
         .collect();
-    assert_eq!(log, [(Actor::Local, 0, 0), (Actor::Retention, 1, 4)]);
-    assert_eq!(pass.entry.events, 4);
+    assert_eq!(log, [(Actor::Local, 0, 0), (Actor::Retention, 1, 3)]);
+    assert_eq!(pass.entry.events, 3);
     assert_eq!(repos(store), expected_repos_without("e"));
 }
 
-/// A registry made before the admin log existed (SQLite schema 2) migrates in place: its events
+/// A registry made before the admin log existed (SQLite schema 4) migrates in place: its events
 /// and state stay, and deletion, pruning and the log work on it.
 #[test]
 fn an_existing_sqlite_registry_gains_the_admin_log() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("registry.db");
     let old = SqliteStore::open(&path).unwrap();
-    assert_eq!(old.migrate_to(2).unwrap(), 2);
+    assert_eq!(old.migrate_to(4).unwrap(), 4);
     old.ingest(&batch(fleet())).unwrap();
     drop(old);
     let store = SqliteStore::open(&path).unwrap();
@@ -1629,11 +1682,11 @@ fn an_existing_sqlite_registry_gains_the_admin_log() {
     gains_the_admin_log(&store);
 }
 
-/// The same on PostgreSQL, from schema 3.
+/// The same on PostgreSQL, from schema 5.
 #[test]
 fn an_existing_postgresql_registry_gains_the_admin_log() {
     in_a_fresh_schema(|store, _| {
-        assert_eq!(store.migrate_to(3).unwrap(), 3);
+        assert_eq!(store.migrate_to(5).unwrap(), 5);
         store.ingest(&batch(fleet())).unwrap();
         assert_eq!(
             store.migrate().unwrap(),

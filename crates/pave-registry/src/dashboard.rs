@@ -286,6 +286,7 @@ impl<'a> View<'a> {
         for g in &figures.by_golden_path.groups {
             view.totals.adoptions += g.adoptions;
             view.totals.conforming += g.conforming;
+            view.totals.excepted += g.excepted;
             view.totals.drifted += g.drifted;
             view.totals.unchecked += g.unchecked;
         }
@@ -366,7 +367,9 @@ fn tiles(view: &View) -> Html {
                 n("conforming-count", t.conforming),
                 " of ",
                 n("checked-count", checked),
-                " checked at their version"
+                " checked at their version, ",
+                n("excepted-count", t.excepted),
+                " of them with exceptions"
             ],
         ),
         (
@@ -562,8 +565,8 @@ fn drift_chart(stats: &Stats, grouping: Grouping) -> BarChart {
             ];
             let checked = g.conforming + g.drifted;
             let mut detail = format!(
-                "{} conforming · {} drifted · {} unchecked",
-                g.conforming, g.drifted, g.unchecked
+                "{} conforming ({} with exceptions) · {} drifted · {} unchecked",
+                g.conforming, g.excepted, g.drifted, g.unchecked
             );
             if checked > 0 {
                 let _ = write!(
@@ -854,6 +857,7 @@ mod tests {
                 missing_files: 0,
                 edited_files: 0,
                 conflicted_files: 0,
+                excepted_files: 0,
                 lag: None,
                 latest: None,
                 source: ConformanceSource::Check,

@@ -4,10 +4,12 @@
 
 use crate::model::{DailyAdoption, GroupBy, GroupStats, Stats};
 
-const COUNTS: [&str; 6] = [
+const COUNTS: [&str; 7] = [
     "REPOS",
     "ADOPTIONS",
     "CONFORMING",
+    // Of the conforming: conforming with exceptions.
+    "WITH EXCEPTIONS",
     "DRIFTED",
     "UNCHECKED",
     "LAGGING",
@@ -49,6 +51,7 @@ fn rows(stats: &Stats) -> (Vec<&'static str>, Vec<Vec<String>>) {
                     g.repos,
                     g.adoptions,
                     g.conforming,
+                    g.excepted,
                     g.drifted,
                     g.unchecked,
                     g.lagging,
@@ -198,9 +201,9 @@ mod tests {
         assert_eq!(
             stats_text(&stats()),
             "\
-TEAM      REPOS  ADOPTIONS  CONFORMING  DRIFTED  UNCHECKED  LAGGING
-payments     12         12          10        1          1        3
-(none)        1          1           0        0          1        0
+TEAM      REPOS  ADOPTIONS  CONFORMING  WITH EXCEPTIONS  DRIFTED  UNCHECKED  LAGGING
+payments     12         12          10                0        1          1        3
+(none)        1          1           0                0        0          1        0
 "
         );
     }
@@ -211,7 +214,7 @@ payments     12         12          10        1          1        3
         assert!(md.starts_with("| team | repos | adoptions |"), "{md}");
         assert!(md.contains("| --- | ---: |"), "{md}");
         assert!(
-            md.contains("| payments | 12 | 12 | 10 | 1 | 1 | 3 |"),
+            md.contains("| payments | 12 | 12 | 10 | 0 | 1 | 1 | 3 |"),
             "{md}"
         );
     }

@@ -118,6 +118,10 @@ pub struct Conformance {
     /// Absent from older clients: 0.
     #[serde(default)]
     pub conflicted_files: u32,
+    /// Managed files tailored by recorded exceptions, or kept by choice (diverged): a
+    /// conforming golden path with some conforms *with exceptions*. Absent from older clients: 0.
+    #[serde(default)]
+    pub excepted_files: u32,
     /// Unknown when the catalog was not reachable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lag: Option<Lag>,
@@ -142,6 +146,9 @@ pub struct Audit {
     /// Absent from older clients: 0.
     #[serde(default)]
     pub conflicted_files: u32,
+    /// Excepted or diverged files. Absent from older clients: 0.
+    #[serde(default)]
+    pub excepted_files: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -369,6 +376,8 @@ pub struct LastConformance {
     pub missing_files: u32,
     pub edited_files: u32,
     pub conflicted_files: u32,
+    /// Excepted or diverged files: conforming with exceptions when `conforming`.
+    pub excepted_files: u32,
     pub lag: Option<Lag>,
     pub latest: Option<Version>,
     pub source: ConformanceSource,
@@ -477,6 +486,9 @@ pub struct GroupStats {
     pub adoptions: u64,
     /// Conformance of the current version: passing.
     pub conforming: u64,
+    /// Of the conforming: those with exceptions (excepted or diverged files).
+    #[serde(default)]
+    pub excepted: u64,
     /// Conformance of the current version: failing.
     pub drifted: u64,
     /// No conformance recorded for the current version.

@@ -548,7 +548,8 @@ fn stats_sql(group_by: GroupBy, dialect: Dialect) -> String {
     let counts = "count(*) AS adoptions,
                 count(*) FILTER (WHERE c.conforming) AS conforming,
                 count(*) FILTER (WHERE NOT c.conforming) AS drifted,
-                count(*) FILTER (WHERE c.repo_id IS NULL) AS unchecked
+                count(*) FILTER (WHERE c.repo_id IS NULL) AS unchecked,
+                count(*) FILTER (WHERE c.conforming AND c.excepted_files > 0) AS excepted
          FROM repo_golden_paths g
          LEFT JOIN conformance c
                 ON c.repo_id = g.repo_id
@@ -582,7 +583,7 @@ fn stats_sql(group_by: GroupBy, dialect: Dialect) -> String {
                                       FROM repo_golden_paths) d
                                 GROUP BY 1)
                  SELECT counts.key, {null_text}, {null_text}, repos.repos, counts.adoptions,
-                        counts.conforming, counts.drifted, counts.unchecked
+                        counts.conforming, counts.drifted, counts.unchecked, counts.excepted
                  FROM counts JOIN repos ON counts.key IS NOT DISTINCT FROM repos.key"
             )
         }

@@ -138,20 +138,12 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 4,
-        name: "the admin log: repo deletions and prunes",
-        // Who removed what, and how much. Never pruned; names repos by id only.
-        statements: &["CREATE TABLE admin_log (
-            id             uuid PRIMARY KEY,
-            at             timestamptz NOT NULL,
-            actor_kind     text NOT NULL CHECK (actor_kind IN ('token', 'local', 'retention')),
-            actor_token_id text,
-            actor_name     text,
-            action         text NOT NULL CHECK (action IN ('delete-repo', 'prune')),
-            target         text NOT NULL,
-            cutoff         timestamptz,
-            repos          bigint NOT NULL CHECK (repos >= 0),
-            events         bigint NOT NULL CHECK (events >= 0)
-        )"],
+        name: "excepted files in conformance",
+        // Managed files tailored by recorded exceptions (or kept by choice): the golden path
+        // conforms with exceptions. Absent from older clients' events: 0.
+        statements: &[
+            "ALTER TABLE conformance ADD COLUMN excepted_files bigint NOT NULL DEFAULT 0",
+        ],
     },
     Migration {
         version: 5,
@@ -176,6 +168,23 @@ pub const MIGRATIONS: &[Migration] = &[
                    ORDER BY repo_id, body->>'golden_path', occurred_at DESC, id DESC) a
              WHERE g.repo_id = a.repo_id AND g.golden_path = a.golden_path",
         ],
+    },
+    Migration {
+        version: 6,
+        name: "the admin log: repo deletions and prunes",
+        // Who removed what, and how much. Never pruned; names repos by id only.
+        statements: &["CREATE TABLE admin_log (
+            id             uuid PRIMARY KEY,
+            at             timestamptz NOT NULL,
+            actor_kind     text NOT NULL CHECK (actor_kind IN ('token', 'local', 'retention')),
+            actor_token_id text,
+            actor_name     text,
+            action         text NOT NULL CHECK (action IN ('delete-repo', 'prune')),
+            target         text NOT NULL,
+            cutoff         timestamptz,
+            repos          bigint NOT NULL CHECK (repos >= 0),
+            events         bigint NOT NULL CHECK (events >= 0)
+        )"],
     },
 ];
 
@@ -289,7 +298,8 @@ impl Store for PostgresStore {
                     g.golden_path, g.version, g.team, g.train, g.adopted_at, g.updated_at,
                     r.audit_status,
                     c.version, c.conforming, c.drifted_files, c.missing_files, c.edited_files,
-                    c.lag, c.latest, c.source, c.checked_at, c.conflicted_files, g.catalog
+                    c.lag, c.latest, c.source, c.checked_at, c.conflicted_files, g.catalog,
+                    c.excepted_files
              FROM repo_golden_paths g
              JOIN repos r ON r.repo_id = g.repo_id
              LEFT JOIN conformance c ON c.repo_id = g.repo_id AND c.golden_path = g.golden_path
@@ -341,6 +351,7 @@ impl Store for PostgresStore {
                     conforming: count(row, 5)?,
                     drifted: count(row, 6)?,
                     unchecked: count(row, 7)?,
+                    excepted: count(row, 8)?,
                     lagging: 0,
                 })
             })
@@ -793,6 +804,7 @@ fn apply(tx: &mut Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreErr
         let missing: Vec<i64> = facts().map(|f| i64::from(f.missing_files)).collect();
         let edited: Vec<i64> = facts().map(|f| i64::from(f.edited_files)).collect();
         let conflicted: Vec<i64> = facts().map(|f| i64::from(f.conflicted_files)).collect();
+        let excepted: Vec<i64> = facts().map(|f| i64::from(f.excepted_files)).collect();
         let lags: Vec<Option<&str>> = facts().map(|f| f.lag.map(Lag::as_str)).collect();
         let latest: Vec<Option<&str>> = facts().map(|f| f.latest.as_deref()).collect();
         let sources: Vec<&str> = facts().map(|f| f.source.as_str()).collect();
@@ -804,11 +816,11 @@ fn apply(tx: &mut Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreErr
             "INSERT INTO conformance AS c
                  (repo_id, golden_path, version, conforming, drifted_files, missing_files,
                   edited_files, lag, latest, source, checked_at, event_id, conflicted_files,
-                  catalog)
+                  catalog, excepted_files)
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[],
                                   $5::bigint[], $6::bigint[], $7::bigint[], $8::text[],
                                   $9::text[], $10::text[], $11::timestamptz[], $12::uuid[],
-                                  $13::bigint[], $14::text[])
+                                  $13::bigint[], $14::text[], $15::bigint[])
              ON CONFLICT (repo_id, golden_path) DO UPDATE SET
                  version = excluded.version,
                  conforming = excluded.conforming,
@@ -816,6 +828,7 @@ fn apply(tx: &mut Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreErr
                  missing_files = excluded.missing_files,
                  edited_files = excluded.edited_files,
                  conflicted_files = excluded.conflicted_files,
+                 excepted_files = excluded.excepted_files,
                  catalog = excluded.catalog,
                  lag = excluded.lag,
                  latest = excluded.latest,
@@ -838,6 +851,7 @@ fn apply(tx: &mut Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreErr
                 &event_ids,
                 &conflicted,
                 &catalogs,
+                &excepted,
             ],
         )?;
     }
@@ -864,6 +878,7 @@ fn repo_row(row: &Row) -> Result<RepoRecord, StoreError> {
                 missing_files: file_count(row, 14)?,
                 edited_files: file_count(row, 15)?,
                 conflicted_files: file_count(row, 20)?,
+                excepted_files: file_count(row, 22)?,
                 lag,
                 latest: row
                     .try_get::<_, Option<&str>>(17)?

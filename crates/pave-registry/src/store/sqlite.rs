@@ -121,20 +121,12 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 3,
-        name: "the admin log: repo deletions and prunes",
-        // Who removed what, and how much. Never pruned; names repos by id only.
-        statements: &["CREATE TABLE admin_log (
-            id             TEXT PRIMARY KEY,
-            at             TEXT NOT NULL,
-            actor_kind     TEXT NOT NULL CHECK (actor_kind IN ('token', 'local', 'retention')),
-            actor_token_id TEXT,
-            actor_name     TEXT,
-            action         TEXT NOT NULL CHECK (action IN ('delete-repo', 'prune')),
-            target         TEXT NOT NULL,
-            cutoff         TEXT,
-            repos          INTEGER NOT NULL CHECK (repos >= 0),
-            events         INTEGER NOT NULL CHECK (events >= 0)
-        ) STRICT"],
+        name: "excepted files in conformance",
+        // Managed files tailored by recorded exceptions (or kept by choice): the golden path
+        // conforms with exceptions. Absent from older clients' events: 0.
+        statements: &[
+            "ALTER TABLE conformance ADD COLUMN excepted_files INTEGER NOT NULL DEFAULT 0",
+        ],
     },
     Migration {
         version: 4,
@@ -158,6 +150,23 @@ pub const MIGRATIONS: &[Migration] = &[
                 LIMIT 1
             )",
         ],
+    },
+    Migration {
+        version: 5,
+        name: "the admin log: repo deletions and prunes",
+        // Who removed what, and how much. Never pruned; names repos by id only.
+        statements: &["CREATE TABLE admin_log (
+            id             TEXT PRIMARY KEY,
+            at             TEXT NOT NULL,
+            actor_kind     TEXT NOT NULL CHECK (actor_kind IN ('token', 'local', 'retention')),
+            actor_token_id TEXT,
+            actor_name     TEXT,
+            action         TEXT NOT NULL CHECK (action IN ('delete-repo', 'prune')),
+            target         TEXT NOT NULL,
+            cutoff         TEXT,
+            repos          INTEGER NOT NULL CHECK (repos >= 0),
+            events         INTEGER NOT NULL CHECK (events >= 0)
+        ) STRICT"],
     },
 ];
 
@@ -283,7 +292,8 @@ impl Store for SqliteStore {
                     g.golden_path, g.version, g.team, g.train, g.adopted_at, g.updated_at,
                     r.audit_status,
                     c.version, c.conforming, c.drifted_files, c.missing_files, c.edited_files,
-                    c.lag, c.latest, c.source, c.checked_at, c.conflicted_files, g.catalog
+                    c.lag, c.latest, c.source, c.checked_at, c.conflicted_files, g.catalog,
+                    c.excepted_files
              FROM repo_golden_paths g
              JOIN repos r ON r.repo_id = g.repo_id
              LEFT JOIN conformance c ON c.repo_id = g.repo_id AND c.golden_path = g.golden_path
@@ -332,6 +342,7 @@ impl Store for SqliteStore {
                 conforming: count(row, 5)?,
                 drifted: count(row, 6)?,
                 unchecked: count(row, 7)?,
+                excepted: count(row, 8)?,
                 lagging: 0,
             });
         }
@@ -737,8 +748,8 @@ fn apply(tx: &Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreError> 
             "INSERT INTO conformance AS c
                  (repo_id, golden_path, version, conforming, drifted_files, missing_files,
                   edited_files, lag, latest, source, checked_at, event_id, conflicted_files,
-                  catalog)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                  catalog, excepted_files)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
              ON CONFLICT (repo_id, golden_path) DO UPDATE SET
                  version = excluded.version,
                  conforming = excluded.conforming,
@@ -746,6 +757,7 @@ fn apply(tx: &Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreError> 
                  missing_files = excluded.missing_files,
                  edited_files = excluded.edited_files,
                  conflicted_files = excluded.conflicted_files,
+                 excepted_files = excluded.excepted_files,
                  catalog = excluded.catalog,
                  lag = excluded.lag,
                  latest = excluded.latest,
@@ -769,6 +781,7 @@ fn apply(tx: &Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreError> 
             stamp.id.to_string(),
             fact.conflicted_files,
             fact.catalog,
+            fact.excepted_files,
         ])?;
     }
     Ok(())
@@ -795,6 +808,7 @@ fn repo_row(row: &Row<'_>) -> Result<RepoRecord, StoreError> {
                 missing_files: row.get(14)?,
                 edited_files: row.get(15)?,
                 conflicted_files: row.get(20)?,
+                excepted_files: row.get(22)?,
                 lag,
                 latest: row
                     .get::<_, Option<String>>(17)?
