@@ -174,6 +174,7 @@ fn event(n: u64, now: Timestamp) -> Event {
             conflicted_files: 0,
             lag: Some(lag),
             latest: Some(latest),
+            catalog: Some("builtin".into()),
         })
     };
     Event {

@@ -20,9 +20,10 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Where golden paths come from: `builtin`, a directory of `<name>/<version>/` folders, or a
-    /// git repository by path or URL (versions are tags `<name>@<version>`). Default: the config
-    /// file's `catalog`, else `builtin`.
+    /// Where golden paths come from: `builtin`, a name from `[catalogs]` in config.toml, a
+    /// directory of `<name>/<version>/` folders, or a git repository by path or URL (versions are
+    /// tags `<name>@<version>`). Default: the config file's `catalog`, else `builtin`. Commands on
+    /// an existing repo use it instead of the catalog its lock records.
     #[arg(long, global = true, env = "PAVE_CATALOG", value_name = "CATALOG")]
     pub catalog: Option<String>,
     /// Fetch a git catalog now, instead of when its cache is over an hour old.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use pave_base::config::ConfigError;
 use pave_engine::adopt::AdoptError;
-use pave_engine::answers::{AnswerError, Origin};
+use pave_engine::answers::{AnswerError, Origin, UnusableDefault};
 use pave_engine::apply::ApplyError;
 use pave_engine::audit::AuditError;
 use pave_engine::catalog::CatalogError;
@@ -15,6 +15,7 @@ use pave_engine::check::RenderEntryError;
 use pave_engine::gate::GateError;
 use pave_engine::gate::coverage::CoverageError;
 use pave_engine::git::GitError;
+use pave_engine::remote::Remote;
 use pave_engine::render::RenderError;
 use pave_engine::scaffold::ScaffoldError;
 use pave_engine::upgrade::UpgradeError;
@@ -327,7 +328,8 @@ fn answers_hint(e: &AnswerError) -> Option<String> {
             let sets: Vec<String> = missing
                 .iter()
                 .map(|m| {
-                    let notes: Vec<&str> = [Some(m.help.as_str()), m.rejected_default.as_deref()]
+                    let unusable = m.unusable_default.as_ref().map(ToString::to_string);
+                    let notes: Vec<&str> = [Some(m.help.as_str()), unusable.as_deref()]
                         .into_iter()
                         .flatten()
                         .filter(|s| !s.is_empty())
@@ -340,8 +342,23 @@ fn answers_hint(e: &AnswerError) -> Option<String> {
                     format!("  --set {}=<{}>{notes}", m.name, m.kind)
                 })
                 .collect();
+            // A default the repo's own remote would give: adding that remote is the other fix.
+            let has_no_origin = missing.iter().any(|m| {
+                matches!(
+                    &m.unusable_default,
+                    Some(UnusableDefault::NoGitValue {
+                        remote: Remote::NoOrigin { .. },
+                        ..
+                    })
+                )
+            });
+            let remote = if has_no_origin {
+                "\nor add the repo's git remote, whose URL gives it, and run again: git remote add origin <url>"
+            } else {
+                ""
+            };
             format!(
-                "pass them on the command line, in an --answers file, or run on a terminal without --no-input:\n{}",
+                "pass them on the command line, in an --answers file, or run on a terminal without --no-input:\n{}{remote}",
                 sets.join("\n")
             )
         }
@@ -445,6 +462,10 @@ fn lock_hint(e: &LockError) -> Option<String> {
                 ),
                 None => "adopt a golden path with `pave new` or `pave apply`, or run in the repo's root (-C DIR)".into(),
             }
+        }
+        // The catalog a golden path came from: the one field a person may mean to edit.
+        LockError::Invalid { message, .. } if message.contains("].catalog: `") => {
+            "restore the lock from git, or write the catalog as `builtin`, `git:<URL>` or a name from [catalogs] in config.toml".into()
         }
         LockError::Invalid { .. } | LockError::TooLarge { .. } => RESTORE_LOCK.into(),
         LockError::Unreadable { .. } => {

@@ -17,7 +17,7 @@ mod settings;
 use crate::cli::{Cli, Command};
 use crate::error::Error;
 use crate::printer::Printer;
-use crate::settings::CatalogChoice;
+use crate::settings::{CatalogChoice, LockCatalogs};
 
 fn main() -> std::process::ExitCode {
     std::process::ExitCode::from(run())
@@ -71,40 +71,42 @@ fn run() -> u8 {
 fn dispatch(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
     // Commands on an existing repo use the catalog its lock records unless one is named
     // (--catalog > PAVE_CATALOG); anything new comes from it, else the config file's, else builtin.
-    let explicit = || settings::explicit_catalog(&cli.global, printer);
+    let config = settings::ConfigFile::default();
+    let explicit = || settings::explicit_catalog(&cli.global, &config, printer);
     let chosen = |explicit: Option<CatalogChoice>| match explicit {
         Some(choice) => Ok(choice),
-        None => settings::default_catalog(&cli.global, printer),
+        None => settings::default_catalog(&cli.global, &config, printer),
     };
+    let locks = |explicit: Option<CatalogChoice>| LockCatalogs::new(explicit, config.clone());
     // Commands that record resolve the registry first: a bad URL is an error before any write.
     let registry = settings::registry_choice;
     match &cli.command {
         Command::New(args) => {
             let registry = registry()?;
-            commands::new::run(args, &chosen(explicit()?)?, &registry, printer)
+            commands::new::run(args, &chosen(explicit()?)?, &config, &registry, printer)
         }
         Command::List(args) => commands::list::run(args, &chosen(explicit()?)?, printer),
-        Command::Show(args) => commands::show::run(args, &chosen(explicit()?)?, printer),
+        Command::Show(args) => commands::show::run(args, &chosen(explicit()?)?, &config, printer),
         Command::Apply(args) => {
             let registry = registry()?;
             let explicit = explicit()?;
             let fresh = chosen(explicit.clone())?;
-            commands::apply::run(args, explicit.as_ref(), &fresh, &registry, printer)
+            commands::apply::run(args, &locks(explicit), &fresh, &config, &registry, printer)
         }
         Command::Check(args) => {
             let registry = args.report.then(registry).transpose()?;
-            commands::check::run(args, explicit()?.as_ref(), registry.as_ref(), printer)
+            commands::check::run(args, &locks(explicit()?), registry.as_ref(), printer)
         }
-        Command::Gate(args) => commands::gate::run(args, explicit()?.as_ref(), printer),
-        Command::Diff(args) => commands::diff::run(args, explicit()?.as_ref(), printer),
-        Command::Except(args) => commands::except::run(args, explicit()?.as_ref(), printer),
+        Command::Gate(args) => commands::gate::run(args, &locks(explicit()?), printer),
+        Command::Diff(args) => commands::diff::run(args, &locks(explicit()?), printer),
+        Command::Except(args) => commands::except::run(args, &locks(explicit()?), printer),
         Command::Upgrade(args) => {
             let registry = registry()?;
-            commands::upgrade::run(args, explicit()?.as_ref(), &registry, printer)
+            commands::upgrade::run(args, &locks(explicit()?), &registry, printer)
         }
         Command::Audit(args) => {
             let registry = args.push.then(registry).transpose()?;
-            commands::audit::run(args, registry.as_ref(), printer)
+            commands::audit::run(args, &locks(explicit()?), registry.as_ref(), printer)
         }
         Command::Stats(args) => commands::stats::run(args, &registry()?, printer),
         Command::Registry(args) => commands::registry::run(args, printer),

@@ -80,7 +80,9 @@ impl Asker for Prompter {
                 let param_for_check = param.clone();
                 let mut input = Input::<String>::with_theme(&theme)
                     .with_prompt(prompt)
-                    .allow_empty(default.is_some() || !param.required)
+                    // Without a default (none, or one that does not serve here: a new repo has
+                    // no git remote) an empty line is no answer, as it is not with --no-input.
+                    .allow_empty(default.is_some())
                     .validate_with(move |text: &String| -> Result<(), String> {
                         Value::from_text(&param_for_check, text)
                             .and_then(|v| param_for_check.check_value(&v))

@@ -10,6 +10,7 @@ use sha2::Digest as _;
 
 use pave_engine::audit::RepoAudit;
 use pave_engine::check::{CheckReport, FileState};
+use pave_model::catalog_id::{CatalogId, machine_path};
 use pave_model::lock::{Lock, LockEntry};
 use pave_model::parameter::{Answers, Value};
 use pave_registry::model::{
@@ -65,20 +66,42 @@ pub fn adoption(
             components: entry.components.clone(),
             team: answer(&entry.answers, "team"),
             train: answer(&entry.answers, "train"),
-            catalog: entry.catalog.clone(),
+            catalog: catalog_of(&entry.catalog),
         }),
     )
 }
 
-/// One conformance per golden path of a check.
-pub fn conformance(report: &CheckReport, repo: &RepoRef) -> Vec<Event> {
+/// A lock's catalog as events carry it: a URL without credentials, and a folder below the home
+/// folder as `~/…` (older locks recorded the whole path), so the registry learns neither a
+/// token nor a person's user name.
+fn catalog_of(recorded: &str) -> String {
+    let home = dirs::home_dir();
+    let home = home.as_deref();
+    match CatalogId::parse(recorded) {
+        Ok(CatalogId::GitPath(path)) => {
+            CatalogId::GitPath(machine_path(Path::new(&path), home)).to_string()
+        }
+        Ok(CatalogId::DirPath(path)) => {
+            CatalogId::DirPath(machine_path(Path::new(&path), home)).to_string()
+        }
+        Ok(id) => id.redacted().to_string(),
+        Err(_) => bounded(recorded.to_owned(), MAX_LOCATION_LEN),
+    }
+}
+
+/// One conformance per golden path of a check. `consulted` is the identity of the catalog
+/// `--catalog` named instead of the lock's, if any: a lag measured against another catalog is
+/// not news about the lock's, so it is only sent when they are one.
+pub fn conformance(report: &CheckReport, repo: &RepoRef, consulted: Option<&str>) -> Vec<Event> {
     report
         .golden_paths
         .iter()
         .filter_map(|gp| {
             // The lock's versions are semver (the lock would not have parsed otherwise).
             let version = gp.version.parse().ok()?;
-            let view = gp.catalog_view.as_ref();
+            let catalog = catalog_of(&gp.catalog);
+            let is_own = consulted.is_none_or(|c| catalog_of(c) == catalog);
+            let view = gp.catalog_view.as_ref().filter(|_| is_own);
             Some(event(
                 &report.repo_id,
                 repo,
@@ -90,8 +113,10 @@ pub fn conformance(report: &CheckReport, repo: &RepoRef) -> Vec<Event> {
                     missing_files: count(gp.count(FileState::Deleted)),
                     edited_files: count(gp.count(FileState::Edited)),
                     conflicted_files: count(gp.count(FileState::Conflicted)),
+                    excepted_files: count(gp.exceptions()),
                     lag: view.map(|v| v.lag),
                     latest: view.and_then(|v| v.latest.parse().ok()),
+                    catalog: Some(catalog),
                 }),
             ))
         })
@@ -132,6 +157,7 @@ pub fn audit(repo: &RepoAudit) -> Event {
         golden_paths.push(AuditedGoldenPath {
             name: gp.name.clone(),
             version,
+            catalog: gp.catalog.as_deref().map(catalog_of),
             latest: gp.latest.as_deref().and_then(|l| l.parse().ok()),
             lag: gp.lag,
         });
@@ -158,6 +184,7 @@ pub fn audit(repo: &RepoAudit) -> Event {
             missing_files: count(repo.missing_files.len()),
             edited_files: count(repo.edited_merged_files.len()),
             conflicted_files: count(repo.conflicted_files.len()),
+            excepted_files: count(repo.excepted_files.len()),
             team: label(&repo.team),
             train: label(&repo.train),
         }),

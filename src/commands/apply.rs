@@ -3,8 +3,10 @@
 //! adoption.
 
 use pave_engine::adopt::{self, Request};
+use pave_engine::answers::Target;
 use pave_engine::catalog::{GoldenPath, Reference};
 use pave_engine::plan::{Action, ConflictPolicy};
+use pave_engine::remote::Remote;
 use pave_model::lock::{Lock, LockError};
 use pave_registry::model::AdoptionCommand;
 
@@ -12,14 +14,15 @@ use crate::cli::ApplyArgs;
 use crate::error::{EXIT_FINDING, Error};
 use crate::printer::Printer;
 use crate::prompt::Prompter;
-use crate::settings::{CatalogChoice, RegistryChoice, catalog_for_lock_entry};
+use crate::settings::{CatalogChoice, ConfigFile, LockCatalogs, RegistryChoice};
 
-/// `explicit_catalog` (`--catalog`, `PAVE_CATALOG`) overrides the catalog the lock records;
-/// `fresh_catalog` is where a golden path the lock does not have yet comes from.
+/// `catalogs` finds the catalog the lock records (or the one `--catalog`/`PAVE_CATALOG` names
+/// instead); `fresh_catalog` is where a golden path the lock does not have yet comes from.
 pub fn run(
     args: &ApplyArgs,
-    explicit_catalog: Option<&CatalogChoice>,
+    catalogs: &LockCatalogs,
     fresh_catalog: &CatalogChoice,
+    config: &ConfigFile,
     registry: &RegistryChoice,
     printer: &Printer,
 ) -> Result<u8, Error> {
@@ -37,15 +40,19 @@ pub fn run(
     if args.force && conflict.is_set() {
         return Err(Error::ForceWithConflict);
     }
-    let golden_path = load(args, lock.as_ref(), explicit_catalog, fresh_catalog)?;
+    let golden_path = load(args, lock.as_ref(), catalogs, fresh_catalog, config)?;
     let given = super::given_answers(&args.answering)?;
     let mut prompter = Prompter::new(args.answering.no_input);
+    let target = Target {
+        name: super::folder_name(root),
+        remote: Remote::of(root),
+    };
     let request = Request {
         root,
         lock: lock.as_ref(),
         golden_path: &golden_path,
         given: &given,
-        target_name: &super::folder_name(root),
+        target: &target,
         only: &args.only,
         conflict: &conflict,
         is_forced: args.force,
@@ -121,6 +128,7 @@ pub fn run(
             orphan.path
         ));
     }
+    super::warn_if_not_portable(printer, &adoption.lock, Some(&golden_path.manifest.name));
     let events = crate::record::adoptions(
         AdoptionCommand::Apply,
         &adoption.lock,
@@ -137,19 +145,21 @@ pub fn run(
 fn load(
     args: &ApplyArgs,
     lock: Option<&Lock>,
-    explicit: Option<&CatalogChoice>,
+    catalogs: &LockCatalogs,
     fresh: &CatalogChoice,
+    config: &ConfigFile,
 ) -> Result<GoldenPath, Error> {
     let looks_like_path = args.reference.starts_with('.') || args.reference.contains('/');
     if looks_like_path {
-        return Ok(fresh.load(&args.reference)?);
+        return Ok(fresh.load(&args.reference, config)?);
     }
     let reference: Reference = args.reference.parse()?;
     match adopt::pinned_reference(&reference, lock)? {
-        Some((pinned, prior)) => Ok(catalog_for_lock_entry(explicit, prior)?
+        Some((pinned, prior)) => Ok(catalogs
+            .open(prior)?
             .load(&pinned)
             .map_err(|e| e.for_locked(prior))?),
-        None => Ok(fresh.load(&args.reference)?),
+        None => Ok(fresh.load(&args.reference, config)?),
     }
 }
 

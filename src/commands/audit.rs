@@ -12,10 +12,11 @@ use pave_engine::audit::{self, AuditReport, CatalogIndex, FailOn, Fleet};
 use crate::cli::{AuditArgs, AuditCommand};
 use crate::error::{EXIT_FINDING, Error};
 use crate::printer::Printer;
-use crate::settings::{RegistryChoice, audit_cache_dir, catalog_of_source};
+use crate::settings::{LockCatalogs, RegistryChoice, audit_cache_dir};
 
 pub fn run(
     args: &AuditArgs,
+    catalogs: &LockCatalogs,
     registry: Option<&RegistryChoice>,
     printer: &Printer,
 ) -> Result<u8, Error> {
@@ -58,7 +59,16 @@ pub fn run(
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        CatalogIndex::new(Some(Box::new(|source: &str| catalog_of_source(source)))).at(now)
+        // Every repo's catalogs through one resolution: --catalog/PAVE_CATALOG, else what each
+        // lock records, as config.toml maps it here.
+        catalogs.read_config()?;
+        let catalogs = catalogs.clone();
+        CatalogIndex::new(Some(Box::new(move |source: &str| {
+            catalogs
+                .open_recorded(source, "its golden path")
+                .map_err(|e| e.as_note())
+        })))
+        .at(now)
     };
     let bar = progress_bar(printer);
     let on_done = || {

@@ -17,23 +17,19 @@ use pave_model::lock::Lock;
 use crate::cli::DiffArgs;
 use crate::error::{EXIT_FINDING, Error};
 use crate::printer::Printer;
-use crate::settings::{CatalogChoice, catalog_for_lock_entry};
+use crate::settings::LockCatalogs;
 
 const ADDED: Style = AnsiColor::Green.on_default();
 const REMOVED: Style = AnsiColor::Red.on_default();
 const HUNK: Style = AnsiColor::Cyan.on_default();
 const HEADER: Style = Style::new().bold();
 
-pub fn run(
-    args: &DiffArgs,
-    explicit: Option<&CatalogChoice>,
-    printer: &Printer,
-) -> Result<u8, Error> {
+pub fn run(args: &DiffArgs, catalogs: &LockCatalogs, printer: &Printer) -> Result<u8, Error> {
     let lock = Lock::read(&args.dir)?;
     let diffs = match &args.to {
         Some(to) => {
             let entry = lock.pick(args.golden_path.as_deref())?;
-            let catalog = catalog_for_lock_entry(explicit, entry)?;
+            let catalog = catalogs.open(entry)?;
             let no_answers = Default::default();
             let prepared = upgrade::prepare(
                 &args.dir,
@@ -56,7 +52,7 @@ pub fn run(
         None => {
             let mut diffs = Vec::new();
             for entry in &lock.golden_paths {
-                let catalog = catalog_for_lock_entry(explicit, entry)?;
+                let catalog = catalogs.open(entry)?;
                 let golden_path = load_locked(catalog.as_ref(), entry)?;
                 diffs.extend(diff::against_render(
                     &args.dir,

@@ -11,11 +11,11 @@ use pave_model::lock::Lock;
 use crate::cli::ExceptArgs;
 use crate::error::Error;
 use crate::printer::Printer;
-use crate::settings::{CatalogChoice, catalog_for_lock_entry};
+use crate::settings::LockCatalogs;
 
 pub fn run(
     args: &ExceptArgs,
-    explicit: Option<&CatalogChoice>,
+    catalogs: &LockCatalogs,
     printer: &Printer,
 ) -> Result<u8, Error> {
     let root = &args.dir;
@@ -32,7 +32,7 @@ pub fn run(
         } else {
             // Measured against a fresh render of the version the lock records.
             let entry = except::entry_of(&lock, path)?;
-            let catalog = catalog_for_lock_entry(explicit, entry)?;
+            let catalog = catalogs.open(entry)?;
             let golden_path = load_locked(catalog.as_ref(), entry)?;
             let rendered = render_entry(&golden_path, entry)?;
             except::record(root, &lock, path, args.reason.as_deref(), &rendered)?

@@ -11,16 +11,12 @@ use pave_engine::gate::{self, Gate, Request};
 use crate::cli::{GateArgs, GateName};
 use crate::error::{EXIT_FINDING, Error};
 use crate::printer::Printer;
-use crate::settings::{CatalogChoice, catalog_opener};
+use crate::settings::LockCatalogs;
 
 /// CI variables that name the branch a pull or merge request targets, in the order read.
 pub const BASE_ENV: [&str; 2] = ["GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"];
 
-pub fn run(
-    args: &GateArgs,
-    catalog: Option<&CatalogChoice>,
-    printer: &Printer,
-) -> Result<u8, Error> {
+pub fn run(args: &GateArgs, catalogs: &LockCatalogs, printer: &Printer) -> Result<u8, Error> {
     let targets = super::report_targets(&args.format, &args.output_of_format, GateFormat::Text)?;
     let request = Request {
         repo: &args.repo,
@@ -35,7 +31,8 @@ pub fn run(
         head: &args.head,
         coverage: args.coverage.as_deref(),
     };
-    let open = catalog_opener(catalog);
+    catalogs.read_config()?;
+    let open = |entry: &pave_model::lock::LockEntry| catalogs.open(entry).map_err(|e| e.as_note());
     let report = gate::run(&request, CatalogAccess::Online(&open))?;
     super::write_reports(&targets, |f| format::render(&report, f), printer)?;
     Ok(if report.passed { 0 } else { EXIT_FINDING })

@@ -98,6 +98,31 @@ struct PlanRow<'a> {
     suffix: String,
 }
 
+/// Warns once per catalog when a lock just written (its entry `only`, else all) records one only this machine can find (a
+/// folder with no `origin` URL and no name): CI and other checkouts will not see its lag, nor
+/// `diff` or `upgrade` against it, until it has one.
+pub fn warn_if_not_portable(printer: &Printer, lock: &pave_model::lock::Lock, only: Option<&str>) {
+    let mut warned = std::collections::BTreeSet::new();
+    let written = lock
+        .golden_paths
+        .iter()
+        .filter(|e| only.is_none_or(|name| e.name == name));
+    for entry in written {
+        let Ok(id) = pave_model::catalog_id::CatalogId::parse(&entry.catalog) else {
+            continue;
+        };
+        if id.is_portable() || !warned.insert(entry.catalog.as_str()) {
+            continue;
+        }
+        printer.warn(&format!(
+            "the lock records catalog `{}` for {}: a folder only this machine knows, so CI and other checkouts will not find it; give the catalog's repository an `origin` remote (its URL is recorded), or name it under [catalogs] in {} and pass --catalog <name>",
+            entry.catalog,
+            entry.name,
+            crate::settings::ConfigFile::shown()
+        ));
+    }
+}
+
 /// Prints plan rows to stderr, paths in one column as wide as the longest path of the plan
 /// (`width`), then how many files stay as they are (`rest`, e.g. "file(s) unchanged").
 fn print_rows(printer: &Printer, rows: &[PlanRow<'_>], width: usize, rest: (usize, &str)) {

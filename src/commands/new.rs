@@ -2,8 +2,10 @@
 //! commit (the engine's [`scaffold`](pave_engine::scaffold): all or nothing), then record the
 //! adoption in the registry.
 
+use pave_engine::answers::Target;
 use pave_engine::git;
 use pave_engine::plan::Action;
+use pave_engine::remote::Remote;
 use pave_engine::scaffold::{self, FirstCommit};
 use pave_registry::model::AdoptionCommand;
 
@@ -11,25 +13,25 @@ use crate::cli::NewArgs;
 use crate::error::Error;
 use crate::printer::Printer;
 use crate::prompt::Prompter;
-use crate::settings::{CatalogChoice, RegistryChoice};
+use crate::settings::{CatalogChoice, ConfigFile, RegistryChoice};
 
 pub fn run(
     args: &NewArgs,
     catalog: &CatalogChoice,
+    config: &ConfigFile,
     registry: &RegistryChoice,
     printer: &Printer,
 ) -> Result<u8, Error> {
     scaffold::check_target(&args.dir)?;
-    let golden_path = catalog.load(&args.reference)?;
+    let golden_path = catalog.load(&args.reference, config)?;
     let given = super::given_answers(&args.answering)?;
     let mut prompter = Prompter::new(args.answering.no_input);
-    let scaffold = scaffold::scaffold(
-        &golden_path,
-        &given,
-        &super::folder_name(&args.dir),
-        &args.only,
-        prompter.asker(),
-    )?;
+    // The repo is new: no remote to take defaults such as the organisation from.
+    let target = Target {
+        name: super::folder_name(&args.dir),
+        remote: Remote::NewRepo,
+    };
+    let scaffold = scaffold::scaffold(&golden_path, &given, &target, &args.only, prompter.asker())?;
     let plan = scaffold.plan(&args.dir);
     super::print_plan(printer, &plan);
 
@@ -74,6 +76,7 @@ pub fn run(
             plan.files.len()
         ),
     );
+    super::warn_if_not_portable(printer, &scaffold.lock, None);
     let events = crate::record::adoptions(AdoptionCommand::New, &scaffold.lock, &args.dir, None);
     super::registry::record(registry, events, printer);
     Ok(0)

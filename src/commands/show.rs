@@ -3,14 +3,20 @@
 
 use pave_engine::catalog::GoldenPath;
 use pave_engine::render::{self, OutlineFile};
+use pave_model::manifest::Manifest;
 
 use crate::cli::{Format, ShowArgs};
 use crate::error::Error;
 use crate::printer::Printer;
-use crate::settings::CatalogChoice;
+use crate::settings::{CatalogChoice, ConfigFile};
 
-pub fn run(args: &ShowArgs, catalog: &CatalogChoice, printer: &Printer) -> Result<u8, Error> {
-    let golden_path = catalog.load(&args.reference)?;
+pub fn run(
+    args: &ShowArgs,
+    catalog: &CatalogChoice,
+    config: &ConfigFile,
+    printer: &Printer,
+) -> Result<u8, Error> {
+    let golden_path = catalog.load(&args.reference, config)?;
     let files = render::outline(&golden_path);
     let m = &golden_path.manifest;
     match args.format {
@@ -72,6 +78,7 @@ fn text(golden_path: &GoldenPath, files: &[OutlineFile]) -> String {
         &["NAME", "TYPE", "DEFAULT", "CONSTRAINT", "HELP"],
         &rows,
     ));
+    out.push_str(&defaults_note(m));
     out.push_str("\nComponents:\n");
     for (name, c) in &m.components {
         let default = if c.default {
@@ -104,6 +111,42 @@ fn text(golden_path: &GoldenPath, files: &[OutlineFile]) -> String {
         out.push_str("Pins: values in managed files that dependency bots may move forward (a pin moved back, or any other edit, is drift).\n");
     }
     out
+}
+
+/// What templated defaults read, said under the table when a default is a template.
+fn defaults_note(m: &Manifest) -> String {
+    let templated = m.parameters.values().any(|p| {
+        p.value
+            .default
+            .as_ref()
+            .and_then(|d| d.as_str())
+            .is_some_and(|d| d.contains("{{"))
+    });
+    if !templated {
+        return String::new();
+    }
+    let mut note = String::from(
+        "\nDefaults in {{ }} are rendered from earlier answers and `target_name` (the target folder's name).\n",
+    );
+    let from_git: Vec<&str> = m
+        .parameters
+        .iter()
+        .filter(|(_, p)| !p.value.git_variables().is_empty())
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if !from_git.is_empty() {
+        note.push_str(&format!(
+            "`git.remote_owner`, `git.remote_repo`, `git.remote_host` and `git.remote_url` come from the target repo's `origin` remote\n\
+             (the owner is the path before the repo's name: `group/subgroup` on GitLab). A new repo (`pave new`) or one\n\
+             without `origin` has none, so {} must be answered there (--set, --answers or the prompt).\n",
+            from_git
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    note
 }
 
 /// A left-aligned text table; the last column is not padded.

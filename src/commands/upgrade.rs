@@ -11,11 +11,11 @@ use crate::cli::UpgradeArgs;
 use crate::error::{EXIT_FINDING, Error};
 use crate::printer::Printer;
 use crate::prompt::Prompter;
-use crate::settings::{CatalogChoice, RegistryChoice, catalog_for_lock_entry};
+use crate::settings::{LockCatalogs, RegistryChoice};
 
 pub fn run(
     args: &UpgradeArgs,
-    explicit: Option<&CatalogChoice>,
+    catalogs: &LockCatalogs,
     registry: &RegistryChoice,
     printer: &Printer,
 ) -> Result<u8, Error> {
@@ -23,7 +23,7 @@ pub fn run(
     let lock = Lock::read(root)?;
     let entry = lock.pick(args.golden_path.as_deref())?;
     super::check_work_tree(root, args.allow_dirty, args.dry_run, printer)?;
-    let catalog = catalog_for_lock_entry(explicit, entry)?;
+    let catalog = catalogs.open(entry)?;
     let given = super::given_answers(&args.answering)?;
     let mut prompter = Prompter::new(args.answering.no_input);
     let prepared = upgrade::prepare(
@@ -161,6 +161,7 @@ pub fn run(
             conflicts.len()
         ),
     );
+    super::warn_if_not_portable(printer, &new_lock, Some(&entry.name));
     // Recorded once the lock moved, merge conflicts or not: the repo is on the new version.
     let events =
         crate::record::adoptions(AdoptionCommand::Upgrade, &new_lock, root, Some(&entry.name));

@@ -4,11 +4,14 @@
 use crate::support::*;
 use predicates::prelude::*;
 
-const TEAM: [&str; 4] = [
+/// What a repo without a git remote must be told (its organisation cannot come from `origin`).
+const TEAM: [&str; 6] = [
     "--set",
     "team=payments",
     "--set",
     "service_name=payments-api",
+    "--set",
+    "organization=acme",
 ];
 
 /// A repo with its own README and CI workflow, as most existing repos are.
@@ -263,7 +266,7 @@ fn two_golden_paths_claiming_one_file_is_an_error_naming_both() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "`.github/dependabot.yml` is claimed by both docs-site@0.1.0 and rust-service@1.2.0",
+            "`.github/dependabot.yml` is claimed by both docs-site@0.1.0 and rust-service@1.3.0",
         ));
     assert_eq!(tree(repo.path()), before);
 }
@@ -424,7 +427,7 @@ fn changing_an_answer_retires_the_files_it_no_longer_renders() {
         .success()
         .stderr(predicate::str::contains("1 deleted"))
         .stderr(predicate::str::contains(format!(
-            "warning: {rollout} is no longer rendered by rust-service@1.2.0 but was edited locally"
+            "warning: {rollout} is no longer rendered by rust-service@1.3.0 but was edited locally"
         )));
     assert!(!dir.join(analysis).exists(), "unmodified: deleted");
     assert_eq!(

@@ -42,7 +42,14 @@ impl Fleet {
         new(
             "rust-service",
             "new-b",
-            &["--set", "team=team-b", "--set", "train=art-2"],
+            &[
+                "--set",
+                "team=team-b",
+                "--set",
+                "train=art-2",
+                "--set",
+                "organization=acme",
+            ],
         );
         new(
             "rust-service@1.0.0",
@@ -53,7 +60,14 @@ impl Fleet {
         new(
             "rust-service",
             "=cmd|x",
-            &["--set", "team=team-c", "--set", "service_name=cmd"],
+            &[
+                "--set",
+                "team=team-c",
+                "--set",
+                "service_name=cmd",
+                "--set",
+                "organization=acme",
+            ],
         );
         std::fs::write(root.join("=cmd|x/.pave/lock.yaml"), ": : [ not a lock\n").unwrap();
         let mut opts = git2::RepositoryInitOptions::new();
@@ -229,9 +243,9 @@ fn csv_has_a_row_per_repo_and_golden_path_and_defuses_formulas() {
         ("train", "art-1"),
         ("golden_path", "rust-service"),
         ("version", "1.0.0"),
-        ("latest", "1.2.0"),
+        ("latest", "1.3.0"),
         ("lag", "minor"),
-        ("versions_behind", "2"),
+        ("versions_behind", "3"),
         ("drifted_files", "1"),
         ("missing_files", "0"),
         ("error", ""),
@@ -310,7 +324,7 @@ fn markdown_has_the_summary_tables_and_escapes_untrusted_text() {
         "| status | repos | share |",
         "| drifted | 1 | 20.0% |",
         "### Golden paths",
-        "| `rust-service` | 3 | 1.2.0 | 1 | 1 | 1.2.0: 1, 1.0.0: 2 |",
+        "| `rust-service` | 3 | 1.3.0 | 1 | 1 | 1.3.0: 1, 1.0.0: 2 |",
         "### Teams",
         "| team-a | 2 | 0 | 0 | 1 | 1 | 0 | 0 |",
         "| team-b | 1 | 1 | 0 | 0 | 0 | 0 | 0 |",
@@ -370,7 +384,7 @@ fn html_is_one_self_contained_well_formed_page_with_a_chart_per_breakdown() {
     // Versions: the numbers are written, not only drawn.
     let versions = chart_text(0);
     assert!(
-        versions.contains("1.2.0 (newest): 1 · 1.0.0 (minor behind): 2"),
+        versions.contains("1.3.0 (newest): 1 · 1.0.0 (minor behind): 2"),
         "{versions}"
     );
     assert!(versions.contains("3 repos"), "{versions}");

@@ -9,7 +9,7 @@ fn unknown_parameter() {
         "rust-service",
         &["--set", "team=payments", "--set", "colour=red"],
         &[
-            "error: unknown parameter `colour` (--set); rust-service@1.2.0 has: service_name,",
+            "error: unknown parameter `colour` (--set); rust-service@1.3.0 has: service_name,",
             "hint: see the parameters with `pave show",
         ],
     );
@@ -208,8 +208,15 @@ fn unknown_golden_path_and_version() {
 fn unknown_component() {
     refused(
         "rust-service",
-        &["--set", "team=x1", "--only", "ci,nope"],
-        &["rust-service@1.2.0 has no component `nope`"],
+        &[
+            "--set",
+            "team=x1",
+            "--set",
+            "organization=acme",
+            "--only",
+            "ci,nope",
+        ],
+        &["rust-service@1.3.0 has no component `nope`"],
     );
 }
 

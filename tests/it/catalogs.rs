@@ -8,36 +8,48 @@ use crate::support::*;
 use predicates::prelude::*;
 
 /// The manifest of a small golden path `name` at `version`.
-fn manifest(name: &str, version: &str) -> String {
+pub(crate) fn manifest(name: &str, version: &str) -> String {
     format!(
         "apiVersion: pave.dev/v1\nname: {name}\nversion: {version}\nsummary: {name} at {version}\nparameters:\n  name: {{type: string, required: true, pattern: \"[a-z][a-z0-9-]*\"}}\n  port: {{type: integer, min: 1024, max: 65535, default: 8080}}\ncomponents:\n  app: {{summary: the app}}\n"
     )
 }
 
 /// A git repository of golden paths in a temp dir, built commit by commit and tagged with git2.
-struct CatalogRepo {
-    dir: tempfile::TempDir,
+pub(crate) struct CatalogRepo {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
 }
 
 impl CatalogRepo {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut opts = git2::RepositoryInitOptions::new();
         opts.initial_head("main");
         git2::Repository::init_opts(dir.path(), &opts).unwrap();
-        Self { dir }
+        Self {
+            root: dir.path().to_owned(),
+            _dir: dir,
+        }
     }
 
-    fn path(&self) -> &Path {
-        self.dir.path()
+    pub(crate) fn path(&self) -> &Path {
+        &self.root
     }
 
-    fn arg(&self) -> String {
+    pub(crate) fn arg(&self) -> String {
         self.path().display().to_string()
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("file://{}", self.arg())
+    }
+
+    /// Moves the repository to `to` (a path that does not exist yet): it is no longer where it
+    /// was.
+    pub(crate) fn move_to(&mut self, to: &Path) {
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::rename(&self.root, to).unwrap();
+        self.root = to.to_owned();
     }
 
     fn write(&self, rel: &str, content: &str) -> &Self {
@@ -56,7 +68,7 @@ impl CatalogRepo {
     }
 
     /// Golden path `name` at `version` in `folder` (`""` for the root), replacing what was there.
-    fn golden_path(&self, folder: &str, name: &str, version: &str) -> &Self {
+    pub(crate) fn golden_path(&self, folder: &str, name: &str, version: &str) -> &Self {
         let at = |rel: &str| {
             if folder.is_empty() {
                 rel.to_owned()
@@ -73,7 +85,7 @@ impl CatalogRepo {
     }
 
     /// Commits the work tree and tags the commit: annotated or lightweight.
-    fn release(&self, tag: &str, is_annotated: bool) -> &Self {
+    pub(crate) fn release(&self, tag: &str, is_annotated: bool) -> &Self {
         commit_all(self.path(), &format!("release {tag}"));
         let repo = git2::Repository::open(self.path()).unwrap();
         let head = repo.head().unwrap().peel(git2::ObjectType::Commit).unwrap();
@@ -109,7 +121,7 @@ fn several() -> CatalogRepo {
 }
 
 /// A repository of one golden path at its root, versions tagged `demo/v<version>`.
-fn one(versions: &[&str]) -> CatalogRepo {
+pub(crate) fn one(versions: &[&str]) -> CatalogRepo {
     let repo = CatalogRepo::new();
     for version in versions {
         repo.golden_path("", "demo", version)
@@ -118,7 +130,7 @@ fn one(versions: &[&str]) -> CatalogRepo {
     repo
 }
 
-fn lock_of(dir: &Path) -> String {
+pub(crate) fn lock_of(dir: &Path) -> String {
     std::fs::read_to_string(dir.join(".pave/lock.yaml")).unwrap()
 }
 
@@ -127,7 +139,7 @@ fn stdout_of(cmd: &mut assert_cmd::Command) -> String {
 }
 
 /// Where pave caches the clone of `url` below `PAVE_CACHE_DIR`.
-fn cached_clone(cache: &Path, url: &str) -> PathBuf {
+pub(crate) fn cached_clone(cache: &Path, url: &str) -> PathBuf {
     use sha2::Digest as _;
     let digest = hex::encode(sha2::Sha256::digest(url.as_bytes()));
     cache.join("pave/catalogs").join(&digest[..16])
@@ -203,9 +215,10 @@ fn new_from_a_git_catalog_records_it_and_check_finds_it_again() {
             "the executable bit comes from the tree"
         );
     }
+    // The repository has no `origin` and no name: it is recorded by its folder, from home.
     let lock = lock_of(&dir);
     assert!(
-        lock.contains(&format!("catalog: git:{}", repo.arg())),
+        lock.contains(&format!("catalog: git:{}", below_home(repo.path()))),
         "{lock}"
     );
     assert!(lock.contains("version: \"1.1.0\""), "{lock}");
@@ -250,7 +263,8 @@ fn a_bare_repository_is_read_in_place() {
     )
     .assert()
     .success();
-    assert!(lock_of(&dir).contains(&format!("catalog: git:{}", bare_path.display())));
+    // A clone records the URL of its `origin`: the catalog, wherever this copy is.
+    assert!(lock_of(&dir).contains(&format!("catalog: git:{}", repo.url())));
 }
 
 #[test]
@@ -528,7 +542,7 @@ fn a_directory_catalog_still_works_in_and_beside_git() {
         .env("PAVE_CATALOG", &catalog)
         .assert()
         .success();
-    assert!(lock_of(&dir).contains(&format!("catalog: dir:{}", catalog.display())));
+    assert!(lock_of(&dir).contains(&format!("catalog: dir:{}", below_home(&catalog))));
     pave_check(&dir, &[])
         .assert()
         .success()

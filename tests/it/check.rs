@@ -13,8 +13,8 @@ fn a_fresh_repo_conforms() {
     pave_check(&dir, &[])
         .assert()
         .success()
-        .stdout(predicate::str::contains("rust-service@1.2.0: conforms"))
-        .stdout(predicate::str::contains("1.2.0 is the newest in builtin"));
+        .stdout(predicate::str::contains("rust-service@1.3.0: conforms"))
+        .stdout(predicate::str::contains("1.3.0 is the newest in builtin"));
 }
 
 #[test]
@@ -29,13 +29,13 @@ fn an_edited_managed_file_is_drift_with_the_fix() {
             "drifted (managed file edited)  Dockerfile",
         ))
         .stdout(predicate::str::contains(
-            "fix: pave apply rust-service@1.2.0 --force --allow-dirty",
+            "fix: pave apply rust-service@1.3.0 --force --allow-dirty",
         ));
     // The fix works as printed on the uncommitted edit it is about.
     pave()
         .args([
             "apply",
-            "rust-service@1.2.0",
+            "rust-service@1.3.0",
             "--force",
             "--allow-dirty",
             "-C",

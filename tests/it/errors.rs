@@ -81,7 +81,7 @@ fn a_target_that_cannot_be_written_is_reported_as_a_write() {
     pave_new(
         "rust-service",
         "/proc/pave-new-target".as_ref(),
-        &["--set", "team=payments"],
+        &RUST_SERVICE_ANSWERS,
     )
     .fails_with(&[
         "error: cannot write /proc",
@@ -201,7 +201,7 @@ fn a_golden_path_the_catalog_lacks_is_said_of_the_lock() {
             .args(args)
             .arg("-C")
             .arg(&dir)
-            .fails_with(&["no version of `rust-service` matches `rust-service@1.1.5` in the builtin catalog; it has: 1.0.0, 1.1.0, 1.2.0; the repo's .pave/lock.yaml records rust-service@1.1.5 from `builtin`", "hint: point --catalog at the catalog the repo was made from (the lock says `builtin`)"]);
+            .fails_with(&["no version of `rust-service` matches `rust-service@1.1.5` in the builtin catalog; it has: 1.0.0, 1.1.0, 1.2.0, 1.3.0; the repo's .pave/lock.yaml records rust-service@1.1.5 from `builtin`", "hint: point --catalog at the catalog the repo was made from (the lock says `builtin`)"]);
     }
 }
 
@@ -223,7 +223,7 @@ fn applying_another_version_says_apply_keeps_the_version() {
     pave()
         .args(["apply", "rust-service@1.0.0", "-C"])
         .arg(&dir)
-        .fails_with(&["error: this repo has rust-service@1.2.0; applying rust-service@1.0.0 would mix versions", "hint: `pave apply rust-service` applies 1.2.0, the version the repo has"]);
+        .fails_with(&["error: this repo has rust-service@1.3.0; applying rust-service@1.0.0 would mix versions", "hint: `pave apply rust-service` applies 1.3.0, the version the repo has"]);
 }
 
 #[test]

@@ -47,7 +47,7 @@ fn an_exception_is_recorded_and_shown_everywhere_as_its_own_status() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "rust-service@1.2.0: conforms with exceptions",
+            "rust-service@1.3.0: conforms with exceptions",
         ))
         .stdout(predicate::str::contains(format!(
             "excepted                       {POLICY} (+1 -0): {REASON}"
@@ -147,7 +147,7 @@ fn a_tailoring_that_grows_after_review_is_drift_until_recorded_again() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "still holds its tailoring, which is drift now: `pave apply rust-service@1.2.0 --force --allow-dirty`",
+            "still holds its tailoring, which is drift now: `pave apply rust-service@1.3.0 --force --allow-dirty`",
         ));
     assert!(!lock_text(&dir).contains("exception:"));
     pave_check(&dir, &[]).assert().code(1);
@@ -166,14 +166,14 @@ fn what_cannot_be_excepted_is_refused_and_the_lock_is_untouched() {
     };
     refused(
         &[POLICY, "--reason", REASON],
-        "the file is exactly what rust-service@1.2.0 renders; edit it first",
+        "the file is exactly what rust-service@1.3.0 renders; edit it first",
     );
     tailor(&dir);
     refused(&[POLICY], "say why with --reason");
     refused(&[POLICY, "--reason", "  "], "--reason: must say why");
     refused(
         &["README.md", "--reason", REASON],
-        "README.md: a merged file of rust-service@1.2.0 needs no exception",
+        "README.md: a merged file of rust-service@1.3.0 needs no exception",
     );
     refused(
         &["src/main.rs", "--reason", REASON],
@@ -250,7 +250,7 @@ fn apply_keeps_an_excepted_file_even_forced_and_only_drop_gives_it_up() {
     pave_check(&dir, &[])
         .assert()
         .success()
-        .stdout(predicate::str::contains("rust-service@1.2.0: conforms\n"));
+        .stdout(predicate::str::contains("rust-service@1.3.0: conforms\n"));
 }
 
 #[test]
@@ -316,7 +316,7 @@ fn conflict_modes_are_given_once_for_every_file() {
     .assert()
     .success()
     .stderr(predicate::str::contains(
-        "--conflict `./README.md=keep`: the glob matches no file of rust-service@1.2.0",
+        "--conflict `./README.md=keep`: the glob matches no file of rust-service@1.3.0",
     ));
 }
 
@@ -326,7 +326,15 @@ fn a_file_kept_with_conflict_keep_makes_the_repo_conforming_with_exceptions() {
     pave_apply(
         "rust-service",
         dir.path(),
-        &["--no-input", "--set", "team=payments", "--conflict", "keep"],
+        &[
+            "--no-input",
+            "--set",
+            "team=payments",
+            "--set",
+            "organization=acme",
+            "--conflict",
+            "keep",
+        ],
     )
     .assert()
     .success();

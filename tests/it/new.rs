@@ -14,13 +14,15 @@ fn new_rust_service_gives_a_committed_repo_with_a_lock() {
             "team=payments",
             "--set",
             "service_name=payments-api",
+            "--set",
+            "organization=acme",
         ],
     )
     .assert()
     .success()
     .stdout("")
     .stderr(predicate::str::contains("Created"))
-    .stderr(predicate::str::contains("rust-service@1.2.0"));
+    .stderr(predicate::str::contains("rust-service@1.3.0"));
     assert_no_leftovers(tmp.path());
 
     let repo = git2::Repository::open(&dir).unwrap();
@@ -45,7 +47,7 @@ fn new_rust_service_gives_a_committed_repo_with_a_lock() {
     let entry = &lock.golden_paths[0];
     assert_eq!(
         (entry.name.as_str(), entry.version.to_string().as_str()),
-        ("rust-service", "1.2.0")
+        ("rust-service", "1.3.0")
     );
     assert_eq!(entry.catalog, "builtin");
     assert_eq!(
@@ -137,7 +139,7 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
     pave_new(
         "rust-service",
         &dir,
-        &["--set", "team=payments", "--dry-run"],
+        &[&RUST_SERVICE_ANSWERS[..], &["--dry-run"]].concat(),
     )
     .assert()
     .success()
@@ -155,7 +157,11 @@ fn only_renders_the_chosen_components() {
     pave_new(
         "rust-service",
         &dir,
-        &["--set", "team=payments", "--only", "deploy,ci", "--no-git"],
+        &[
+            &RUST_SERVICE_ANSWERS[..],
+            &["--only", "deploy,ci", "--no-git"],
+        ]
+        .concat(),
     )
     .assert()
     .success();
@@ -181,6 +187,8 @@ fn gitlab_and_plain_deployment_variants() {
         &[
             "--set",
             "team=payments",
+            "--set",
+            "organization=acme",
             "--set",
             "ci_provider=gitlab",
             "--set",
@@ -290,7 +298,7 @@ fn when_rules_drop_files_and_ownership_is_first_match() {
 fn new_into_an_existing_empty_folder_works() {
     let (_tmp, dir) = target();
     std::fs::create_dir(&dir).unwrap();
-    pave_new("rust-service", &dir, &["--set", "team=payments"])
+    pave_new("rust-service", &dir, &RUST_SERVICE_ANSWERS)
         .assert()
         .success();
     assert!(dir.join(".pave/lock.yaml").exists());

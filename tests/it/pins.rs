@@ -668,3 +668,281 @@ fn except_refuses_a_file_whose_only_change_is_pins_moved_forward() {
         ));
     assert_eq!(read(&dir, ".pave/lock.yaml"), lock, "nothing written");
 }
+
+// rust-service's own bots. Its newest version declares as pins what its dependabot.yml (GitHub)
+// and renovate.json (GitLab) update; a week of their pull requests must conform and still pass
+// the validators the rendered repo is held to (tests/it/validators.rs), and a pin taken back
+// must not.
+
+/// `text` with the first match of `pattern` (and every other occurrence of that same text)
+/// replaced by what `to` makes of its captures.
+fn bump(text: &str, pattern: &str, to: impl Fn(&regex_lite::Captures) -> String) -> String {
+    let re = regex_lite::Regex::new(pattern).unwrap();
+    let caps = re
+        .captures(text)
+        .unwrap_or_else(|| panic!("no `{pattern}` in:\n{text}"));
+    let new = to(&caps);
+    text.replace(&caps[0], &new)
+}
+
+fn number(caps: &regex_lite::Captures, name: &str) -> u64 {
+    caps[name].parse().unwrap()
+}
+
+fn rewrite(dir: &Path, rel: &str, edit: impl Fn(&str) -> String) {
+    let before = read(dir, rel);
+    let after = edit(&before);
+    assert_ne!(before, after, "{rel} unchanged");
+    std::fs::write(dir.join(rel), after).unwrap();
+}
+
+/// What Dependabot proposes in a week on rust-service (GitHub): the next minor of
+/// actions/checkout (new commit SHA and `# v` comment, in every job), the next Rust image (new
+/// tag and digest) and the next major of the AWS provider.
+fn dependabot_week(dir: &Path) {
+    rewrite(dir, ".github/workflows/ci.yml", |t| {
+        bump(
+            t,
+            r"actions/checkout@[0-9a-f]{40} # v(?P<major>\d+)\.(?P<minor>\d+)\.\d+",
+            |c| {
+                format!(
+                    "actions/checkout@{} # v{}.{}.0",
+                    "0123456789abcdef0123456789abcdef01234567",
+                    number(c, "major"),
+                    number(c, "minor") + 1
+                )
+            },
+        )
+    });
+    rewrite(dir, "Dockerfile", |t| {
+        bump(
+            t,
+            r"FROM rust:(?P<major>\d+)\.(?P<minor>\d+)-bookworm@sha256:[0-9a-f]{64}",
+            |c| {
+                format!(
+                    "FROM rust:{}.{}-bookworm@sha256:{}",
+                    number(c, "major"),
+                    number(c, "minor") + 1,
+                    "a".repeat(64)
+                )
+            },
+        )
+    });
+    rewrite(dir, "infra/terraform/versions.tf", |t| {
+        bump(t, r#"version = "~> (?P<major>\d+)\.\d+""#, |c| {
+            format!("version = \"~> {}.0\"", number(c, "major") + 1)
+        })
+    });
+    commit_all(
+        dir,
+        "chore(deps): bump actions/checkout, rust and hashicorp/aws",
+    );
+}
+
+/// `pave check` (text and json) and `pave gate conformance` say the repo conforms with the
+/// `pinned` files named.
+fn assert_conforms_with_pins(dir: &Path, pinned: &[&str]) {
+    pave_check(dir, &[])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "0 drifted, {} pinned (pins moved forward)",
+            pinned.len()
+        )));
+    let report = check_json(dir, &["--offline"]);
+    assert_eq!(report["conforming"], true, "{report}");
+    for path in pinned {
+        assert_eq!(state_of(&report, path), "pinned", "{path}");
+    }
+    pave()
+        .args(["gate", "conformance", "--repo"])
+        .arg(dir)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "{} pinned (pins moved forward)",
+            pinned.len()
+        )));
+}
+
+#[test]
+fn a_dependabot_week_on_rust_service_conforms_and_passes_the_validators() {
+    let (_tmp, dir) = rust_service(&["--set", "ci_provider=github"]);
+    let lock = pave_model::lock::Lock::read(&dir).unwrap();
+    let with_pins: Vec<&str> = lock.golden_paths[0]
+        .files
+        .iter()
+        .filter(|f| f.pins.is_some())
+        .map(|f| f.path.as_str())
+        .collect();
+    assert_eq!(
+        with_pins,
+        [
+            ".github/workflows/ci.yml",
+            "Dockerfile",
+            "infra/terraform/versions.tf"
+        ],
+        "every file dependabot.yml updates declares its pins"
+    );
+    dependabot_week(&dir);
+    assert_conforms_with_pins(
+        &dir,
+        &[
+            ".github/workflows/ci.yml",
+            "Dockerfile",
+            "infra/terraform/versions.tf",
+        ],
+    );
+
+    // The bumped files still pass the tools of their ecosystems.
+    use crate::validators::check as validate;
+    validate(
+        &dir,
+        "actionlint",
+        &["-no-color", ".github/workflows/ci.yml"],
+    );
+    validate(
+        &dir,
+        "check-jsonschema",
+        &[
+            "--builtin-schema",
+            "vendor.github-workflows",
+            ".github/workflows/ci.yml",
+        ],
+    );
+    validate(
+        &dir,
+        "yamllint",
+        &[
+            "--strict",
+            "-c",
+            ".yamllint.yaml",
+            ".github/workflows/ci.yml",
+        ],
+    );
+    validate(&dir, "hadolint", &["Dockerfile"]);
+    validate(&dir, "hcl2tojson", &["infra/terraform/versions.tf"]);
+
+    // A "bump" that takes an action back is drift, in check and in the gate.
+    rewrite(&dir, ".github/workflows/ci.yml", |t| {
+        bump(
+            t,
+            r"actions/checkout@[0-9a-f]{40} # v(?P<major>\d+)\.\d+\.\d+",
+            |c| {
+                format!(
+                    "actions/checkout@{} # v{}.9.0",
+                    "fedcba9876543210fedcba9876543210fedcba98",
+                    number(c, "major") - 1
+                )
+            },
+        )
+    });
+    pave_check(&dir, &[])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("moved backwards, which is drift"));
+    pave()
+        .args(["gate", "conformance", "--repo"])
+        .arg(&dir)
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn a_renovate_week_on_gitlab_rust_service_conforms_and_passes_the_validators() {
+    let (_tmp, dir) = rust_service(&["--set", "ci_provider=gitlab"]);
+    // What Renovate proposes: CI images (the Rust toolchain, gitleaks, docker with its dind
+    // service), the Dockerfile's base image and syntax, Terraform's required version.
+    rewrite(&dir, ".gitlab-ci.yml", |t| {
+        let t = bump(t, r"image: rust:(?P<major>\d+)\.(?P<minor>\d+)\n", |c| {
+            format!(
+                "image: rust:{}.{}\n",
+                number(c, "major"),
+                number(c, "minor") + 1
+            )
+        });
+        let t = bump(&t, r"gitleaks:v(?P<major>\d+)\.(?P<minor>\d+)\.\d+", |c| {
+            format!(
+                "gitleaks:v{}.{}.0",
+                number(c, "major"),
+                number(c, "minor") + 1
+            )
+        });
+        let t = bump(&t, r"image: docker:(?P<major>\d+)\n", |c| {
+            format!("image: docker:{}\n", number(c, "major") + 1)
+        });
+        bump(&t, r"- docker:(?P<major>\d+)-dind", |c| {
+            format!("- docker:{}-dind", number(c, "major") + 1)
+        })
+    });
+    rewrite(&dir, "Dockerfile", |t| {
+        let t = bump(t, r"# syntax=docker/dockerfile:(?P<major>\d+)\n", |c| {
+            format!("# syntax=docker/dockerfile:{}.7\n", number(c, "major"))
+        });
+        bump(&t, r"cc-debian12:nonroot@sha256:[0-9a-f]{64}", |_| {
+            format!("cc-debian12:nonroot@sha256:{}", "b".repeat(64))
+        })
+    });
+    rewrite(&dir, "infra/terraform/versions.tf", |t| {
+        bump(
+            t,
+            r#"required_version = ">= (?P<major>\d+)\.(?P<minor>\d+)\.\d+""#,
+            |c| {
+                format!(
+                    "required_version = \">= {}.{}.3\"",
+                    number(c, "major"),
+                    number(c, "minor") + 1
+                )
+            },
+        )
+    });
+    commit_all(
+        &dir,
+        "chore(deps): update ci images, dockerfile and terraform",
+    );
+    assert_conforms_with_pins(
+        &dir,
+        &[
+            ".gitlab-ci.yml",
+            "Dockerfile",
+            "infra/terraform/versions.tf",
+        ],
+    );
+
+    use crate::validators::check as validate;
+    validate(
+        &dir,
+        "check-jsonschema",
+        &[
+            "--builtin-schema",
+            "vendor.gitlab-ci",
+            "--data-transform",
+            "gitlab-ci",
+            ".gitlab-ci.yml",
+        ],
+    );
+    validate(
+        &dir,
+        "yamllint",
+        &["--strict", "-c", ".yamllint.yaml", ".gitlab-ci.yml"],
+    );
+    validate(&dir, "hadolint", &["Dockerfile"]);
+    validate(&dir, "hcl2tojson", &["infra/terraform/versions.tf"]);
+
+    // Taking the toolchain image back is drift.
+    rewrite(&dir, ".gitlab-ci.yml", |t| {
+        bump(t, r"image: rust:(?P<major>\d+)\.(?P<minor>\d+)\n", |c| {
+            format!(
+                "image: rust:{}.{}\n",
+                number(c, "major"),
+                number(c, "minor") - 2
+            )
+        })
+    });
+    pave_check(&dir, &[])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "drifted (managed file edited)  .gitlab-ci.yml",
+        ));
+}

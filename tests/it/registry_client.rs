@@ -87,6 +87,8 @@ impl Machine {
                 "team=payments",
                 "--set",
                 "train=atlas",
+                "--set",
+                "organization=acme",
                 "--no-input",
             ])
             .output()
@@ -319,7 +321,7 @@ fn records_everything(database: &str) {
         .find(|r| r["repo_id"] == repo_id(&ledger))
         .unwrap()
         .clone();
-    assert_eq!(ledger_record["version"], "1.2.0", "{repos}");
+    assert_eq!(ledger_record["version"], "1.3.0", "{repos}");
 
     // check --report: conforming, then drifted; the exit code stays the check's.
     machine
@@ -679,7 +681,7 @@ fn without_a_registry_events_go_to_the_local_one() {
     assert!(
         String::from_utf8(output.stdout)
             .unwrap()
-            .starts_with("| golden path | repos |")
+            .starts_with("| golden path | catalog | repos |")
     );
 
     // apply records too.
@@ -796,7 +798,8 @@ fn the_config_file_names_the_registry_and_env_beats_it() {
         .env("PAVE_CONFIG", &config)
         .args(["new", "rust-service"])
         .arg(machine.repos().join("alpha"))
-        .args(["--set", "team=payments", "--no-input"])
+        .args(crate::support::RUST_SERVICE_ANSWERS)
+        .arg("--no-input")
         .output()
         .unwrap();
     succeeded(&output);
@@ -808,7 +811,8 @@ fn the_config_file_names_the_registry_and_env_beats_it() {
         .env("PAVE_REGISTRY_TOKEN", "pave_wrong")
         .args(["new", "rust-service"])
         .arg(machine.repos().join("bravo"))
-        .args(["--set", "team=payments", "--no-input"])
+        .args(crate::support::RUST_SERVICE_ANSWERS)
+        .arg("--no-input")
         .output()
         .unwrap();
     let text = succeeded(&output);

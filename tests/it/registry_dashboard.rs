@@ -248,7 +248,7 @@ fn seed(store: &dyn Store) {
         "repo": {"name": "metrics-gw", "path": "/srv/fleet/metrics-gw.git"},
         "kind": "audit",
         "status": "drifted",
-        "golden_paths": [{"name": "rust-service", "version": "2.1.0", "latest": "2.1.0", "lag": "none"}],
+        "golden_paths": [{"name": "rust-service", "version": "2.1.0", "catalog": "builtin", "latest": "2.1.0", "lag": "none"}],
         "drifted_files": 2, "missing_files": 0, "edited_files": 1,
         "team": "platform",
         "train": "core"
@@ -295,7 +295,8 @@ async fn a_deleted_repo_leaves_the_dashboards_totals_and_the_metrics() {
         ]
         .map(|id| dom.number_of(id))
     };
-    let storefront_metric = r#"pave_registry_repos{golden_path="static-site",version="0.9.0"}"#;
+    let storefront_metric =
+        r#"pave_registry_repos{golden_path="static-site",catalog="builtin",version="0.9.0"}"#;
     let metric = |text: &str| -> u64 {
         text.lines()
             .find_map(|line| line.strip_prefix(storefront_metric))

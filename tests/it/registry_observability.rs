@@ -525,15 +525,17 @@ async fn metrics_count_requests_by_route_and_events_by_kind_and_read_the_store()
         "a raw path became a label value:\n{text}"
     );
 
-    // The gauges say what the API says.
+    // The gauges say what the API says, golden paths by name and catalog.
     let mut gauges = 0;
     for golden_path in golden_paths["golden_paths"].as_array().unwrap() {
         let name = golden_path["name"].as_str().unwrap();
+        let catalog = golden_path["catalog"].as_str().unwrap_or_default();
         for version in golden_path["versions"].as_array().unwrap() {
             let series = format!(
-                "pave_registry_repos{{golden_path={},version={}}}",
+                "pave_registry_repos{{golden_path={},catalog={},version={}}}",
                 // A JSON string is escaped as the exposition escapes a label value here.
                 Value::from(name),
+                Value::from(catalog),
                 version["version"]
             );
             assert_eq!(
@@ -551,14 +553,18 @@ async fn metrics_count_requests_by_route_and_events_by_kind_and_read_the_store()
     );
     for group in stats["groups"].as_array().unwrap() {
         let name = Value::from(group["key"].as_str().unwrap());
+        let catalog = Value::from(group["catalog"].as_str().unwrap_or_default());
         for state in ["conforming", "drifted", "unchecked"] {
-            let series =
-                format!("pave_registry_repos_conformance{{golden_path={name},state=\"{state}\"}}");
+            let series = format!(
+                "pave_registry_repos_conformance{{golden_path={name},catalog={catalog},state=\"{state}\"}}"
+            );
             assert_eq!(sample(&series), group[state].as_f64().unwrap(), "{series}");
         }
     }
     assert_eq!(
-        sample(r#"pave_registry_repos_conformance{golden_path="rust-service",state="drifted"}"#),
+        sample(
+            r#"pave_registry_repos_conformance{golden_path="rust-service",catalog="builtin",state="drifted"}"#
+        ),
         1.0
     );
 

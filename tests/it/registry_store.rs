@@ -48,12 +48,17 @@ on_both_backends!(
     a_repo_on_two_golden_paths_is_one_repo_of_its_team,
     the_wire_form_ingests,
     conflicted_files_are_kept_from_checks_and_audits,
+    conforming_with_exceptions_is_counted_apart,
     the_fleet_counts_repos_without_a_golden_path,
     tokens_are_created_verified_listed_and_revoked,
     deleting_a_repo_removes_its_events_and_state_in_one_logged_step,
     a_repo_is_deleted_by_its_url_unless_several_have_it,
     pruning_keeps_the_current_state_of_repos_still_reporting,
     a_retention_pass_that_removes_nothing_is_not_logged,
+    golden_paths_are_told_apart_by_catalog,
+    checks_without_a_catalog_count_for_their_golden_paths_catalog,
+    credentials_in_a_catalog_url_are_never_stored,
+    the_catalog_migration_reads_the_stored_adoptions,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -145,6 +150,63 @@ impl Raw {
                     .collect()
             }
         }
+    }
+}
+
+impl Raw {
+    /// Runs `sql` (one statement, the same in both dialects) on the store's database.
+    fn execute(&self, sql: &str) {
+        match self {
+            Raw::Sqlite(path) => {
+                rusqlite::Connection::open(path)
+                    .unwrap()
+                    .execute_batch(sql)
+                    .unwrap();
+            }
+            Raw::Postgres { url, schema } => {
+                let mut client = ::postgres::Client::connect(url, ::postgres::NoTls).unwrap();
+                client
+                    .batch_execute(&format!("SET search_path TO {schema}; {sql}"))
+                    .unwrap();
+            }
+        }
+    }
+
+    /// Every stored event's body, as text.
+    fn event_bodies(&self) -> String {
+        match self {
+            Raw::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).unwrap();
+                let mut statement = conn.prepare("SELECT body FROM events").unwrap();
+                let bodies: Vec<String> = statement
+                    .query_map([], |row| row.get(0))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect();
+                bodies.join("\n")
+            }
+            Raw::Postgres { url, schema } => {
+                let mut client = ::postgres::Client::connect(url, ::postgres::NoTls).unwrap();
+                let bodies: Vec<String> = client
+                    .query(&format!("SELECT body::text FROM {schema}.events"), &[])
+                    .unwrap()
+                    .iter()
+                    .map(|row| row.get(0))
+                    .collect();
+                bodies.join("\n")
+            }
+        }
+    }
+
+    /// The number of the last migration of this backend.
+    fn last_migration(&self) -> i64 {
+        match self {
+            Raw::Sqlite(_) => pave_registry::store::sqlite::MIGRATIONS,
+            Raw::Postgres { .. } => pave_registry::store::postgres::MIGRATIONS,
+        }
+        .last()
+        .unwrap()
+        .version
     }
 }
 
@@ -365,8 +427,11 @@ fn check(repo: &str, when: &str, at_version: &str, outcome: Outcome) -> Event {
             missing_files: outcome.missing,
             edited_files: 0,
             conflicted_files: 0,
+            excepted_files: 0,
             lag: outcome.lag,
             latest: outcome.latest,
+            // As an older client sends it: the catalog is the golden path's, from its adoption.
+            catalog: None,
         }),
     )
 }
@@ -383,6 +448,7 @@ fn audit(repo: &str, when: &str, status: AuditStatus, team: Option<&str>) -> Eve
             missing_files: 0,
             edited_files: 1,
             conflicted_files: 0,
+            excepted_files: 0,
             team: team.map(str::to_owned),
             train: None,
         }),
@@ -394,6 +460,8 @@ trait Adjust {
     fn on(self, at_version: &str, lag: Option<Lag>, latest: Option<&str>) -> Self;
     fn with_repo_id(self, repo_id: &str) -> Self;
     fn with_url(self, url: &str) -> Self;
+    /// The catalog the event names (an adoption's, a check's, each audited golden path's).
+    fn in_catalog(self, catalog: &str) -> Self;
 }
 
 impl Adjust for Event {
@@ -405,6 +473,7 @@ impl Adjust for Event {
         audit.golden_paths.push(AuditedGoldenPath {
             name,
             version,
+            catalog: None,
             latest: latest.map(v),
             lag,
         });
@@ -418,6 +487,19 @@ impl Adjust for Event {
 
     fn with_url(mut self, url: &str) -> Self {
         self.repo.url = Some(url.to_owned());
+        self
+    }
+
+    fn in_catalog(mut self, catalog: &str) -> Self {
+        match &mut self.kind {
+            EventKind::Adoption(a) => a.catalog = catalog.to_owned(),
+            EventKind::Conformance(c) => c.catalog = Some(catalog.to_owned()),
+            EventKind::Audit(a) => {
+                for g in &mut a.golden_paths {
+                    g.catalog = Some(catalog.to_owned());
+                }
+            }
+        }
         self
     }
 }
@@ -947,6 +1029,54 @@ fn conflicted_files_are_kept_from_checks_and_audits(store: &dyn Store, _: &Raw) 
     assert_eq!(last(store), Some((false, 1)));
 }
 
+/// A repo that conforms with exceptions is never plainly conforming: its excepted files are
+/// kept, from checks and audits, and the stats count it apart.
+fn conforming_with_exceptions_is_counted_apart(store: &dyn Store, _: &Raw) {
+    let excepted = |event: &mut Event, n: u32| match &mut event.kind {
+        EventKind::Conformance(c) => c.excepted_files = n,
+        EventKind::Audit(a) => a.excepted_files = n,
+        EventKind::Adoption(_) => unreachable!("an adoption has no files"),
+    };
+    let mut checked = check("a", "03-02 10:00", "rust-service@1.0.0", passing());
+    excepted(&mut checked, 2);
+    store
+        .ingest(&batch(vec![a_on_rust_service(), checked]))
+        .unwrap();
+    let last = |store: &dyn Store| {
+        store.repos().unwrap()[0]
+            .conformance
+            .as_ref()
+            .map(|c| (c.conforming, c.excepted_files))
+    };
+    assert_eq!(last(store), Some((true, 2)));
+    let group = &store.stats(GroupBy::GoldenPath).unwrap().groups[0];
+    assert_eq!((group.conforming, group.excepted), (1, 1), "{group:?}");
+
+    let mut audited = audit("a", "03-03 10:00", AuditStatus::Excepted, None).on(
+        "rust-service@1.0.0",
+        None,
+        None,
+    );
+    excepted(&mut audited, 1);
+    store.ingest(&batch(vec![audited])).unwrap();
+    assert_eq!(last(store), Some((true, 1)));
+    assert_eq!(
+        store.repos().unwrap()[0].audit_status,
+        Some(AuditStatus::Excepted)
+    );
+    // Its exceptions gone, the repo is plainly conforming again.
+    store
+        .ingest(&batch(vec![check(
+            "a",
+            "03-04 10:00",
+            "rust-service@1.0.0",
+            passing(),
+        )]))
+        .unwrap();
+    let group = &store.stats(GroupBy::Team).unwrap().groups[0];
+    assert_eq!((group.conforming, group.excepted), (1, 0), "{group:?}");
+}
+
 fn the_fleet_counts_repos_without_a_golden_path(store: &dyn Store, _: &Raw) {
     store
         .ingest(&batch(vec![
@@ -960,6 +1090,243 @@ fn the_fleet_counts_repos_without_a_golden_path(store: &dyn Store, _: &Raw) {
         let fleet = store.stats(group_by).unwrap().fleet;
         assert_eq!((fleet.adopted, fleet.repos), (1, 3), "{group_by:?}");
     }
+}
+
+/// The platform's catalog and a scratch catalog someone tried a golden path in.
+const PLATFORM: &str = "git:https://git.example.com/platform/golden-paths.git";
+const SCRATCH: &str = "git:~/scratch-golden-paths";
+
+/// `golden_paths()` as `name (catalog): repos latest versions`.
+fn golden_paths_by_catalog(store: &dyn Store) -> Vec<String> {
+    store
+        .golden_paths()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            let versions: Vec<String> = g
+                .versions
+                .iter()
+                .map(|v| format!("{}={}", v.version, v.repos))
+                .collect();
+            format!(
+                "{} ({}): repos={} latest={} versions={}",
+                g.name,
+                g.catalog.as_deref().unwrap_or("unknown"),
+                g.repos,
+                g.latest
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                versions.join(",")
+            )
+        })
+        .collect()
+}
+
+/// `stats(group_by)` with each group's catalog, as `key (catalog): adoptions lagging`.
+fn lag_by_catalog(store: &dyn Store, group_by: GroupBy) -> Vec<String> {
+    store
+        .stats(group_by)
+        .unwrap()
+        .groups
+        .iter()
+        .map(|g| {
+            format!(
+                "{}{} ({}): adoptions={} lagging={}",
+                g.golden_path
+                    .as_deref()
+                    .map(|gp| format!("{gp} "))
+                    .unwrap_or_default(),
+                g.key.as_deref().unwrap_or("(none)"),
+                g.catalog.as_deref().unwrap_or("-"),
+                g.adoptions,
+                g.lagging
+            )
+        })
+        .collect()
+}
+
+/// Two catalogs with a golden path `lib-a`: the platform's at 1.0.0, and a scratch catalog where
+/// someone tried `lib-a` 5.0.0 (its check says 6.0.0 is out there). The platform's repos are
+/// on their catalog's newest and are not behind; only the scratch repo is (issue 13).
+fn golden_paths_are_told_apart_by_catalog(store: &dyn Store, _: &Raw) {
+    #[rustfmt::skip]
+    let events = vec![
+        adopt("p1", "03-01 10:00", New, "lib-a@1.0.0", "payments/-").in_catalog(PLATFORM),
+        adopt("p2", "03-01 11:00", New, "lib-a@1.0.0", "search/-").in_catalog(PLATFORM),
+        adopt("s1", "03-01 12:00", New, "lib-a@5.0.0", "payments/-").in_catalog(SCRATCH),
+        check("s1", "03-02 10:00", "lib-a@5.0.0", passing().lag(Lag::Major, "6.0.0"))
+            .in_catalog(SCRATCH),
+        check("p1", "03-02 10:00", "lib-a@1.0.0", passing().lag(Lag::None, "1.0.0"))
+            .in_catalog(PLATFORM),
+    ];
+    store.ingest(&batch(events)).unwrap();
+    assert_eq!(
+        golden_paths_by_catalog(store),
+        [
+            format!("lib-a ({PLATFORM}): repos=2 latest=1.0.0 versions=1.0.0=2"),
+            format!("lib-a ({SCRATCH}): repos=1 latest=6.0.0 versions=5.0.0=1"),
+        ]
+    );
+    assert_eq!(
+        lag_by_catalog(store, GroupBy::GoldenPath),
+        [
+            format!("lib-a ({PLATFORM}): adoptions=2 lagging=0"),
+            format!("lib-a ({SCRATCH}): adoptions=1 lagging=1"),
+        ]
+    );
+    assert_eq!(
+        lag_by_catalog(store, GroupBy::Version),
+        [
+            format!("lib-a 5.0.0 ({SCRATCH}): adoptions=1 lagging=1"),
+            format!("lib-a 1.0.0 ({PLATFORM}): adoptions=2 lagging=0"),
+        ]
+    );
+    assert_eq!(
+        lag_by_catalog(store, GroupBy::Team),
+        [
+            "payments (-): adoptions=2 lagging=1",
+            "search (-): adoptions=1 lagging=0",
+        ]
+    );
+    let catalogs: Vec<(String, Option<String>)> = store
+        .repos()
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.repo.name, r.catalog))
+        .collect();
+    assert_eq!(
+        catalogs,
+        [
+            ("p1".to_owned(), Some(PLATFORM.to_owned())),
+            ("p2".to_owned(), Some(PLATFORM.to_owned())),
+            ("s1".to_owned(), Some(SCRATCH.to_owned())),
+        ]
+    );
+
+    // s1 moves to the platform's lib-a: it leaves the scratch catalog, and its old check (of
+    // the scratch catalog) does not make the platform's newest 6.0.0.
+    store
+        .ingest(&batch(vec![
+            adopt("s1", "03-03 10:00", Apply, "lib-a@1.0.0", "payments/-").in_catalog(PLATFORM),
+        ]))
+        .unwrap();
+    assert_eq!(
+        golden_paths_by_catalog(store),
+        [format!(
+            "lib-a ({PLATFORM}): repos=3 latest=1.0.0 versions=1.0.0=3"
+        )]
+    );
+    assert_eq!(
+        lag_by_catalog(store, GroupBy::GoldenPath),
+        [format!("lib-a ({PLATFORM}): adoptions=3 lagging=0")]
+    );
+}
+
+/// Older clients' checks and audits name no catalog: they count for the catalog the golden
+/// path's adoption named; a golden path no event named a catalog for is of the unknown catalog.
+fn checks_without_a_catalog_count_for_their_golden_paths_catalog(store: &dyn Store, _: &Raw) {
+    #[rustfmt::skip]
+    let events = vec![
+        adopt("p1", "03-01 10:00", New, "lib-a@1.0.0", "payments/-").in_catalog(PLATFORM),
+        adopt("s1", "03-01 12:00", New, "lib-a@5.0.0", "payments/-").in_catalog(SCRATCH),
+        // An older client's check of p1: the platform's lib-a has 1.1.0.
+        check("p1", "03-02 10:00", "lib-a@1.0.0", passing().lag(Lag::Minor, "1.1.0")),
+        // An older client's audit of a repo no adoption of which reached the registry.
+        audit("u1", "03-02 11:00", Outdated, Some("search"))
+            .on("lib-a@0.9.0", Some(Lag::Minor), Some("0.10.0")),
+    ];
+    store.ingest(&batch(events)).unwrap();
+    assert_eq!(
+        golden_paths_by_catalog(store),
+        [
+            format!("lib-a ({PLATFORM}): repos=1 latest=1.1.0 versions=1.0.0=1"),
+            format!("lib-a ({SCRATCH}): repos=1 latest=5.0.0 versions=5.0.0=1"),
+            "lib-a (unknown): repos=1 latest=0.10.0 versions=0.9.0=1".to_owned(),
+        ]
+    );
+    assert_eq!(
+        lag_by_catalog(store, GroupBy::GoldenPath),
+        [
+            format!("lib-a ({PLATFORM}): adoptions=1 lagging=1"),
+            format!("lib-a ({SCRATCH}): adoptions=1 lagging=0"),
+            "lib-a (-): adoptions=1 lagging=1".to_owned(),
+        ]
+    );
+    // The check named no catalog, so p1 keeps its adoption's.
+    let p1 = store.repos().unwrap().into_iter().next().unwrap();
+    assert_eq!(p1.catalog.as_deref(), Some(PLATFORM));
+}
+
+/// Older clients recorded a catalog's URL as given, a token and all: the registry keeps none.
+fn credentials_in_a_catalog_url_are_never_stored(store: &dyn Store, raw: &Raw) {
+    let with_token =
+        "git:https://x-access-token:ghs_SECRET123@git.example.com/platform/golden-paths.git";
+    store
+        .ingest(&batch(vec![
+            adopt("p1", "03-01 10:00", New, "lib-a@1.0.0", "payments/-").in_catalog(with_token),
+            check("p1", "03-02 10:00", "lib-a@1.0.0", passing()).in_catalog(with_token),
+        ]))
+        .unwrap();
+    assert_eq!(store.repos().unwrap()[0].catalog.as_deref(), Some(PLATFORM));
+    let bodies = raw.event_bodies();
+    assert!(!bodies.contains("SECRET123"), "{bodies}");
+    assert!(bodies.contains(PLATFORM), "{bodies}");
+}
+
+/// A registry that stored adoptions before golden paths had catalogs: the migration gives each
+/// repo's golden path the catalog its newest adoption named.
+fn the_catalog_migration_reads_the_stored_adoptions(store: &dyn Store, raw: &Raw) {
+    #[rustfmt::skip]
+    let events = vec![
+        adopt("p1", "03-01 10:00", New, "lib-a@1.0.0", "payments/-").in_catalog(SCRATCH),
+        adopt("p1", "03-02 10:00", Apply, "lib-a@1.0.0", "payments/-").in_catalog(PLATFORM),
+        adopt("p1", "03-02 11:00", New, "lib-b@2.0.0", "payments/-"),
+        check("p2", "03-02 12:00", "lib-a@1.0.0", passing().lag(Lag::None, "1.0.0")),
+    ];
+    store.ingest(&batch(events)).unwrap();
+    // The database as it was before the migration: no catalog columns (and so no admin log,
+    // the migration after it).
+    let catalog_migration = raw.last_migration() - 1;
+    for sql in [
+        "ALTER TABLE repo_golden_paths DROP COLUMN catalog",
+        "ALTER TABLE repo_golden_paths DROP COLUMN catalog_at",
+        "ALTER TABLE repo_golden_paths DROP COLUMN catalog_by",
+        "ALTER TABLE conformance DROP COLUMN catalog",
+        "DROP TABLE admin_log",
+        &format!("DELETE FROM schema_migrations WHERE version >= {catalog_migration}"),
+    ] {
+        raw.execute(sql);
+    }
+    assert_eq!(store.migrate().unwrap(), 2, "the catalog's and the admin log's");
+    let catalogs: Vec<String> = store
+        .repos()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}: {}",
+                r.repo.name,
+                r.golden_path,
+                r.catalog.as_deref().unwrap_or("unknown")
+            )
+        })
+        .collect();
+    assert_eq!(
+        catalogs,
+        [
+            format!("p1 lib-a: {PLATFORM}"),
+            "p1 lib-b: builtin".to_owned(),
+            "p2 lib-a: unknown".to_owned(),
+        ]
+    );
+    // And newer events still merge by time: an older adoption does not take the catalog back.
+    store
+        .ingest(&batch(vec![
+            adopt("p1", "03-01 12:00", Apply, "lib-a@1.0.0", "payments/-").in_catalog(SCRATCH),
+        ]))
+        .unwrap();
+    assert_eq!(store.repos().unwrap()[0].catalog.as_deref(), Some(PLATFORM));
 }
 
 fn tokens_are_created_verified_listed_and_revoked(store: &dyn Store, raw: &Raw) {
@@ -1233,7 +1600,7 @@ fn pruning_keeps_the_current_state_of_repos_still_reporting(store: &dyn Store, r
     let before = at(&march("03-04 00:00"));
 
     let preview = store.prune("1y", before, &Actor::Local, true).unwrap();
-    assert_eq!((preview.entry.repos, preview.entry.events), (1, 4));
+    assert_eq!((preview.entry.repos, preview.entry.events), (1, 3));
     assert_eq!(raw.count("SELECT count(*) FROM events"), 17, "a dry run");
 
     let removal = store.prune("1y", before, &Actor::Local, false).unwrap();
@@ -1243,10 +1610,10 @@ fn pruning_keeps_the_current_state_of_repos_still_reporting(store: &dyn Store, r
         (AdminAction::Prune, "1y", Some(before))
     );
     // e was last heard of before the cutoff: gone with its one event. The others lose their
-    // older events (a: its first adoption and a late check; c: its adoption), but not those
-    // their state rests on (a's upgrade names its team and train).
-    assert_eq!((entry.repos, entry.events), (1, 4));
-    assert_eq!(raw.count("SELECT count(*) FROM events"), 13);
+    // older events (a: its first adoption and a late check), but not those their state rests
+    // on (a's upgrade names its team and train; c's adoption, the catalog of its golden path).
+    assert_eq!((entry.repos, entry.events), (1, 3));
+    assert_eq!(raw.count("SELECT count(*) FROM events"), 14);
     assert_eq!(raw.events_of("acme/e"), 0);
     assert_eq!(raw.events_of("acme/a"), 2);
 
@@ -1291,19 +1658,19 @@ fn a_retention_pass_that_removes_nothing_is_not_logged(store: &dyn Store, _: &Ra
         .into_iter()
         .map(|e| (e.actor, e.repos, e.events))
         .collect();
-    assert_eq!(log, [(Actor::Local, 0, 0), (Actor::Retention, 1, 4)]);
-    assert_eq!(pass.entry.events, 4);
+    assert_eq!(log, [(Actor::Local, 0, 0), (Actor::Retention, 1, 3)]);
+    assert_eq!(pass.entry.events, 3);
     assert_eq!(repos(store), expected_repos_without("e"));
 }
 
-/// A registry made before the admin log existed (SQLite schema 2) migrates in place: its events
+/// A registry made before the admin log existed (SQLite schema 4) migrates in place: its events
 /// and state stay, and deletion, pruning and the log work on it.
 #[test]
 fn an_existing_sqlite_registry_gains_the_admin_log() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("registry.db");
     let old = SqliteStore::open(&path).unwrap();
-    assert_eq!(old.migrate_to(2).unwrap(), 2);
+    assert_eq!(old.migrate_to(4).unwrap(), 4);
     old.ingest(&batch(fleet())).unwrap();
     drop(old);
     let store = SqliteStore::open(&path).unwrap();
@@ -1315,11 +1682,11 @@ fn an_existing_sqlite_registry_gains_the_admin_log() {
     gains_the_admin_log(&store);
 }
 
-/// The same on PostgreSQL, from schema 3.
+/// The same on PostgreSQL, from schema 5.
 #[test]
 fn an_existing_postgresql_registry_gains_the_admin_log() {
     in_a_fresh_schema(|store, _| {
-        assert_eq!(store.migrate_to(3).unwrap(), 3);
+        assert_eq!(store.migrate_to(5).unwrap(), 5);
         store.ingest(&batch(fleet())).unwrap();
         assert_eq!(
             store.migrate().unwrap(),

@@ -29,7 +29,7 @@ fn the_lock_written_beside_the_lock_is_the_lock_schema() {
     pave_new(
         "rust-service",
         &dir,
-        &["--set", "team=payments", "--no-git", "--only", "ci"],
+        &[&RUST_SERVICE_ANSWERS[..], &["--no-git", "--only", "ci"]].concat(),
     )
     .assert()
     .success();

@@ -14,7 +14,7 @@ fn list_shows_builtin_golden_paths_and_versions() {
         .clone();
     let text = String::from_utf8(out).unwrap();
     assert!(
-        text.starts_with("rust-service  1.2.0, 1.1.0, 1.0.0"),
+        text.starts_with("rust-service  1.3.0, 1.2.0, 1.1.0, 1.0.0"),
         "{text}"
     );
     let json = pave()
@@ -27,7 +27,7 @@ fn list_shows_builtin_golden_paths_and_versions() {
     let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(json["catalog"], "builtin");
     assert_eq!(json["golden_paths"][0]["name"], "rust-service");
-    assert_eq!(json["golden_paths"][0]["latest"], "1.2.0");
+    assert_eq!(json["golden_paths"][0]["latest"], "1.3.0");
 }
 
 #[test]
@@ -56,7 +56,7 @@ fn list_of_a_directory_catalog() {
         .success();
     let lock = std::fs::read_to_string(dir.join(".pave/lock.yaml")).unwrap();
     assert!(
-        lock.contains(&format!("catalog: dir:{}", catalog.path().display())),
+        lock.contains(&format!("catalog: dir:{}", below_home(catalog.path()))),
         "{lock}"
     );
 }
@@ -72,7 +72,7 @@ fn show_lists_parameters_components_and_ownership() {
         .clone();
     let text = String::from_utf8(out).unwrap();
     for must in [
-        "rust-service@1.2.0",
+        "rust-service@1.3.0",
         "replicas",
         "1..=50",
         "(required)",

@@ -128,11 +128,17 @@ pub fn pave_new(golden_path: &str, dir: &Path, args: &[&str]) -> Command {
     cmd
 }
 
-/// A repo made by `pave new rust-service` for team `payments` with `args` added, in a fresh
-/// target (`payments-api` inside its own temp dir, which the caller keeps alive).
+/// The answers every `pave new rust-service` needs (a new repo has no git remote to take the
+/// organisation from).
+pub const RUST_SERVICE_ANSWERS: [&str; 4] =
+    ["--set", "team=payments", "--set", "organization=acme"];
+
+/// A repo made by `pave new rust-service` for team `payments` of organisation `acme` with `args`
+/// added, in a fresh target (`payments-api` inside its own temp dir, which the caller keeps
+/// alive).
 pub fn rust_service(args: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let (tmp, dir) = target();
-    pave_new("rust-service", &dir, &["--set", "team=payments"])
+    pave_new("rust-service", &dir, &RUST_SERVICE_ANSWERS)
         .args(args)
         .assert()
         .success();
@@ -210,15 +216,15 @@ pub fn pave_check(dir: &Path, args: &[&str]) -> Command {
     cmd
 }
 
-/// Rewrites the version a repo made by [`rust_service`] records in its lock (1.2.0), as a hand
+/// Rewrites the version a repo made by [`rust_service`] records in its lock (1.3.0), as a hand
 /// edit would.
 pub fn set_locked_version(dir: &Path, version: &str) {
     let lock = dir.join(".pave/lock.yaml");
     let text = std::fs::read_to_string(&lock).unwrap();
-    assert!(text.contains("version: \"1.2.0\""), "{text}");
+    assert!(text.contains("version: \"1.3.0\""), "{text}");
     std::fs::write(
         &lock,
-        text.replace("version: \"1.2.0\"", &format!("version: \"{version}\"")),
+        text.replace("version: \"1.3.0\"", &format!("version: \"{version}\"")),
     )
     .unwrap();
 }
@@ -263,6 +269,15 @@ pub fn check_out_with_crlf(dir: &Path) {
         }
     }
     git_in(dir, &["reset", "-q", "--hard"]);
+}
+
+/// How a lock records a folder below the tests' home folder (`HOME` is the temp dir, see
+/// [`pave_std`]): `~/…`, never the whole path.
+pub fn below_home(path: &Path) -> String {
+    let rel = path
+        .strip_prefix(std::env::temp_dir())
+        .unwrap_or_else(|_| panic!("{} is below the temp dir", path.display()));
+    format!("~/{}", rel.display())
 }
 
 /// `pave audit --offline --format json` of the repos below `folder`: its report.

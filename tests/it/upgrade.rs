@@ -360,7 +360,10 @@ fn an_unreachable_catalog_is_an_error() {
     upgrade(&dir, &[])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("is not reachable"));
+        .stderr(predicate::str::contains(
+            "a folder that is not on this machine",
+        ))
+        .stderr(predicate::str::contains("hint: set PAVE_CATALOG"));
 }
 
 #[test]
@@ -425,7 +428,7 @@ fn the_builtin_rust_service_upgrades_from_1_1_to_1_2_with_the_gates_in_ci() {
         let on_call = "\n## On call\n\n#payments-oncall\n";
         std::fs::write(dir.join("README.md"), read(&dir, "README.md") + on_call).unwrap();
         commit_all(&dir, "local edits");
-        upgrade(&dir, &[])
+        upgrade(&dir, &["--to", "1.2.0"])
             .assert()
             .success()
             .stderr(predicate::str::contains(
@@ -485,6 +488,104 @@ fn the_builtin_rust_service_upgrades_from_1_1_to_1_2_with_the_gates_in_ci() {
             .assert()
             .success()
             .stdout(predicate::str::contains("rust-service@1.2.0: conforms"));
+    }
+}
+
+/// 1.3.0 takes `organization` from the git remote instead of defaulting to `acme`: a repo made
+/// at 1.2.0 (which recorded the answer, here its old default) keeps that answer on the upgrade,
+/// even when its remote names another owner, and ends as a fresh 1.3.0 render with that answer
+/// would (either CI provider), keeping its edit of the merged README.
+#[test]
+fn the_builtin_rust_service_upgrades_from_1_2_to_1_3_keeping_the_recorded_organization() {
+    for (provider, codeowners) in [
+        ("github", ".github/CODEOWNERS"),
+        ("gitlab", ".gitlab/CODEOWNERS"),
+    ] {
+        let answers = [
+            "--set",
+            "team=payments",
+            "--set",
+            &format!("ci_provider={provider}"),
+        ];
+        let (_tmp, dir) = target();
+        pave_new(
+            "rust-service@1.2.0",
+            &dir,
+            &[&answers[..], &["--no-input"]].concat(),
+        )
+        .assert()
+        .success();
+        let recorded = pave_model::lock::Lock::read(&dir).unwrap();
+        assert_eq!(
+            recorded.golden_paths[0].answers.get("organization"),
+            Some(&pave_model::parameter::Value::String("acme".into())),
+            "1.2.0 is as released: its default is acme"
+        );
+        git2::Repository::open(&dir)
+            .unwrap()
+            .remote("origin", "git@github.com:octo-org/payments-api.git")
+            .unwrap();
+        let on_call = "\n## On call\n\n#payments-oncall\n";
+        std::fs::write(dir.join("README.md"), read(&dir, "README.md") + on_call).unwrap();
+        commit_all(&dir, "local edits");
+        upgrade(&dir, &["--no-input"])
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(
+                "Release notes of rust-service@1.3.0:\n  rust-service 1.3.0: no silent organisation.",
+            ))
+            .stderr(predicate::str::contains("Plan: rust-service@1.2.0 -> 1.3.0"))
+            .stderr(predicate::str::contains("merge     README.md"))
+            .stderr(predicate::str::contains("0 conflict(s)"));
+
+        let (_tmp2, fresh) = target();
+        pave_new(
+            "rust-service@1.3.0",
+            &fresh,
+            &[&answers[..], &["--set", "organization=acme", "--no-git"]].concat(),
+        )
+        .assert()
+        .success();
+        let mut upgraded = tree(&dir);
+        let mut expected = tree(&fresh);
+        assert_eq!(
+            String::from_utf8(upgraded.remove("README.md").unwrap()).unwrap(),
+            String::from_utf8(expected.remove("README.md").unwrap()).unwrap() + on_call,
+            "{provider}: the README merges 1.3.0's changes with the repo's edit"
+        );
+        let lock_up = upgraded.remove(".pave/lock.yaml").unwrap();
+        let lock_fresh = expected.remove(".pave/lock.yaml").unwrap();
+        assert_eq!(
+            upgraded.keys().collect::<Vec<_>>(),
+            expected.keys().collect::<Vec<_>>(),
+            "{provider}: the same files as a fresh render"
+        );
+        for (path, bytes) in &expected {
+            assert!(upgraded[path] == *bytes, "{provider}: {path} differs");
+        }
+        assert!(
+            read(&dir, codeowners).contains("@acme/payments"),
+            "{provider}: the recorded answer, not the remote's octo-org"
+        );
+        let (lock_up, lock_fresh) = (
+            pave_model::lock::Lock::parse(&String::from_utf8(lock_up).unwrap()).unwrap(),
+            pave_model::lock::Lock::parse(&String::from_utf8(lock_fresh).unwrap()).unwrap(),
+        );
+        let (mut a, mut b) = (
+            lock_up.golden_paths[0].clone(),
+            lock_fresh.golden_paths[0].clone(),
+        );
+        a.files.retain(|f| f.path.as_str() != "README.md");
+        b.files.retain(|f| f.path.as_str() != "README.md");
+        assert_eq!(
+            a, b,
+            "{provider}: the lock records what a fresh render would"
+        );
+        commit_all(&dir, "upgrade");
+        pave_check(&dir, &[])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("rust-service@1.3.0: conforms"));
     }
 }
 

@@ -259,6 +259,8 @@ fn github_canary_passes_the_validators() {
         "canary=true",
         "--set",
         "protected_environments=staging,prod",
+        "--set",
+        "organization=octo-org",
     ]);
     validate_common(&dir, true);
     let workflows = files_with(&dir, &[".yml"])
@@ -285,7 +287,15 @@ fn github_canary_passes_the_validators() {
 
 #[test]
 fn gitlab_plain_deployment_passes_the_validators() {
-    let (_tmp, dir) = render(&["--set", "ci_provider=gitlab", "--set", "canary=false"]);
+    // A GitLab group's full path, as `git.remote_owner` gives it for a subgroup.
+    let (_tmp, dir) = render(&[
+        "--set",
+        "ci_provider=gitlab",
+        "--set",
+        "canary=false",
+        "--set",
+        "organization=platform/payments",
+    ]);
     validate_common(&dir, false);
     check(
         &dir,

@@ -2,12 +2,28 @@
 //! Typed and strict (an unknown key is an error, not silently ignored), so a typo never turns
 //! into a default nobody chose. Where the file is comes from `settings`; this module only reads.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 /// Name of the config file in pave's folder of the user config dir.
 pub const CONFIG_FILE: &str = "config.toml";
+
+/// The longest catalog name `[catalogs]` may define.
+pub const MAX_CATALOG_NAME: usize = 64;
+
+/// True for a catalog name `[catalogs]` may define and a lock may record: a letter or digit,
+/// then letters, digits, `.`, `_` or `-`, at most [`MAX_CATALOG_NAME`] long, and not `builtin`.
+/// No `:` or `/`, so a name never reads as a URL, a `git:`/`dir:` form or a path.
+pub fn is_catalog_name(text: &str) -> bool {
+    let mut chars = text.chars();
+    let starts_well = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
+    starts_well
+        && text.len() <= MAX_CATALOG_NAME
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && text != "builtin"
+}
 
 /// What `config.toml` may say.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -16,6 +32,14 @@ pub struct Config {
     /// The catalog when neither `--catalog` nor `PAVE_CATALOG` names one; what `--catalog`
     /// takes. A relative path is relative to the config file's folder.
     pub catalog: Option<String>,
+    /// Catalogs by name (`platform = "https://git.example.com/platform/golden-paths.git"`, or a
+    /// folder relative to the config file's): `--catalog platform` reads the location, and a
+    /// lock made from it records the name, which every machine maps to its own location.
+    #[serde(default)]
+    pub catalogs: BTreeMap<String, String>,
+    /// The line of each name in `[catalogs]`, for errors about its value.
+    #[serde(skip)]
+    pub catalog_lines: BTreeMap<String, usize>,
     /// Where `pave new`, `apply`, `upgrade`, `check --report` and `audit --push` record events.
     pub registry: Option<RegistryConfig>,
 }
@@ -71,6 +95,37 @@ impl Config {
             line: e.span().map_or(1, |span| line_at(span.start)),
             message: e.message().trim_end().to_owned(),
         })?;
+        if !config.catalogs.is_empty() {
+            #[derive(Deserialize)]
+            struct Spans {
+                catalogs: BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
+            }
+            if let Ok(spans) = toml::from_str::<Spans>(text) {
+                config.catalog_lines = spans
+                    .catalogs
+                    .keys()
+                    .map(|name| (name.get_ref().clone(), line_at(name.span().start)))
+                    .collect();
+            }
+            for (name, value) in &config.catalogs {
+                let line = config.catalog_lines.get(name).copied().unwrap_or(1);
+                let bad = |message: String| ConfigError::Value {
+                    path: path.to_owned(),
+                    line,
+                    message,
+                };
+                if !is_catalog_name(name) {
+                    return Err(bad(format!(
+                        "catalogs.{name}: `{name}` cannot name a catalog: a name is a letter or digit, then letters, digits, `.`, `_` or `-` (at most {MAX_CATALOG_NAME}), and not `builtin`"
+                    )));
+                }
+                if value.trim().is_empty() {
+                    return Err(bad(format!(
+                        "catalogs.{name}: no location: give the catalog's git URL or folder"
+                    )));
+                }
+            }
+        }
         if let Some(registry) = &mut config.registry {
             // Spans are only known while parsing; find the lines by a second, spanned read.
             #[derive(Deserialize)]
@@ -130,6 +185,51 @@ mod tests {
         let registry = config.registry.unwrap();
         assert_eq!(registry.retention.as_deref(), Some("400d"));
         assert_eq!((registry.url_line, registry.retention_line), (2, 4));
+    }
+
+    #[test]
+    fn reads_catalog_names_with_their_lines() {
+        let text = "catalog = \"platform\"\n\n[catalogs]\nplatform = \"https://git.example.com/gp.git\"\nscratch = \"../scratch\"\n";
+        let config = Config::parse(Path::new("c.toml"), text).unwrap();
+        assert_eq!(config.catalogs["scratch"], "../scratch");
+        assert_eq!(config.catalog_lines["platform"], 4);
+        assert_eq!(config.catalog_lines["scratch"], 5);
+
+        for (bad, line) in [
+            ("[catalogs]\nbuiltin = \"x\"\n", ":2: catalogs.builtin"),
+            (
+                "[catalogs]\nok = \"x\"\n\"a/b\" = \"x\"\n",
+                ":3: catalogs.a/b",
+            ),
+            (
+                "[catalogs]\nempty = \" \"\n",
+                ":2: catalogs.empty: no location",
+            ),
+        ] {
+            let e = Config::parse(Path::new("c.toml"), bad).unwrap_err();
+            assert!(e.to_string().starts_with(&format!("c.toml{line}")), "{e}");
+        }
+    }
+
+    #[test]
+    fn catalog_names() {
+        for name in ["platform", "gp-2", "a.b_c", "X"] {
+            assert!(is_catalog_name(name), "{name}");
+        }
+        let long = "a".repeat(MAX_CATALOG_NAME + 1);
+        for not in [
+            "",
+            "builtin",
+            "-x",
+            ".x",
+            "a/b",
+            "a:b",
+            "a b",
+            "git:x",
+            long.as_str(),
+        ] {
+            assert!(!is_catalog_name(not), "{not}");
+        }
     }
 
     #[test]

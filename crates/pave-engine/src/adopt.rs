@@ -10,7 +10,7 @@ use std::path::Path;
 use pave_base::repo_path::RepoPath;
 use pave_model::lock::{Lock, LockEntry, LockedFile};
 
-use crate::answers::{self, AnswerError, Asker, GivenAnswers};
+use crate::answers::{self, AnswerError, Asker, GivenAnswers, Target};
 use crate::catalog::{GoldenPath, Reference, VersionSpec};
 use crate::plan::{Action, ClaimedTwice, ConflictPolicy, Existing, Plan};
 use crate::render::{self, RenderError};
@@ -44,8 +44,9 @@ pub struct Request<'a> {
     pub golden_path: &'a GoldenPath,
     /// Answers given now (`--answers`, `--set`), on top of those the lock records.
     pub given: &'a GivenAnswers,
-    /// The folder's name, for templated defaults (`{{ target_name }}`).
-    pub target_name: &'a str,
+    /// The folder's name and its git remote, for templated defaults (`{{ target_name }}`,
+    /// `{{ git.remote_owner }}`).
+    pub target: &'a Target,
     /// Components to add; empty: those applied before, else the golden path's defaults.
     pub only: &'a [String],
     pub conflict: &'a ConflictPolicy,
@@ -106,7 +107,7 @@ pub fn plan(request: &Request<'_>, asker: Option<&mut dyn Asker>) -> Result<Adop
         .map(|entry| answers::recorded(&entry.answers, Some(manifest)))
         .unwrap_or_default();
     given.extend(request.given.iter().map(|(k, v)| (k.clone(), v.clone())));
-    let answers = answers::resolve(manifest, &given, request.target_name, asker)?;
+    let answers = answers::resolve(manifest, &given, request.target, asker)?;
 
     let previous_components = prior.map(|e| e.components.clone()).unwrap_or_default();
     let only = if request.only.is_empty() && prior.is_some() {

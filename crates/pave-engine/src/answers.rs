@@ -11,6 +11,9 @@ use indexmap::IndexMap;
 use pave_model::manifest::Manifest;
 use pave_model::parameter::{Answers, Parameter, ParameterType, Value};
 
+use crate::remote::Remote;
+use crate::render::{self, DefaultError};
+
 /// Where an answer came from, for messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
@@ -54,19 +57,58 @@ pub struct Given {
 /// Answers given up front, by parameter name; later inserts win (`--set` after the file).
 pub type GivenAnswers = IndexMap<String, Given>;
 
+/// Where a render goes, as templated defaults see it: the folder's name (`{{ target_name }}`)
+/// and the git remote of its repo (`{{ git.remote_owner }}`, …).
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub name: String,
+    pub remote: Remote,
+}
+
+impl Target {
+    /// A render whose answers a lock recorded: no default is needed, so nothing is looked at.
+    pub fn recorded() -> Self {
+        Self {
+            name: String::new(),
+            remote: Remote::NotRead,
+        }
+    }
+}
+
 /// A parameter that had no answer and no default.
 #[derive(Debug, Clone)]
 pub struct Missing {
     pub name: String,
     pub kind: ParameterType,
     pub help: String,
-    /// Why the parameter's default could not serve (a templated default that broke the
-    /// constraint, e.g. a folder name that is not DNS-safe).
-    pub rejected_default: Option<String>,
+    /// Why the parameter's default could not serve.
+    pub unusable_default: Option<UnusableDefault>,
 }
 
-/// `1 required parameter is missing: `team``; a parameter whose default does not fit here is
-/// not missing but needs an answer all the same, and is said so.
+/// Why a parameter's default gives no answer here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnusableDefault {
+    /// A templated default that breaks the constraint (a folder name that is not DNS-safe):
+    /// `its default `X` must match …`.
+    DoesNotFit(String),
+    /// A default that reads the git remote (`git.remote_owner`), which does not give it.
+    NoGitValue { variable: String, remote: Remote },
+}
+
+impl fmt::Display for UnusableDefault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::DoesNotFit(why) => f.write_str(why),
+            Self::NoGitValue { variable, remote } => {
+                write!(f, "its default is `{variable}`, and {remote}")
+            }
+        }
+    }
+}
+
+/// `1 required parameter is missing: `team``; a parameter whose default does not fit here, or
+/// reads a git remote the target does not have, is not missing but needs an answer all the same,
+/// and is said so.
 fn missing_message(missing: &[Missing]) -> String {
     let names = |of: &[&Missing]| {
         of.iter()
@@ -74,8 +116,12 @@ fn missing_message(missing: &[Missing]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let (rejected, absent): (Vec<&Missing>, Vec<&Missing>) =
-        missing.iter().partition(|m| m.rejected_default.is_some());
+    let (from_git, missing): (Vec<&Missing>, Vec<&Missing>) = missing
+        .iter()
+        .partition(|m| matches!(m.unusable_default, Some(UnusableDefault::NoGitValue { .. })));
+    let (rejected, absent): (Vec<&Missing>, Vec<&Missing>) = missing
+        .into_iter()
+        .partition(|m| m.unusable_default.is_some());
     let mut parts = Vec::new();
     if !absent.is_empty() {
         parts.push(format!(
@@ -97,6 +143,11 @@ fn missing_message(missing: &[Missing]) -> String {
             if rejected.len() == 1 { "its" } else { "their" },
             names(&rejected)
         ));
+    }
+    for m in from_git {
+        if let Some(why) = &m.unusable_default {
+            parts.push(format!("parameter `{}` needs an answer: {why}", m.name));
+        }
     }
     parts.join("; ")
 }
@@ -212,11 +263,11 @@ pub fn parse_set(arg: &str) -> Result<(String, Given), AnswerError> {
 }
 
 /// Resolves every parameter of `manifest`: given answers first, then the asker (when a person is
-/// there), then defaults. `target_name` is the target folder's name, usable in defaults.
+/// there), then defaults, which may read the `target`'s name and git remote.
 pub fn resolve(
     manifest: &Manifest,
     given: &GivenAnswers,
-    target_name: &str,
+    target: &Target,
     mut asker: Option<&mut dyn Asker>,
 ) -> Result<Answers, AnswerError> {
     for (name, g) in given {
@@ -252,7 +303,7 @@ pub fn resolve(
             answers.0.insert(name.clone(), value);
             continue;
         }
-        let (default, rejected_default) = match default_value(name, param, &answers, target_name) {
+        let (default, unusable_default) = match default_value(name, param, &answers, target) {
             Ok(Ok(default)) => (default, None),
             Ok(Err(why)) => (None, Some(why)),
             // A default built from a parameter that is itself missing cannot render; the
@@ -272,7 +323,7 @@ pub fn resolve(
                 name: name.clone(),
                 kind: param.kind,
                 help: param.help.clone(),
-                rejected_default,
+                unusable_default,
             }),
         }
     }
@@ -283,14 +334,14 @@ pub fn resolve(
     }
 }
 
-/// The parameter's default, rendered against the answers so far when it is a template. The
-/// inner `Err` says why a rendered default cannot be used.
+/// The parameter's default, rendered against the answers so far and the target when it is a
+/// template. The inner `Err` says why a default cannot be used here.
 fn default_value(
     name: &str,
     param: &Parameter,
     so_far: &Answers,
-    target_name: &str,
-) -> Result<Result<Option<Value>, String>, AnswerError> {
+    target: &Target,
+) -> Result<Result<Option<Value>, UnusableDefault>, AnswerError> {
     let Some(json) = &param.default else {
         return Ok(Ok(None));
     };
@@ -304,9 +355,16 @@ fn default_value(
         .is_some_and(|t| t.contains("{{") && t.contains("target_name"));
     let json = match json.as_str() {
         Some(template) if template.contains("{{") => {
-            let rendered =
-                crate::render::render_default(template, so_far, target_name).map_err(bad)?;
-            serde_json::Value::String(rendered)
+            match render::render_default(template, so_far, &target.name, &target.remote) {
+                Ok(rendered) => serde_json::Value::String(rendered),
+                Err(DefaultError::NoGitValue { variable }) => {
+                    return Ok(Err(UnusableDefault::NoGitValue {
+                        variable,
+                        remote: target.remote.clone(),
+                    }));
+                }
+                Err(DefaultError::Template(message)) => return Err(bad(message)),
+            }
         }
         _ => json.clone(),
     };
@@ -318,11 +376,11 @@ fn default_value(
         Err(why) => {
             // The value is named once, and where it came from when that is the folder.
             let why = why.rsplit_once(", got `").map_or(why.as_str(), |(w, _)| w);
-            Err(if is_folder_name {
+            Err(UnusableDefault::DoesNotFit(if is_folder_name {
                 format!("its default comes from the folder's name, `{value}`, which {why}")
             } else {
                 format!("its default `{value}` {why}")
-            })
+            }))
         }
     })
 }
@@ -350,13 +408,26 @@ parameters:
         .unwrap()
     }
 
+    fn named(name: &str) -> Target {
+        Target {
+            name: name.into(),
+            remote: Remote::NewRepo,
+        }
+    }
+
     fn set(pairs: &[&str]) -> GivenAnswers {
         pairs.iter().map(|p| parse_set(p).unwrap()).collect()
     }
 
     #[test]
     fn defaults_fill_in_and_templated_default_uses_target() {
-        let a = resolve(&manifest(), &set(&["team=pay"]), "PaymentsApi", None).unwrap();
+        let a = resolve(
+            &manifest(),
+            &set(&["team=pay"]),
+            &named("PaymentsApi"),
+            None,
+        )
+        .unwrap();
         assert_eq!(
             a.get("service_name"),
             Some(&Value::String("payments-api".into()))
@@ -367,7 +438,7 @@ parameters:
 
     #[test]
     fn every_missing_parameter_is_listed() {
-        let err = resolve(&manifest(), &set(&[]), "9", None).unwrap_err();
+        let err = resolve(&manifest(), &set(&[]), &named("9"), None).unwrap_err();
         let AnswerError::Missing(missing) = &err else {
             panic!("{err}")
         };
@@ -382,7 +453,7 @@ parameters:
             "apiVersion: pave.dev/v1\nname: demo\nversion: 1.0.0\ncomponents: {app: {}}\nparameters:\n  service_name: {type: string, pattern: \"[a-z]+\", default: \"{{ target_name }}\"}\n  description: {type: string, default: \"{{ service_name }} service\"}\n",
         )
         .unwrap();
-        let err = resolve(&m, &set(&[]), "Not_Valid", None).unwrap_err();
+        let err = resolve(&m, &set(&[]), &named("Not_Valid"), None).unwrap_err();
         assert_eq!(
             err.to_string(),
             "1 parameter needs an answer, as its default does not fit here: `service_name`"
@@ -414,14 +485,20 @@ parameters:
             ),
         ];
         for (arg, want) in cases {
-            let err = resolve(&manifest(), &set(&["team=t", arg]), "x", None).unwrap_err();
+            let err = resolve(&manifest(), &set(&["team=t", arg]), &named("x"), None).unwrap_err();
             assert_eq!(err.to_string(), want);
         }
     }
 
     #[test]
     fn unknown_parameter_is_refused() {
-        let err = resolve(&manifest(), &set(&["team=t", "colour=red"]), "x", None).unwrap_err();
+        let err = resolve(
+            &manifest(),
+            &set(&["team=t", "colour=red"]),
+            &named("x"),
+            None,
+        )
+        .unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("unknown parameter `colour` (--set)"),
@@ -429,10 +506,130 @@ parameters:
         );
     }
 
+    fn with_organization() -> Manifest {
+        Manifest::parse(
+            "gp.yaml",
+            r#"apiVersion: pave.dev/v1
+name: demo
+version: 1.0.0
+components: {app: {}}
+parameters:
+  team: {type: string, required: true}
+  organization: {type: string, pattern: "[a-z/-]+", default: "{{ git.remote_owner }}"}
+"#,
+        )
+        .unwrap()
+    }
+
+    fn at(url: &str) -> Target {
+        Target {
+            name: "x".into(),
+            remote: Remote::Origin(crate::remote::GitRemote::parse(url)),
+        }
+    }
+
+    #[test]
+    fn a_default_from_the_git_remote() {
+        let m = with_organization();
+        for (url, owner) in [
+            ("https://github.com/octo-org/x.git", "octo-org"),
+            (
+                "git@gitlab.com:platform/payments/x.git",
+                "platform/payments",
+            ),
+        ] {
+            let a = resolve(&m, &set(&["team=t"]), &at(url), None).unwrap();
+            assert_eq!(a.get("organization"), Some(&Value::String(owner.into())));
+        }
+        // An answer given wins over the remote.
+        let a = resolve(
+            &m,
+            &set(&["team=t", "organization=acme"]),
+            &at("https://github.com/octo-org/x.git"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(a.get("organization"), Some(&Value::String("acme".into())));
+    }
+
+    #[test]
+    fn without_the_git_remote_the_parameter_needs_an_answer() {
+        let m = with_organization();
+        let cases = [
+            (
+                named("x"),
+                "parameter `organization` needs an answer: its default is `git.remote_owner`, and a new repo has no git remote yet",
+            ),
+            (
+                Target {
+                    name: "x".into(),
+                    remote: Remote::NoOrigin {
+                        root: "/src/x".into(),
+                    },
+                },
+                "parameter `organization` needs an answer: its default is `git.remote_owner`, and /src/x has no git remote `origin`",
+            ),
+            (
+                at("/srv/git/x.git"),
+                "parameter `organization` needs an answer: its default is `git.remote_owner`, and the git remote `origin` (/srv/git/x.git) does not say it",
+            ),
+        ];
+        for (target, want) in cases {
+            let err = resolve(&m, &set(&["team=t"]), &target, None).unwrap_err();
+            assert_eq!(err.to_string(), want);
+        }
+        let err = resolve(&m, &set(&[]), &named("x"), None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "1 required parameter is missing: `team`; parameter `organization` needs an answer: its default is `git.remote_owner`, and a new repo has no git remote yet"
+        );
+    }
+
+    /// A person at a terminal is asked, with nothing filled in.
+    #[test]
+    fn without_the_git_remote_the_prompt_offers_no_default() {
+        struct Recorder(Vec<(String, Option<Value>)>);
+        impl Asker for Recorder {
+            fn ask(
+                &mut self,
+                name: &str,
+                _: &Parameter,
+                default: Option<&Value>,
+            ) -> Result<Value, AnswerError> {
+                self.0.push((name.to_owned(), default.cloned()));
+                Ok(Value::String("typed".into()))
+            }
+        }
+        let mut asker = Recorder(Vec::new());
+        resolve(
+            &with_organization(),
+            &set(&["team=t"]),
+            &named("x"),
+            Some(&mut asker),
+        )
+        .unwrap();
+        assert_eq!(asker.0, [("organization".to_owned(), None)]);
+        let mut asker = Recorder(Vec::new());
+        resolve(
+            &with_organization(),
+            &set(&["team=t"]),
+            &at("git@github.com:octo-org/x.git"),
+            Some(&mut asker),
+        )
+        .unwrap();
+        assert_eq!(
+            asker.0,
+            [(
+                "organization".to_owned(),
+                Some(Value::String("octo-org".into()))
+            )]
+        );
+    }
+
     #[test]
     fn answers_file_errors_carry_the_line() {
         let given = read_file(std::path::Path::new("a.yaml"), "team: t\nreplicas: 99\n").unwrap();
-        let err = resolve(&manifest(), &given, "x", None).unwrap_err();
+        let err = resolve(&manifest(), &given, &named("x"), None).unwrap_err();
         assert_eq!(
             err.to_string(),
             "parameter `replicas` must be at most 50, got 99 (a.yaml:2)"

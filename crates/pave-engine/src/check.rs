@@ -172,12 +172,16 @@ impl CheckReport {
     }
 }
 
+/// Opens the catalog of a lock entry, or says why it cannot be read here (and what to do).
+pub type OpenLocked<'a> = &'a dyn Fn(&LockEntry) -> Result<Box<dyn Catalog>, String>;
+
 /// Where `check` may look for catalogs.
 pub enum CatalogAccess<'a> {
     /// Lock only.
     Offline,
-    /// The catalog each entry records, or this one for every entry.
-    Online(&'a dyn Fn(&LockEntry) -> Option<Box<dyn Catalog>>),
+    /// The catalog each entry records, or this one for every entry; an error is why it cannot
+    /// be read here (and what to do), which the report carries as a note.
+    Online(OpenLocked<'a>),
 }
 
 /// Checks the repo at `root` against its `lock`. A golden path the reachable catalog does not
@@ -198,14 +202,8 @@ pub fn check(
         let (catalog_view, catalog_note) = match &access {
             CatalogAccess::Offline => (None, None),
             CatalogAccess::Online(open) => match open(entry) {
-                None => (
-                    None,
-                    Some(format!(
-                        "catalog {} is not reachable; version lag unknown",
-                        entry.catalog
-                    )),
-                ),
-                Some(catalog) => (
+                Err(why) => (None, Some(format!("{why}; version lag unknown"))),
+                Ok(catalog) => (
                     Some(catalog_view(catalog.as_ref(), entry, &|path| {
                         checkout.read_as_git(root, path)
                     })?),
@@ -388,7 +386,12 @@ pub fn render_entry(
 ) -> Result<Rendered, RenderEntryError> {
     // Every recorded answer counts: one the golden path does not know is a lock mismatch.
     let given = answers::recorded(&entry.answers, None);
-    let answers = answers::resolve(&golden_path.manifest, &given, "", None)?;
+    let answers = answers::resolve(
+        &golden_path.manifest,
+        &given,
+        &answers::Target::recorded(),
+        None,
+    )?;
     Ok(render::render(golden_path, &answers, &entry.components)?)
 }
 

@@ -180,3 +180,15 @@ pub fn origin_url(dir: &Path) -> Option<String> {
         .map(str::to_owned)
         .filter(|u| !u.is_empty())
 }
+
+/// The URL of the `origin` remote of the git repository that holds `dir` (searched upwards), if
+/// there is one: what templated defaults read as `git.remote_*` (see [`crate::remote`]).
+pub fn discovered_origin_url(dir: &Path) -> Option<String> {
+    let repo = git2::Repository::discover(dir).ok()?;
+    let remote = repo.find_remote("origin").ok()?;
+    remote
+        .url()
+        .ok()
+        .map(str::to_owned)
+        .filter(|u| !u.is_empty())
+}

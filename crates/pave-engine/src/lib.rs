@@ -20,6 +20,7 @@ pub mod gate;
 pub mod git;
 pub mod pins;
 pub mod plan;
+pub mod remote;
 pub mod render;
 pub mod report;
 pub mod scaffold;

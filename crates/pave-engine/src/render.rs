@@ -17,10 +17,11 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, syntax::SyntaxConfig
 use pave_base::repo_path::{RepoPath, UnsafePath};
 use pave_model::lock::{LockEntry, LockedFile, sha256_hex};
 use pave_model::manifest::{Ownership, Syntax, UnknownComponent};
-use pave_model::parameter::Answers;
+use pave_model::parameter::{Answers, GIT_VARIABLES};
 use pave_model::pin::{Pin, PinKind};
 
 use crate::catalog::{GoldenPath, TemplateFile};
+use crate::remote::Remote;
 
 /// Instructions one template may run before it is stopped (a real golden path's largest file
 /// uses well under 1% of this).
@@ -260,16 +261,57 @@ pub fn outline(golden_path: &GoldenPath) -> Vec<OutlineFile> {
     files
 }
 
-/// Renders a parameter's templated default against the answers so far.
+/// Why a templated default gave no value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DefaultError {
+    /// It reads `git.<variable>`, which the target's remote does not give (no remote, or a URL
+    /// without an owner): not the golden path's fault, the person must answer.
+    NoGitValue { variable: String },
+    /// It does not render: a syntax error, an unknown name, out of fuel.
+    Template(String),
+}
+
+/// Renders a parameter's templated default against the answers so far, the target folder's name
+/// (`target_name`) and what the target repo's git remote gives (`git.remote_url`,
+/// `git.remote_host`, `git.remote_owner`, `git.remote_repo`; only those it has). Files never
+/// see `git`: they are rendered from answers alone, so a lock renders the same anywhere.
 pub fn render_default(
     template: &str,
     so_far: &Answers,
     target_name: &str,
-) -> Result<String, String> {
-    let env = environment(&Syntax::default(), None).map_err(|e| e.to_string())?;
+    remote: &Remote,
+) -> Result<String, DefaultError> {
+    let failed = |e: &minijinja::Error| DefaultError::Template(plain_message(e));
+    let env = environment(&Syntax::default(), None).map_err(|e| failed(&e))?;
     let mut ctx = context(so_far, None);
     ctx.insert("target_name".into(), minijinja::Value::from(target_name));
-    env.render_str(template, ctx).map_err(|e| plain_message(&e))
+    let git: BTreeMap<&str, &str> = GIT_VARIABLES
+        .iter()
+        .filter_map(|name| remote.variable(name).map(|value| (*name, value)))
+        .collect();
+    ctx.insert(
+        "git".into(),
+        minijinja::Value::from(minijinja::value::Serde(&git)),
+    );
+    let template = env.template_from_str(template).map_err(|e| failed(&e))?;
+    template.render(ctx).map_err(|e| {
+        // A `git.*` variable the remote lacks is undefined; a default may still get by without
+        // it (`| default(…)`, `is defined`), so only a failed render asks which one it was.
+        let absent = (e.kind() == minijinja::ErrorKind::UndefinedError)
+            .then(|| {
+                let used: std::collections::BTreeSet<String> =
+                    template.undeclared_variables(true).into_iter().collect();
+                used.into_iter().find(|v| {
+                    v.strip_prefix("git.")
+                        .is_some_and(|name| remote.variable(name).is_none())
+                })
+            })
+            .flatten();
+        match absent {
+            Some(variable) => DefaultError::NoGitValue { variable },
+            None => failed(&e),
+        }
+    })
 }
 
 type Context = BTreeMap<String, minijinja::Value>;
@@ -576,12 +618,75 @@ mod tests {
         )
     }
 
+    fn template_error(result: Result<String, DefaultError>) -> String {
+        match result {
+            Err(DefaultError::Template(message)) => message,
+            other => panic!("not a template error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_read_the_git_remote() {
+        let remote = Remote::Origin(crate::remote::GitRemote::parse(
+            "git@gitlab.com:platform/payments/payments-api.git",
+        ));
+        let out = render_default(
+            "{{ git.remote_host }} {{ git.remote_owner }} {{ git.remote_repo | snake_case }} {{ git.remote_url }}",
+            &answers(),
+            "t",
+            &remote,
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "gitlab.com platform/payments payments_api git@gitlab.com:platform/payments/payments-api.git"
+        );
+    }
+
+    #[test]
+    fn a_git_value_the_remote_lacks_is_named() {
+        let local = Remote::Origin(crate::remote::GitRemote::parse("/srv/git/payments-api.git"));
+        for remote in [Remote::NewRepo, Remote::NotRead, local] {
+            assert_eq!(
+                render_default(
+                    "{{ name }}-{{ git.remote_owner }}",
+                    &answers(),
+                    "t",
+                    &remote
+                ),
+                Err(DefaultError::NoGitValue {
+                    variable: "git.remote_owner".into()
+                }),
+                "{remote:?}"
+            );
+        }
+        // A default may get by without it, when its author says how.
+        assert_eq!(
+            render_default(
+                "{{ git.remote_owner | default(name | kebab_case) }}",
+                &answers(),
+                "t",
+                &Remote::NewRepo
+            ),
+            Ok("payments-api".into())
+        );
+        // Another undefined name is the template's own error.
+        let err = template_error(render_default(
+            "{{ git.remote_owner }}{{ nope }}",
+            &answers(),
+            "t",
+            &Remote::Origin(crate::remote::GitRemote::parse("https://h/o/r")),
+        ));
+        assert!(err.contains("undefined"), "{err}");
+    }
+
     #[test]
     fn case_filters() {
         let out = render_default(
             "{{ name | kebab_case }} {{ name | snake_case }} {{ name | pascal_case }} {{ name | camel_case }} {{ name | screaming_snake_case }}",
             &answers(),
             "t",
+            &Remote::NotRead,
         )
         .unwrap();
         assert_eq!(
@@ -592,7 +697,12 @@ mod tests {
 
     #[test]
     fn strict_undefined() {
-        let err = render_default("{{ nope }}", &answers(), "t").unwrap_err();
+        let err = template_error(render_default(
+            "{{ nope }}",
+            &answers(),
+            "t",
+            &Remote::NotRead,
+        ));
         assert!(err.contains("undefined"), "{err}");
     }
 
@@ -603,21 +713,24 @@ mod tests {
             "{{ range(3) | map('env') }}",
             "{% include '/etc/passwd' %}",
         ] {
-            assert!(render_default(t, &answers(), "t").is_err(), "{t}");
+            assert!(
+                render_default(t, &answers(), "t", &Remote::NotRead).is_err(),
+                "{t}"
+            );
         }
     }
 
     #[test]
     fn endless_work_runs_out_of_fuel() {
         let t = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}";
-        let err = render_default(t, &answers(), "t").unwrap_err();
+        let err = template_error(render_default(t, &answers(), "t", &Remote::NotRead));
         assert!(err.contains("fuel"), "{err}");
     }
 
     #[test]
     fn endless_recursion_is_stopped() {
         let t = "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}";
-        let err = render_default(t, &answers(), "t").unwrap_err();
+        let err = template_error(render_default(t, &answers(), "t", &Remote::NotRead));
         assert!(err.contains("recursion"), "{err}");
     }
 }

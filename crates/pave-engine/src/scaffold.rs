@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use pave_model::lock::Lock;
 use pave_model::parameter::{Answers, Value};
 
-use crate::answers::{self, AnswerError, Asker, GivenAnswers};
+use crate::answers::{self, AnswerError, Asker, GivenAnswers, Target};
 use crate::apply::{self, ApplyError};
 use crate::catalog::GoldenPath;
 use crate::git::{self, GitError};
@@ -55,18 +55,18 @@ pub enum ScaffoldError {
     Git(#[from] GitError),
 }
 
-/// Resolves the answers (`given`, then `asker` when a person is there, then defaults; the
-/// target's folder name is `target_name` in templated defaults), chooses the components (`only`,
-/// else the golden path's defaults) and renders them.
+/// Resolves the answers (`given`, then `asker` when a person is there, then defaults, which may
+/// read the `target`'s folder name), chooses the components (`only`, else the golden path's
+/// defaults) and renders them.
 pub fn scaffold(
     golden_path: &GoldenPath,
     given: &GivenAnswers,
-    target_name: &str,
+    target: &Target,
     only: &[String],
     asker: Option<&mut dyn Asker>,
 ) -> Result<Scaffold, ScaffoldError> {
     let manifest = &golden_path.manifest;
-    let answers = answers::resolve(manifest, given, target_name, asker)?;
+    let answers = answers::resolve(manifest, given, target, asker)?;
     let components = manifest
         .select_components(only, &[])
         .map_err(RenderError::from)?;

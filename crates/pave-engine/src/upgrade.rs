@@ -166,7 +166,13 @@ pub fn prepare(
     );
     let mut all_given = answers::recorded(&migrated.answers, Some(manifest));
     all_given.extend(given.iter().map(|(k, v)| (k.clone(), v.clone())));
-    let answers = answers::resolve(manifest, &all_given, "", asker)?;
+    // Recorded answers stay as they are; only a parameter new in the target version takes its
+    // default, which may read the repo's git remote.
+    let place = answers::Target {
+        name: String::new(),
+        remote: crate::remote::Remote::of(root),
+    };
+    let answers = answers::resolve(manifest, &all_given, &place, asker)?;
     let components: Vec<String> = manifest
         .components
         .keys()

@@ -16,12 +16,13 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use pave_base::repo_path::RepoPath;
-use pave_engine::answers::{Given, GivenAnswers, Origin, RawValue};
+use pave_engine::answers::{Given, GivenAnswers, Origin, RawValue, Target};
 use pave_engine::apply::{ApplyError, Write};
 use pave_engine::audit::RepoKind;
 use pave_engine::catalog::{
     BuiltinCatalog, Catalog as _, CatalogError, GoldenPath, Reference, VersionSpec,
 };
+use pave_engine::remote::Remote;
 use pave_engine::render::Rendered;
 use pave_engine::scaffold::{Scaffold, ScaffoldError, scaffold};
 use pave_model::lock::{LOCK_PATH, LOCK_VERSION, Lock, LockEntry};
@@ -622,6 +623,7 @@ fn render_set(golden_path: &GoldenPath, set: AnswerSet) -> Result<Render, FleetE
     };
     give("service_name", service_name.clone());
     give("team", team);
+    give("organization", "acme".to_owned());
     give("train", set.train.map(train_name).unwrap_or_default());
     // Teams differ in CI and delivery, so the fleet holds every shape of the golden path.
     give(
@@ -635,7 +637,11 @@ fn render_set(golden_path: &GoldenPath, set: AnswerSet) -> Result<Render, FleetE
     );
     give("canary", (set.team % 3 != 2).to_string());
     // The same pipeline as `pave new` (no prompts).
-    let Scaffold { rendered, lock, .. } = scaffold(golden_path, &given, &service_name, &[], None)?;
+    let target = Target {
+        name: service_name,
+        remote: Remote::NewRepo,
+    };
+    let Scaffold { rendered, lock, .. } = scaffold(golden_path, &given, &target, &[], None)?;
     let entry = lock
         .golden_paths
         .into_iter()

@@ -127,7 +127,9 @@ pub struct LockEntry {
     pub name: String,
     #[schemars(with = "String")]
     pub version: semver::Version,
-    /// The catalog it came from (`builtin`, `dir:/path`, `git:url`).
+    /// The catalog it came from, portably: `builtin`, `git:<URL>` (no credentials), or a name
+    /// that config.toml's `[catalogs]` maps to a location; on one machine only, `git:<path>` or
+    /// `dir:<path>` (absolute, or `~/…`). See `catalog_id`.
     pub catalog: String,
     /// Every parameter's answer, so later commands ask nothing they already know.
     pub answers: Answers,
@@ -327,6 +329,26 @@ impl Lock {
         let mut names = std::collections::BTreeSet::new();
         let mut paths = std::collections::BTreeSet::new();
         for (i, entry) in lock.golden_paths.iter().enumerate() {
+            if let Err(e) = crate::catalog_id::CatalogId::parse(&entry.catalog) {
+                let nth = lock.golden_paths[..i]
+                    .iter()
+                    .filter(|other| other.catalog == entry.catalog)
+                    .count()
+                    + 1;
+                return Err(YamlError {
+                    line: line_where(
+                        text,
+                        |l| {
+                            let l = l.trim_start().trim_start_matches("- ");
+                            l.starts_with("catalog:") && l.contains(entry.catalog.trim())
+                        },
+                        nth,
+                    ),
+                    message: format!(
+                        "golden_paths[{i}].catalog: {e}; pave writes `builtin`, `git:<URL>` or a catalog name"
+                    ),
+                });
+            }
             if !names.insert(entry.name.as_str()) {
                 return Err(at(
                     &format!("name: {}", entry.name),
@@ -623,6 +645,23 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn a_catalog_that_names_no_catalog_is_refused_at_its_line() {
+        let text = two_file_lock();
+        let bad = text.replace("catalog: builtin", "catalog: svn:/x");
+        let e = Lock::parse(&bad).unwrap_err();
+        assert_eq!(e.line, line_of(&bad, "catalog: svn:/x"), "{}", e.message);
+        assert!(
+            e.message
+                .starts_with("golden_paths[0].catalog: `svn:/x` is not a catalog: "),
+            "{}",
+            e.message
+        );
+        for good in ["platform", "git:https://example.com/gp.git", "dir:/srv/gp"] {
+            Lock::parse(&text.replace("catalog: builtin", &format!("catalog: {good}"))).unwrap();
+        }
     }
 
     #[test]

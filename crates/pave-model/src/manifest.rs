@@ -316,6 +316,13 @@ impl Manifest {
                     "a parameter name must be a template identifier (letters, digits, `_`)".into(),
                 ));
             }
+            if name == "git" {
+                return Err(invalid(
+                    line,
+                    field,
+                    "`git` is reserved: templated defaults read the target's git remote as `git.remote_owner`, `git.remote_repo`, …".into(),
+                ));
+            }
             spanned
                 .value
                 .check_definition()
@@ -470,6 +477,37 @@ mod tests {
         let err = Manifest::parse("gp.yaml", &text).unwrap_err().to_string();
         assert!(err.contains("gp.yaml:8: parameters.n"), "{err}");
         assert!(err.contains("at most 3"), "{err}");
+    }
+
+    #[test]
+    fn defaults_read_only_the_git_variables_there_are() {
+        let text = format!(
+            "{MINIMAL}parameters:\n  org: {{type: string, default: \"{{{{ git.remote_ownr }}}}\"}}\n"
+        );
+        let err = Manifest::parse("gp.yaml", &text).unwrap_err().to_string();
+        assert!(err.contains("gp.yaml:7: parameters.org"), "{err}");
+        assert!(
+            err.contains("`default` reads `git.remote_ownr`; the git remote gives `git.remote_url`, `git.remote_host`, `git.remote_owner`, `git.remote_repo`"),
+            "{err}"
+        );
+        let text = format!(
+            "{MINIMAL}parameters:\n  org: {{type: string, default: \"{{{{ git.remote_owner }}}}\"}}\n"
+        );
+        let m = Manifest::parse("gp.yaml", &text).unwrap();
+        assert_eq!(
+            m.parameters["org"].value.git_variables(),
+            ["git.remote_owner"]
+        );
+    }
+
+    #[test]
+    fn git_is_no_parameter_name() {
+        let text = format!("{MINIMAL}parameters:\n  git: {{type: string, default: x}}\n");
+        let err = Manifest::parse("gp.yaml", &text).unwrap_err().to_string();
+        assert!(
+            err.contains("gp.yaml:7: parameters.git: `git` is reserved"),
+            "{err}"
+        );
     }
 
     #[test]

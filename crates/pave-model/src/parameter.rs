@@ -32,6 +32,9 @@ impl fmt::Display for ParameterType {
     }
 }
 
+/// What a templated default may read of the target repo's git remote, as `git.<name>`.
+pub const GIT_VARIABLES: [&str; 4] = ["remote_url", "remote_host", "remote_owner", "remote_repo"];
+
 /// One parameter of a golden path.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -44,7 +47,12 @@ pub struct Parameter {
     /// A required parameter has no default: every render must answer it.
     #[serde(default)]
     pub required: bool,
-    /// Default value; a string default may use `{{ }}` with earlier answers and `target_name`.
+    /// Default value. A string default may be a template (`{{ }}`) over earlier answers,
+    /// `target_name` (the target folder's name) and the target repo's git remote `origin`:
+    /// `git.remote_owner` (the path before the repo's name: `acme`, or `group/subgroup` on
+    /// GitLab), `git.remote_repo`, `git.remote_host`, `git.remote_url`. Without that remote (a
+    /// new repo, no `origin`, a local URL) such a default gives nothing and the parameter needs
+    /// an answer, unless the template says what to use instead (`| default(…)`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<serde_json::Value>,
     /// `string` and `list`: a regular expression each value must match (whole value).
@@ -109,13 +117,34 @@ impl Parameter {
         if let Some(default) = &self.default {
             // A templated default is checked once rendered, with the answers it depends on.
             let is_templated = default.as_str().is_some_and(|s| s.contains("{{"));
-            if !is_templated {
+            if let Some(template) = default.as_str().filter(|_| is_templated) {
+                check_git_variables(template)?;
+            } else {
                 Value::from_json(self, default)
                     .and_then(|value| self.check_value(&value))
                     .map_err(|e| format!("`default`: {e}"))?;
             }
         }
         Ok(())
+    }
+
+    /// The `git.*` variables a templated default reads (`git.remote_owner`), sorted; a
+    /// default that is not a template reads none.
+    pub fn git_variables(&self) -> Vec<String> {
+        let Some(template) = self.default.as_ref().and_then(|d| d.as_str()) else {
+            return Vec::new();
+        };
+        let env = minijinja::Environment::new();
+        let Ok(template) = env.template_from_str(template) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = template
+            .undeclared_variables(true)
+            .into_iter()
+            .filter(|v| v == "git" || v.starts_with("git."))
+            .collect();
+        names.sort();
+        names
     }
 
     /// The constraint in words, for `pave show` and prompts.
@@ -296,6 +325,36 @@ impl Value {
                     .collect(),
             )),
         }
+    }
+}
+
+/// A templated default may read only the `git.*` variables there are: a misspelt one would
+/// otherwise pass as "no remote" and ask every person for an answer.
+fn check_git_variables(template: &str) -> Result<(), String> {
+    let env = minijinja::Environment::new();
+    // A syntax error is reported when the default renders, with the answers it uses.
+    let Ok(template) = env.template_from_str(template) else {
+        return Ok(());
+    };
+    let mut unknown: Vec<String> = template
+        .undeclared_variables(true)
+        .into_iter()
+        .filter(|v| {
+            v.strip_prefix("git.")
+                .is_some_and(|name| !GIT_VARIABLES.contains(&name))
+        })
+        .collect();
+    unknown.sort();
+    match unknown.first() {
+        None => Ok(()),
+        Some(name) => Err(format!(
+            "`default` reads `{name}`; the git remote gives {}",
+            GIT_VARIABLES
+                .iter()
+                .map(|v| format!("`git.{v}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
     }
 }
 

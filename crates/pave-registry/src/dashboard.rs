@@ -12,8 +12,10 @@
 //!
 //! Units: "repos" counts distinct repos; every other figure counts a repo once per golden path
 //! it is on (an adoption), as `/api/v1/stats` does. Version lag is measured against the newest
-//! version the registry knows of each golden path (`/api/v1/golden-paths`), so it covers repos
-//! that were never checked too.
+//! version the registry knows of each golden path in its catalog (`/api/v1/golden-paths`), so it
+//! covers repos that were never checked too, and a scratch catalog's `lib-a` does not put the
+//! platform's `lib-a` repos behind. A golden path whose name more than one catalog uses is shown
+//! with its catalog: `lib-a (scratch)`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -231,8 +233,10 @@ struct View<'a> {
     figures: &'a Figures,
     /// Distinct repos.
     repos: usize,
-    /// The newest version the registry knows, per golden path.
-    latest: BTreeMap<&'a str, &'a Version>,
+    /// The newest version the registry knows, per catalog and golden path.
+    latest: BTreeMap<(Option<&'a str>, &'a str), &'a Version>,
+    /// Golden-path names more than one catalog uses: shown with their catalog.
+    shared_names: BTreeSet<&'a str>,
     /// Adoptions per lag: none, patch, minor, major.
     lag: [u64; 4],
     /// Summed over golden paths: every adoption is in exactly one golden path's group.
@@ -242,10 +246,17 @@ struct View<'a> {
 
 impl<'a> View<'a> {
     fn of(figures: &'a Figures) -> Self {
-        let latest: BTreeMap<&str, &Version> = figures
+        let latest: BTreeMap<(Option<&str>, &str), &Version> = figures
             .golden_paths
             .iter()
-            .filter_map(|g| Some((g.name.as_str(), g.latest.as_ref()?)))
+            .filter_map(|g| Some(((g.catalog.as_deref(), g.name.as_str()), g.latest.as_ref()?)))
+            .collect();
+        let mut seen = BTreeSet::new();
+        let shared_names = figures
+            .golden_paths
+            .iter()
+            .filter(|g| !seen.insert(g.name.as_str()))
+            .map(|g| g.name.as_str())
             .collect();
         let mut view = Self {
             figures,
@@ -256,6 +267,7 @@ impl<'a> View<'a> {
                 .collect::<BTreeSet<_>>()
                 .len(),
             latest,
+            shared_names,
             lag: [0; 4],
             totals: GroupStats::default(),
             adopted_recently: figures
@@ -274,19 +286,30 @@ impl<'a> View<'a> {
         for g in &figures.by_golden_path.groups {
             view.totals.adoptions += g.adoptions;
             view.totals.conforming += g.conforming;
+            view.totals.excepted += g.excepted;
             view.totals.drifted += g.drifted;
             view.totals.unchecked += g.unchecked;
         }
         view
     }
 
-    fn latest_of(&self, golden_path: &str) -> Option<&'a Version> {
-        self.latest.get(golden_path).copied()
+    fn latest_of(&self, catalog: Option<&str>, golden_path: &str) -> Option<&'a Version> {
+        self.latest.get(&(catalog, golden_path)).copied()
     }
 
     fn lag_of(&self, record: &RepoRecord) -> Option<Lag> {
-        self.latest_of(&record.golden_path)
+        self.latest_of(record.catalog.as_deref(), &record.golden_path)
             .map(|latest| Lag::between(&record.version, latest))
+    }
+
+    /// A golden path as the page names it: with its catalog when another catalog has one of
+    /// the same name.
+    fn golden_path_label(&self, name: &str, catalog: Option<&str>) -> String {
+        if self.shared_names.contains(name) {
+            format!("{name} ({})", catalog.unwrap_or("unknown catalog"))
+        } else {
+            name.to_owned()
+        }
     }
 }
 
@@ -344,7 +367,9 @@ fn tiles(view: &View) -> Html {
                 n("conforming-count", t.conforming),
                 " of ",
                 n("checked-count", checked),
-                " checked at their version"
+                " checked at their version, ",
+                n("excepted-count", t.excepted),
+                " of them with exceptions"
             ],
         ),
         (
@@ -413,7 +438,7 @@ fn versions_chart(view: &View) -> BarChart {
         .golden_paths
         .iter()
         .map(|g| {
-            let latest = view.latest_of(&g.name);
+            let latest = view.latest_of(g.catalog.as_deref(), &g.name);
             let segments: Vec<Segment> = g
                 .versions
                 .iter()
@@ -437,13 +462,14 @@ fn versions_chart(view: &View) -> BarChart {
             let detail = bars::versions_in_words(&segments, MAX_VERSIONS);
             let mut bar_attrs = vec![
                 ("data-golden-path", g.name.clone()),
+                ("data-catalog", g.catalog.clone().unwrap_or_default()),
                 ("data-repos", g.repos.to_string()),
             ];
             if let Some(latest) = latest {
                 bar_attrs.push(("data-latest", latest.to_string()));
             }
             Bar {
-                label: g.name.clone(),
+                label: view.golden_path_label(&g.name, g.catalog.as_deref()),
                 segments,
                 detail,
                 attrs: bar_attrs,
@@ -539,8 +565,8 @@ fn drift_chart(stats: &Stats, grouping: Grouping) -> BarChart {
             ];
             let checked = g.conforming + g.drifted;
             let mut detail = format!(
-                "{} conforming · {} drifted · {} unchecked",
-                g.conforming, g.drifted, g.unchecked
+                "{} conforming ({} with exceptions) · {} drifted · {} unchecked",
+                g.conforming, g.excepted, g.drifted, g.unchecked
             );
             if checked > 0 {
                 let _ = write!(
@@ -647,7 +673,7 @@ fn needs_attention<'a>(view: &View<'a>) -> Vec<Attention<'a>> {
             Some(Attention {
                 record,
                 concern,
-                latest: view.latest_of(&record.golden_path),
+                latest: view.latest_of(record.catalog.as_deref(), &record.golden_path),
             })
         })
         .collect();
@@ -762,13 +788,14 @@ fn attention(view: &View) -> Html {
             attrs(&[
                 ("data-repo-id", r.repo_id.clone()),
                 ("data-golden-path", r.golden_path.clone()),
+                ("data-catalog", r.catalog.clone().unwrap_or_default()),
                 ("data-version", r.version.to_string()),
                 ("data-concern", row.concern.as_str().to_owned()),
             ]),
             "><td>",
             repo,
             "</td><td>",
-            r.golden_path,
+            view.golden_path_label(&r.golden_path, r.catalog.as_deref()),
             "</td><td>",
             version,
             "</td><td>",
@@ -794,7 +821,7 @@ fn empty_state(host: Option<&str>) -> Html {
     html![
         "<section class=\"chart empty\" id=\"empty-state\">\n<h2>No adoption recorded yet</h2>\n<p>This registry has not heard of a repo on a golden path. Repos appear here as pave records them: point pave at this registry with a <code>write</code> token, then scaffold, check or audit.</p>\n<pre><code>pave registry token create --name ci --scope write   # by an admin, where the database is\nexport PAVE_REGISTRY_URL=",
         example_url(host),
-        "\nexport PAVE_REGISTRY_TOKEN=pave_…\npave new rust-service ./payments-api --set team=payments   # records the adoption\npave check --report                # in CI: records conformance and version lag\npave audit ~/src --push            # records a whole fleet at once</code></pre>\n<p>The charts fill in with the first event: adoption over time, versions per golden path, version lag, drift by team and train, and the repos that need attention.</p>\n</section>\n"
+        "\nexport PAVE_REGISTRY_TOKEN=pave_…\npave new rust-service ./payments-api --set team=payments --set organization=acme  # records the adoption\npave check --report                                                               # in CI: records conformance and version lag\npave audit ~/src --push                                                           # records a whole fleet at once</code></pre>\n<p>The charts fill in with the first event: adoption over time, versions per golden path, version lag, drift by team and train, and the repos that need attention.</p>\n</section>\n"
     ]
 }
 
@@ -817,6 +844,7 @@ mod tests {
                 path: None,
             },
             golden_path: "rust-service".into(),
+            catalog: Some("builtin".into()),
             version: version(v),
             team: Some(team.into()),
             train: None,
@@ -829,6 +857,7 @@ mod tests {
                 missing_files: 0,
                 edited_files: 0,
                 conflicted_files: 0,
+                excepted_files: 0,
                 lag: None,
                 latest: None,
                 source: ConformanceSource::Check,
@@ -848,6 +877,7 @@ mod tests {
         } else {
             vec![GoldenPathSummary {
                 name: "rust-service".into(),
+                catalog: Some("builtin".into()),
                 repos: repos.len() as u64,
                 latest: versions.keys().max().cloned(),
                 versions: versions
@@ -935,6 +965,48 @@ mod tests {
         assert!(html.contains("<span id=\"lagging-count\">2</span>"));
         assert!(html.contains("not checked since 2.1.0 (checked at 2.0.0)"));
         assert!(html.contains("data-version=\"1.0.0\" data-count=\"1\""));
+    }
+
+    #[test]
+    fn a_golden_path_of_another_catalog_puts_no_repo_behind() {
+        let on = |name: &str, v: &str, catalog: &str| {
+            let mut r = record(name, v, "a", Some((v, true)));
+            r.golden_path = "lib-a".into();
+            r.catalog = Some(catalog.into());
+            r
+        };
+        let platform = "git:https://git.example.com/platform/golden-paths.git";
+        let mut figures = figures(vec![
+            on("p1", "1.0.0", platform),
+            on("p2", "1.0.0", platform),
+            on("s1", "5.0.0", "scratch"),
+        ]);
+        let summary = |catalog: &str, v: &str, repos: u64| GoldenPathSummary {
+            name: "lib-a".into(),
+            catalog: Some(catalog.into()),
+            repos,
+            latest: Some(version(v)),
+            versions: vec![VersionCount {
+                version: version(v),
+                repos,
+            }],
+        };
+        figures.golden_paths = vec![
+            summary(platform, "1.0.0", 2),
+            summary("scratch", "5.0.0", 1),
+        ];
+        let view = View::of(&figures);
+        assert_eq!(view.lag, [3, 0, 0, 0], "nobody is behind");
+        assert!(needs_attention(&view).is_empty());
+        let html = render(&figures, None).into_string();
+        parse(&html);
+        assert!(
+            html.contains("<span id=\"lagging-count\">0</span>"),
+            "{html}"
+        );
+        assert!(html.contains(&format!("lib-a ({platform})")), "{html}");
+        assert!(html.contains("lib-a (scratch)"), "{html}");
+        assert!(html.contains("data-catalog=\"scratch\""), "{html}");
     }
 
     #[test]

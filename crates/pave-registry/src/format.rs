@@ -4,10 +4,12 @@
 
 use crate::model::{DailyAdoption, GroupBy, GroupStats, Stats};
 
-const COUNTS: [&str; 6] = [
+const COUNTS: [&str; 7] = [
     "REPOS",
     "ADOPTIONS",
     "CONFORMING",
+    // Of the conforming: conforming with exceptions.
+    "WITH EXCEPTIONS",
     "DRIFTED",
     "UNCHECKED",
     "LAGGING",
@@ -26,6 +28,11 @@ fn rows(stats: &Stats) -> (Vec<&'static str>, Vec<Vec<String>>) {
         header.push("GOLDEN PATH");
     }
     header.push(key_header);
+    // Golden paths are told apart by catalog and name.
+    let has_catalog = matches!(stats.group_by, GroupBy::GoldenPath | GroupBy::Version);
+    if has_catalog {
+        header.push("CATALOG");
+    }
     header.extend(COUNTS);
     let rows = stats
         .groups
@@ -36,11 +43,15 @@ fn rows(stats: &Stats) -> (Vec<&'static str>, Vec<Vec<String>>) {
                 row.push(g.golden_path.clone().unwrap_or_default());
             }
             row.push(g.key.clone().unwrap_or_else(|| "(none)".to_owned()));
+            if has_catalog {
+                row.push(g.catalog.clone().unwrap_or_else(|| "(unknown)".to_owned()));
+            }
             row.extend(
                 [
                     g.repos,
                     g.adoptions,
                     g.conforming,
+                    g.excepted,
                     g.drifted,
                     g.unchecked,
                     g.lagging,
@@ -190,9 +201,9 @@ mod tests {
         assert_eq!(
             stats_text(&stats()),
             "\
-TEAM      REPOS  ADOPTIONS  CONFORMING  DRIFTED  UNCHECKED  LAGGING
-payments     12         12          10        1          1        3
-(none)        1          1           0        0          1        0
+TEAM      REPOS  ADOPTIONS  CONFORMING  WITH EXCEPTIONS  DRIFTED  UNCHECKED  LAGGING
+payments     12         12          10                0        1          1        3
+(none)        1          1           0                0        0          1        0
 "
         );
     }
@@ -203,7 +214,7 @@ payments     12         12          10        1          1        3
         assert!(md.starts_with("| team | repos | adoptions |"), "{md}");
         assert!(md.contains("| --- | ---: |"), "{md}");
         assert!(
-            md.contains("| payments | 12 | 12 | 10 | 1 | 1 | 3 |"),
+            md.contains("| payments | 12 | 12 | 10 | 0 | 1 | 1 | 3 |"),
             "{md}"
         );
     }

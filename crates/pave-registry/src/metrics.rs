@@ -5,7 +5,8 @@
 //! reset when it restarts as Prometheus expects; and gauges read from the store at each scrape
 //! (repos per golden path and version, conformance per golden path) by the same small reads as
 //! `/api/v1/golden-paths` and `/api/v1/stats` (current-state tables, never the event log), so
-//! every server on one PostgreSQL database reports the same numbers.
+//! every server on one PostgreSQL database reports the same numbers. Golden paths are labelled
+//! by catalog and name (`catalog=""`: unknown), as the registry tells them apart.
 //!
 //! Labels stay bounded: a request is labelled by its route's template (`/api/v1/stats`, never a
 //! raw path a client made up) and its method only if it is a standard one.
@@ -60,18 +61,21 @@ struct KindLabels {
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct VersionLabels {
     golden_path: String,
+    catalog: String,
     version: String,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ConformanceLabels {
     golden_path: String,
+    catalog: String,
     state: &'static str,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct GoldenPathLabels {
     golden_path: String,
+    catalog: String,
 }
 
 /// The counters and histogram a server keeps; one per [`crate::server::app`].
@@ -191,7 +195,7 @@ impl StoreSnapshot {
         let repos = Family::<VersionLabels, Gauge>::default();
         registry.register(
             "repos",
-            "Repos on a golden path, by golden path and the version they are on",
+            "Repos on a golden path, by golden path, catalog and the version they are on",
             repos.clone(),
         );
         for golden_path in &self.golden_paths {
@@ -199,6 +203,7 @@ impl StoreSnapshot {
                 repos
                     .get_or_create(&VersionLabels {
                         golden_path: golden_path.name.clone(),
+                        catalog: golden_path.catalog.clone().unwrap_or_default(),
                         version: version.version.to_string(),
                     })
                     .set(gauge_value(version.repos));
@@ -214,7 +219,7 @@ impl StoreSnapshot {
         let lagging = Family::<GoldenPathLabels, Gauge>::default();
         registry.register(
             "repos_lagging",
-            "Repos on a golden path behind its newest version, as their last check reported",
+            "Repos on a golden path behind the newest version the registry knows in its catalog",
             lagging.clone(),
         );
         for group in &self.stats.groups {
@@ -229,6 +234,7 @@ impl StoreSnapshot {
                 conformance
                     .get_or_create(&ConformanceLabels {
                         golden_path: golden_path.clone(),
+                        catalog: group.catalog.clone().unwrap_or_default(),
                         state,
                     })
                     .set(gauge_value(n));
@@ -236,6 +242,7 @@ impl StoreSnapshot {
             lagging
                 .get_or_create(&GoldenPathLabels {
                     golden_path: golden_path.clone(),
+                    catalog: group.catalog.clone().unwrap_or_default(),
                 })
                 .set(gauge_value(group.lagging));
         }
@@ -278,6 +285,7 @@ mod tests {
         let snapshot = StoreSnapshot {
             golden_paths: vec![GoldenPathSummary {
                 name: "rust \"service\"".into(),
+                catalog: Some("builtin".into()),
                 repos: 2,
                 latest: None,
                 versions: vec![VersionCount {
@@ -290,6 +298,7 @@ mod tests {
                 group_by: GroupBy::GoldenPath,
                 groups: vec![GroupStats {
                     key: Some("rust \"service\"".into()),
+                    catalog: Some("builtin".into()),
                     repos: 2,
                     adoptions: 2,
                     conforming: 1,
@@ -307,9 +316,9 @@ mod tests {
             r#"pave_registry_events_ingested_total{kind="adoption"} 2"#,
             r#"pave_registry_events_ingested_total{kind="conformance"} 0"#,
             "pave_registry_events_duplicate_total 1",
-            r#"pave_registry_repos{golden_path="rust \"service\"",version="1.1.0"} 2"#,
-            r#"pave_registry_repos_conformance{golden_path="rust \"service\"",state="drifted"} 0"#,
-            r#"pave_registry_repos_lagging{golden_path="rust \"service\""} 0"#,
+            r#"pave_registry_repos{golden_path="rust \"service\"",catalog="builtin",version="1.1.0"} 2"#,
+            r#"pave_registry_repos_conformance{golden_path="rust \"service\"",catalog="builtin",state="drifted"} 0"#,
+            r#"pave_registry_repos_lagging{golden_path="rust \"service\"",catalog="builtin"} 0"#,
         ] {
             assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
         }

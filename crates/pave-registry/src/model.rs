@@ -90,7 +90,9 @@ pub struct Adoption {
     pub team: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub train: Option<String>,
-    /// The catalog the lock records (`builtin`, a folder, a git URL).
+    /// The catalog the lock records (`builtin`, `git:<URL>`, a catalog name; older clients:
+    /// a folder). The registry keys golden paths by catalog and name, and drops credentials from
+    /// a URL before storing it.
     pub catalog: String,
 }
 
@@ -116,12 +118,20 @@ pub struct Conformance {
     /// Absent from older clients: 0.
     #[serde(default)]
     pub conflicted_files: u32,
+    /// Managed files tailored by recorded exceptions, or kept by choice (diverged): a
+    /// conforming golden path with some conforms *with exceptions*. Absent from older clients: 0.
+    #[serde(default)]
+    pub excepted_files: u32,
     /// Unknown when the catalog was not reachable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lag: Option<Lag>,
     /// The catalog's newest version, when it was reachable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest: Option<Version>,
+    /// The catalog the lock records. Absent from older clients: the catalog the registry knows
+    /// for the repo's golden path (from its adoption).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -136,6 +146,9 @@ pub struct Audit {
     /// Absent from older clients: 0.
     #[serde(default)]
     pub conflicted_files: u32,
+    /// Excepted or diverged files. Absent from older clients: 0.
+    #[serde(default)]
+    pub excepted_files: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -149,6 +162,9 @@ pub use pave_model::status::RepoStatus as AuditStatus;
 pub struct AuditedGoldenPath {
     pub name: String,
     pub version: Version,
+    /// The catalog the lock records; absent from older clients (as for a conformance).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest: Option<Version>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -217,11 +233,14 @@ impl Event {
             }
             EventKind::Conformance(conformance) => {
                 name("golden_path", &conformance.golden_path)?;
+                optional_text("catalog", conformance.catalog.as_deref(), MAX_LOCATION_LEN)?;
             }
             EventKind::Audit(audit) => {
                 for (i, golden_path) in audit.golden_paths.iter().enumerate() {
                     let field = format!("golden_paths[{i}]");
                     name("name", &golden_path.name).map_err(|e| e.within(&field))?;
+                    optional_text("catalog", golden_path.catalog.as_deref(), MAX_LOCATION_LEN)
+                        .map_err(|e| e.within(&field))?;
                     if audit.golden_paths[..i]
                         .iter()
                         .any(|other| other.name == golden_path.name)
@@ -257,6 +276,37 @@ impl Event {
             }
         }
         Ok(())
+    }
+}
+
+impl Event {
+    /// This event without credentials in the catalogs it names (a URL's user part: a token
+    /// often travels there), when it has any to drop; `None` when it is clean as it is.
+    pub fn without_credentials(&self) -> Option<Event> {
+        use pave_model::catalog_id::redact;
+        let is_dirty = |catalog: &str| redact(catalog) != catalog;
+        let is_dirty = match &self.kind {
+            EventKind::Adoption(adoption) => is_dirty(&adoption.catalog),
+            EventKind::Conformance(check) => check.catalog.as_deref().is_some_and(is_dirty),
+            EventKind::Audit(audit) => audit
+                .golden_paths
+                .iter()
+                .any(|g| g.catalog.as_deref().is_some_and(is_dirty)),
+        };
+        if !is_dirty {
+            return None;
+        }
+        let mut clean = self.clone();
+        match &mut clean.kind {
+            EventKind::Adoption(adoption) => adoption.catalog = redact(&adoption.catalog),
+            EventKind::Conformance(check) => check.catalog = check.catalog.as_deref().map(redact),
+            EventKind::Audit(audit) => {
+                for golden_path in &mut audit.golden_paths {
+                    golden_path.catalog = golden_path.catalog.as_deref().map(redact);
+                }
+            }
+        }
+        Some(clean)
     }
 }
 
@@ -300,6 +350,9 @@ pub struct RepoRecord {
     /// As the newest event described it.
     pub repo: RepoRef,
     pub golden_path: String,
+    /// The catalog the golden path came from, as the newest event that named one said; `null`:
+    /// unknown (only older clients' checks and audits named the golden path).
+    pub catalog: Option<String>,
     /// The version the newest event naming this golden path reported.
     pub version: Version,
     pub team: Option<String>,
@@ -323,6 +376,8 @@ pub struct LastConformance {
     pub missing_files: u32,
     pub edited_files: u32,
     pub conflicted_files: u32,
+    /// Excepted or diverged files: conforming with exceptions when `conforming`.
+    pub excepted_files: u32,
     pub lag: Option<Lag>,
     pub latest: Option<Version>,
     pub source: ConformanceSource,
@@ -351,12 +406,16 @@ impl ConformanceSource {
     }
 }
 
-/// A golden path and how many repos are on each of its versions.
+/// A golden path of one catalog and how many repos are on each of its versions. Golden paths
+/// are told apart by catalog and name: a scratch catalog's `lib-a` is not the platform's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct GoldenPathSummary {
     pub name: String,
+    /// The catalog (`builtin`, `git:<URL>`, a catalog name); `null`: unknown.
+    pub catalog: Option<String>,
     pub repos: u64,
-    /// The newest version the registry has heard of (adopted, or reported as the catalog's newest).
+    /// The newest version the registry has heard of in this catalog (adopted, or reported as the
+    /// catalog's newest).
     pub latest: Option<Version>,
     /// Newest first; only versions some repo is on.
     pub versions: Vec<VersionCount>,
@@ -419,17 +478,24 @@ pub struct GroupStats {
     /// The golden path a version belongs to (grouping by version only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub golden_path: Option<String>,
+    /// The catalog of the golden path (grouping by golden path or version; absent when unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog: Option<String>,
     pub repos: u64,
     /// Repos on golden paths.
     pub adoptions: u64,
     /// Conformance of the current version: passing.
     pub conforming: u64,
+    /// Of the conforming: those with exceptions (excepted or diverged files).
+    #[serde(default)]
+    pub excepted: u64,
     /// Conformance of the current version: failing.
     pub drifted: u64,
     /// No conformance recorded for the current version.
     pub unchecked: u64,
-    /// On a version older than the newest the registry knows for the golden path (adopted by a
-    /// repo or reported by a catalog): the dashboard's "Behind the newest", counted the same way.
+    /// On a version older than the newest the registry knows for the golden path in its catalog
+    /// (adopted by a repo or reported by a catalog): the dashboard's "Behind the newest", counted
+    /// the same way.
     pub lagging: u64,
 }
 

@@ -118,12 +118,12 @@ pub fn discover(root: &Path, found: &mut dyn FnMut(RepoRef)) {
 }
 
 /// Opens the catalog a lock names by its source (`builtin`, `dir:…`, `git:…`).
-pub type OpenCatalog = Box<dyn Fn(&str) -> Option<Box<dyn Catalog>> + Send + Sync>;
+pub type OpenCatalog = Box<dyn Fn(&str) -> Result<Box<dyn Catalog>, String> + Send + Sync>;
 
 /// Catalog listings, looked up once per catalog source and shared by the workers.
 #[derive(Default)]
 pub struct CatalogIndex {
-    listings: Mutex<HashMap<String, Option<Vec<Listing>>>>,
+    listings: Mutex<HashMap<String, Result<Vec<Listing>, String>>>,
     open: Option<OpenCatalog>,
     /// "Now" in Unix seconds, for the days since a version was released.
     now: Option<i64>,
@@ -145,18 +145,19 @@ impl CatalogIndex {
         self
     }
 
-    /// The catalog's listing of golden path `name`: `None` without catalogs, `Some(None)` when
-    /// the catalog is unreachable or does not have it.
-    fn listing(&self, source: &str, name: &str) -> Option<Option<Listing>> {
+    /// The catalog's listing of golden path `name`: `None` without catalogs, `Some(Err)` when
+    /// the catalog cannot be read here (why) or does not have it (`Ok(None)` inside).
+    fn listing(&self, source: &str, name: &str) -> Option<Result<Option<Listing>, String>> {
         let open = self.open.as_ref()?;
         let mut cache = self.listings.lock().unwrap_or_else(|e| e.into_inner());
-        let listing = cache
-            .entry(source.to_owned())
-            .or_insert_with(|| open(source).and_then(|c| c.list().ok()));
+        let listing = cache.entry(source.to_owned()).or_insert_with(|| {
+            open(source).and_then(|c| c.list().map_err(|e| format!("catalog {source}: {e}")))
+        });
         Some(
             listing
                 .as_ref()
-                .and_then(|ls| ls.iter().find(|l| l.name == name).cloned()),
+                .map(|ls| ls.iter().find(|l| l.name == name).cloned())
+                .map_err(Clone::clone),
         )
     }
 }
@@ -555,6 +556,7 @@ fn golden_path_view(
     let mut view = RepoGoldenPath {
         name: entry.name.clone(),
         version: entry.version.to_string(),
+        catalog: Some(entry.catalog.clone()),
         latest: None,
         lag: None,
         versions_behind: None,
@@ -562,11 +564,12 @@ fn golden_path_view(
     };
     match catalogs.listing(&entry.catalog, &entry.name) {
         None => {}
-        Some(None) => problems.push(format!(
-            "{} is not in catalog {} (or the catalog is unreachable)",
+        Some(Err(why)) => problems.push(format!("{}: {why}", entry.name)),
+        Some(Ok(None)) => problems.push(format!(
+            "{} is not in catalog {}",
             entry.name, entry.catalog
         )),
-        Some(Some(listing)) => {
+        Some(Ok(Some(listing))) => {
             let versions = &listing.versions;
             if let (Some(now), Some(at)) = (catalogs.now, listing.released.get(&entry.version)) {
                 view.days_since_release = Some((now - at).max(0) / 86_400);

@@ -20,6 +20,9 @@ pub enum RepoKind {
 pub struct RepoGoldenPath {
     pub name: String,
     pub version: String,
+    /// The catalog the lock records (absent from reports of older versions).
+    #[serde(default)]
+    pub catalog: Option<String>,
     /// Newest release in the catalog, when the catalog was reachable.
     pub latest: Option<String>,
     pub lag: Option<Lag>,

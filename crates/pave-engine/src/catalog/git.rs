@@ -7,6 +7,11 @@
 //! a cache folder, and fetched again only when asked or when the last fetch is older than
 //! [`STALE_AFTER`]; a fetch that fails falls back on the cache, so a catalog once fetched works
 //! offline.
+//!
+//! libgit2 is built without TLS and SSH (see Cargo.toml), so `https://`, `ssh://` and
+//! `git@host:` URLs are fetched by the `git` command instead: the user's own git, with its
+//! credential helpers, `GIT_ASKPASS`, ssh config and `url.<base>.insteadOf` rules, never
+//! prompting (`GIT_TERMINAL_PROMPT=0`, so CI cannot hang on a password question).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,6 +23,7 @@ use super::{
     Catalog, CatalogError, GoldenPath, Listing, MANIFEST_FILE, Reference, TemplateFile,
     pick_version,
 };
+use pave_model::catalog_id::without_credentials;
 use pave_model::manifest::Manifest;
 
 /// A cache fetched longer ago than this is fetched again before use.
@@ -49,8 +55,7 @@ pub enum GitLocation {
 impl GitLocation {
     /// True for what git treats as a URL rather than a path.
     pub fn is_url(text: &str) -> bool {
-        const SCHEMES: [&str; 6] = ["https://", "http://", "ssh://", "git://", "file://", "git@"];
-        SCHEMES.iter().any(|scheme| text.starts_with(scheme))
+        pave_model::catalog_id::is_url(text)
     }
 
     /// A URL, or a path made absolute against the current folder.
@@ -63,11 +68,12 @@ impl GitLocation {
         }
     }
 
-    /// `git:<url-or-absolute-path>`: how the catalog is named in messages and in the lock.
+    /// `git:<url-or-absolute-path>`: how the catalog is named in messages, a URL without its
+    /// credentials (messages end up in CI logs).
     pub fn describe(&self) -> String {
         match self {
             Self::Local(path) => format!("git:{}", path.display()),
-            Self::Remote(url) => format!("git:{url}"),
+            Self::Remote(url) => format!("git:{}", without_credentials(url)),
         }
     }
 }
@@ -79,9 +85,10 @@ pub fn is_repository_root(path: &Path) -> bool {
 }
 
 /// The cache folder of the clone of `url` below `catalogs_dir`: the first 16 hex digits of the
-/// URL's SHA-256, so any URL makes a short, safe folder name.
+/// SHA-256 of the URL without credentials, so any URL makes a short, safe folder name, and one
+/// repository has one cache whether a token is in the URL or comes from git's credential helper.
 pub fn cache_dir(catalogs_dir: &Path, url: &str) -> PathBuf {
-    let digest = hex::encode(Sha256::digest(url.as_bytes()));
+    let digest = hex::encode(Sha256::digest(without_credentials(url).as_bytes()));
     catalogs_dir.join(&digest[..16])
 }
 
@@ -151,7 +158,7 @@ impl GitCatalog {
             return Ok(SyncOutcome::UpToDate);
         };
         let unreachable = |why: String| CatalogError::Unreachable {
-            url: url.clone(),
+            url: without_credentials(url),
             why,
         };
         let Ok(repo) = git2::Repository::open_bare(&self.repo_path) else {
@@ -178,7 +185,7 @@ impl GitCatalog {
         };
         repo.map_err(|e| match &self.location {
             GitLocation::Remote(url) => CatalogError::Unreachable {
-                url: url.clone(),
+                url: without_credentials(url),
                 why: format!("no cached clone ({})", e.message()),
             },
             GitLocation::Local(_) => self.git_error(&e),
@@ -512,14 +519,60 @@ pub(crate) fn clone_bare(url: &str, dest: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// True for a URL this build of libgit2 cannot fetch (no TLS, no SSH): the `git` command does.
+fn needs_git_command(url: &str) -> bool {
+    ["https://", "ssh://", "git@"]
+        .iter()
+        .any(|scheme| url.starts_with(scheme))
+}
+
+/// Fetches every tag of `url` into the bare repository at `git_dir` with the `git` command.
+fn fetch_tags_with_git(git_dir: &Path, url: &str) -> Result<(), String> {
+    let output = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(git_dir)
+        .args(["fetch", "--quiet", "--prune", "--force", "--no-write-fetch-head"])
+        .arg(url)
+        .arg("+refs/tags/*:refs/tags/*")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                "the `git` command is not installed; pave fetches https and ssh catalogs with it (so git's credential helpers and ssh config apply): install git, or give the path of a clone".to_owned()
+            } else {
+                format!("cannot run git: {e}")
+            }
+        })?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let why: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let why = if why.is_empty() {
+        format!("git fetch failed ({})", output.status)
+    } else {
+        why.join("; ")
+    };
+    // git shows the URL it was given; a token in it stays out of the message.
+    Err(why.replace(url, &without_credentials(url)))
+}
+
 /// Fetches every tag of `url` into `repo`, moving tags that moved and pruning deleted ones.
 fn fetch_tags(repo: &git2::Repository, url: &str) -> Result<(), String> {
+    if needs_git_command(url) {
+        return fetch_tags_with_git(repo.path(), url);
+    }
     let describe = |e: git2::Error| {
         let message = e.message().to_owned();
         // pave is built without libgit2's TLS and SSH transports (see Cargo.toml).
         if message.contains("unsupported URL protocol") || message.contains("no TLS stream") {
             format!(
-                "{message} (this pave reads git catalogs by path, file:// and http:// URL; for https or ssh, clone the repository and give its path)"
+                "{message} (this pave reads git catalogs by path and by file://, http://, https://, ssh:// and git@host: URL)"
             )
         } else {
             message
@@ -541,7 +594,8 @@ fn fetch_tags(repo: &git2::Repository, url: &str) -> Result<(), String> {
 
 fn mark_fetched(repo_path: &Path, url: &str) -> Result<(), String> {
     let marker = repo_path.join(FETCHED_MARKER);
-    std::fs::write(&marker, format!("{url}\n")).map_err(|e| format!("{}: {e}", marker.display()))
+    std::fs::write(&marker, format!("{}\n", without_credentials(url)))
+        .map_err(|e| format!("{}: {e}", marker.display()))
 }
 
 fn fetched_at(repo_path: &Path) -> Option<SystemTime> {

@@ -35,7 +35,8 @@ pub struct TemplateFile {
 #[derive(Debug, Clone)]
 pub struct GoldenPath {
     pub manifest: Manifest,
-    /// Where it came from, as recorded in the lock (`builtin`, `dir:/abs/path`, `git:<url>`).
+    /// Where it came from, as recorded in the lock (`builtin`, `git:<url>`, a catalog name; on
+    /// one machine `git:<path>` or `dir:<path>`): see `pave_model::catalog_id`.
     pub source: String,
     /// Every file below the golden path's folder, by `/`-separated relative path.
     pub files: Arc<BTreeMap<String, TemplateFile>>,
@@ -158,6 +159,49 @@ pub trait Catalog {
     fn list(&self) -> Result<Vec<Listing>, CatalogError>;
     /// Loads the version of a golden path that `reference` means.
     fn load(&self, reference: &Reference) -> Result<GoldenPath, CatalogError>;
+}
+
+/// A catalog whose golden paths record `identity` in the lock rather than where this machine
+/// reads them from: the catalog's name, or the URL of the clone it is read from (issue 13).
+pub struct Recorded<C> {
+    catalog: C,
+    identity: String,
+}
+
+impl<C: Catalog> Recorded<C> {
+    pub fn new(catalog: C, identity: String) -> Self {
+        Self { catalog, identity }
+    }
+}
+
+impl<C: Catalog> Catalog for Recorded<C> {
+    fn describe(&self) -> String {
+        self.catalog.describe()
+    }
+
+    fn list(&self) -> Result<Vec<Listing>, CatalogError> {
+        self.catalog.list()
+    }
+
+    fn load(&self, reference: &Reference) -> Result<GoldenPath, CatalogError> {
+        let mut golden_path = self.catalog.load(reference)?;
+        golden_path.source.clone_from(&self.identity);
+        Ok(golden_path)
+    }
+}
+
+impl Catalog for Box<dyn Catalog> {
+    fn describe(&self) -> String {
+        self.as_ref().describe()
+    }
+
+    fn list(&self) -> Result<Vec<Listing>, CatalogError> {
+        self.as_ref().list()
+    }
+
+    fn load(&self, reference: &Reference) -> Result<GoldenPath, CatalogError> {
+        self.as_ref().load(reference)
+    }
 }
 
 /// Why a golden path could not be found or loaded.

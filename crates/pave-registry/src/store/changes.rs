@@ -13,8 +13,10 @@
 //!   newest audit.
 //! - `repo_golden_paths`: the version from the newest event naming the golden path (adoption,
 //!   check or audit); `adopted_at` the earliest; team and train from the newest adoption or
-//!   audit (a check knows neither).
-//! - `conformance`: the newest check, or audit that could tell (not `unadopted` or `error`).
+//!   audit (a check knows neither); the catalog from the newest event that names one (every
+//!   adoption does; older clients' checks and audits do not, and leave it as it was).
+//! - `conformance`: the newest check, or audit that could tell (not `unadopted` or `error`),
+//!   with the catalog it named (none: the golden path's, when read).
 
 use std::collections::BTreeMap;
 
@@ -53,6 +55,8 @@ pub(crate) struct Facts<'a> {
 pub(crate) struct GoldenPathFact<'a> {
     pub golden_path: &'a str,
     pub version: String,
+    /// `None` when the event does not say (an older client's check or audit).
+    pub catalog: Option<&'a str>,
     /// `None` when the event does not know them (a check).
     pub labels: Option<Labels<'a>>,
 }
@@ -68,11 +72,13 @@ pub(crate) struct Labels<'a> {
 pub(crate) struct ConformanceFact<'a> {
     pub golden_path: &'a str,
     pub version: String,
+    pub catalog: Option<&'a str>,
     pub conforming: bool,
     pub drifted_files: u32,
     pub missing_files: u32,
     pub edited_files: u32,
     pub conflicted_files: u32,
+    pub excepted_files: u32,
     pub lag: Option<Lag>,
     pub latest: Option<String>,
     pub source: ConformanceSource,
@@ -85,6 +91,7 @@ impl<'a> Facts<'a> {
                 golden_paths: vec![GoldenPathFact {
                     golden_path: &adoption.golden_path,
                     version: adoption.version.to_string(),
+                    catalog: Some(&adoption.catalog),
                     labels: Some(Labels {
                         team: adoption.team.as_deref(),
                         train: adoption.train.as_deref(),
@@ -96,16 +103,19 @@ impl<'a> Facts<'a> {
                 golden_paths: vec![GoldenPathFact {
                     golden_path: &check.golden_path,
                     version: check.version.to_string(),
+                    catalog: check.catalog.as_deref(),
                     labels: None,
                 }],
                 conformance: vec![ConformanceFact {
                     golden_path: &check.golden_path,
                     version: check.version.to_string(),
+                    catalog: check.catalog.as_deref(),
                     conforming: check.conforming,
                     drifted_files: check.drifted_files,
                     missing_files: check.missing_files,
                     edited_files: check.edited_files,
                     conflicted_files: check.conflicted_files,
+                    excepted_files: check.excepted_files,
                     lag: check.lag,
                     latest: check.latest.as_ref().map(ToString::to_string),
                     source: ConformanceSource::Check,
@@ -125,6 +135,7 @@ impl<'a> Facts<'a> {
                         .map(|g| GoldenPathFact {
                             golden_path: &g.name,
                             version: g.version.to_string(),
+                            catalog: g.catalog.as_deref(),
                             labels: Some(labels),
                         })
                         .collect(),
@@ -135,11 +146,13 @@ impl<'a> Facts<'a> {
                             Some(ConformanceFact {
                                 golden_path: &g.name,
                                 version: g.version.to_string(),
+                                catalog: g.catalog.as_deref(),
                                 conforming: conforming?,
                                 drifted_files: audit.drifted_files,
                                 missing_files: audit.missing_files,
                                 edited_files: audit.edited_files,
                                 conflicted_files: audit.conflicted_files,
+                                excepted_files: audit.excepted_files,
                                 lag: g.lag,
                                 latest: g.latest.as_ref().map(ToString::to_string),
                                 source: ConformanceSource::Audit,
@@ -179,6 +192,8 @@ pub(crate) struct GoldenPathChange<'a> {
     pub version: String,
     pub adopted_at: Timestamp,
     pub labels: Option<(Stamp, Labels<'a>)>,
+    /// The catalog from the newest event that named one.
+    pub catalog: Option<(Stamp, &'a str)>,
 }
 
 /// Keeps `value` if it is newer than what `slot` holds.
@@ -233,6 +248,7 @@ impl<'a> Changes<'a> {
                     version: fact.version.clone(),
                     adopted_at: stamp.at,
                     labels: None,
+                    catalog: None,
                 });
             if stamp > change.newest {
                 change.newest = stamp;
@@ -241,6 +257,9 @@ impl<'a> Changes<'a> {
             change.adopted_at = change.adopted_at.min(stamp.at);
             if let Some(labels) = fact.labels {
                 keep_newest(&mut change.labels, stamp, labels);
+            }
+            if let Some(catalog) = fact.catalog {
+                keep_newest(&mut change.catalog, stamp, catalog);
             }
         }
 
@@ -301,8 +320,10 @@ mod tests {
                 missing_files: 0,
                 edited_files: 0,
                 conflicted_files: 0,
+                excepted_files: 0,
                 lag: None,
                 latest: None,
+                catalog: None,
             }),
         )
     }
@@ -348,6 +369,27 @@ mod tests {
     }
 
     #[test]
+    fn the_catalog_comes_from_the_newest_event_that_names_one() {
+        let mut old = adopt("2025-03-01T00:00:00Z", "1.0.0", None);
+        if let EventKind::Adoption(a) = &mut old.kind {
+            a.catalog = "scratch".into();
+        }
+        let new = adopt("2025-03-02T00:00:00Z", "1.0.0", None);
+        // An older client's check names no catalog: it changes the version, not the catalog.
+        let silent = check("2025-03-03T00:00:00Z", "1.0.0");
+        for order in [
+            [&old, &new, &silent],
+            [&silent, &new, &old],
+            [&new, &silent, &old],
+        ] {
+            let changes = Changes::of(order);
+            let gp = &changes.golden_paths[&("r", "gp")];
+            assert_eq!(gp.catalog.map(|(_, c)| c), Some("builtin"));
+            assert_eq!(gp.newest.at, silent.occurred_at);
+        }
+    }
+
+    #[test]
     fn an_audit_that_cannot_tell_records_no_conformance() {
         let audit = |status| {
             event(
@@ -357,6 +399,7 @@ mod tests {
                     golden_paths: vec![AuditedGoldenPath {
                         name: "gp".into(),
                         version: "1.0.0".parse().unwrap(),
+                        catalog: None,
                         latest: None,
                         lag: None,
                     }],
@@ -364,6 +407,7 @@ mod tests {
                     missing_files: 0,
                     edited_files: 0,
                     conflicted_files: 0,
+                excepted_files: 0,
                     team: Some("t".into()),
                     train: None,
                 }),

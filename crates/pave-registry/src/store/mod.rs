@@ -1,10 +1,13 @@
 //! The registry's storage: one [`Store`] trait, two implementations — embedded SQLite (zero
 //! set-up, the default) and PostgreSQL (several stateless servers on one database).
 //!
-//! Both keep every event as sent (`events`, unique on the client's id, so a retry is a no-op) and,
+//! Both keep every event as sent (`events`, unique on the client's id, so a retry is a no-op;
+//! credentials in a catalog's URL are dropped first, see [`prepare_batch`]) and,
 //! updated in the same transaction, the current state that reads need: `repos`,
-//! `repo_golden_paths` (one row per repo and golden path) and `conformance` (the newest per repo
-//! and golden path). Reads never scan events, so stats stay fast however many events are stored,
+//! `repo_golden_paths` (one row per repo and golden path, with the catalog it came from) and
+//! `conformance` (the newest per repo and golden path). Golden paths are told apart by catalog
+//! and name: the newest version known, and so lag, is per catalog, so a scratch catalog's
+//! `lib-a` never puts the platform's `lib-a` repos behind. Reads never scan events, so stats stay fast however many events are stored,
 //! and the event log can rebuild the state if its rules change. What events change is decided
 //! once, in `changes`; each backend only says it in its own SQL.
 //!
@@ -24,6 +27,7 @@ mod pg_tls;
 pub mod postgres;
 pub mod sqlite;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -270,6 +274,26 @@ fn check_schema_version(found: i64, migrations: &[Migration]) -> Result<(), Stor
     Ok(())
 }
 
+/// The batch as the store keeps it: checked ([`validate_batch`]), and without credentials in
+/// any catalog it names (older clients recorded a catalog's URL as given, token and all).
+fn prepare_batch(batch: &Batch) -> Result<Cow<'_, Batch>, Invalid> {
+    validate_batch(batch)?;
+    if batch
+        .events
+        .iter()
+        .all(|e| e.without_credentials().is_none())
+    {
+        return Ok(Cow::Borrowed(batch));
+    }
+    Ok(Cow::Owned(Batch {
+        events: batch
+            .events
+            .iter()
+            .map(|e| e.without_credentials().unwrap_or_else(|| e.clone()))
+            .collect(),
+    }))
+}
+
 /// Checks a batch before anything is written: its size, then every event.
 fn validate_batch(batch: &Batch) -> Result<(), Invalid> {
     if batch.events.len() > Batch::MAX_EVENTS {
@@ -356,6 +380,7 @@ const STATE_EVENTS_SQL: &str = "SELECT event_id FROM repos
      UNION ALL SELECT audit_event_id FROM repos WHERE audit_event_id IS NOT NULL
      UNION ALL SELECT event_id FROM repo_golden_paths
      UNION ALL SELECT labelled_by FROM repo_golden_paths WHERE labelled_by IS NOT NULL
+     UNION ALL SELECT catalog_by FROM repo_golden_paths WHERE catalog_by IS NOT NULL
      UNION ALL SELECT event_id FROM conformance";
 
 /// Actors as stored: kind, token id, token name.
@@ -433,18 +458,26 @@ fn daily_series(
     Ok(series)
 }
 
-/// Golden paths from (name, version, repos) rows and the newest versions clients reported.
+/// A golden path as the registry tells them apart: its catalog (`None`: unknown) and name.
+type GoldenPathKey = (Option<String>, String);
+
+/// Golden paths from (catalog, name, version, repos) rows and the newest versions clients
+/// reported per catalog and name.
 fn golden_path_summaries(
-    counts: Vec<(String, semver::Version, u64)>,
-    reported_latest: Vec<(String, semver::Version)>,
+    counts: Vec<(GoldenPathKey, semver::Version, u64)>,
+    reported_latest: Vec<(GoldenPathKey, semver::Version)>,
 ) -> Vec<GoldenPathSummary> {
     let mut summaries: Vec<GoldenPathSummary> = Vec::new();
-    for (name, version, repos) in counts {
-        let index = match summaries.iter().position(|s| s.name == name) {
+    for ((catalog, name), version, repos) in counts {
+        let index = match summaries
+            .iter()
+            .position(|s| s.name == name && s.catalog == catalog)
+        {
             Some(index) => index,
             None => {
                 summaries.push(GoldenPathSummary {
                     name,
+                    catalog,
                     repos: 0,
                     latest: None,
                     versions: Vec::new(),
@@ -457,17 +490,45 @@ fn golden_path_summaries(
         summary.latest = summary.latest.take().max(Some(version.clone()));
         summary.versions.push(VersionCount { version, repos });
     }
-    for (name, latest) in reported_latest {
-        if let Some(summary) = summaries.iter_mut().find(|s| s.name == name) {
+    for ((catalog, name), latest) in reported_latest {
+        if let Some(summary) = summaries
+            .iter_mut()
+            .find(|s| s.name == name && s.catalog == catalog)
+        {
             summary.latest = summary.latest.take().max(Some(latest));
         }
     }
     for summary in &mut summaries {
         summary.versions.sort_by(|a, b| b.version.cmp(&a.version));
     }
-    summaries.sort_by(|a, b| a.name.cmp(&b.name));
+    summaries.sort_by(|a, b| {
+        a.name
+            .cmp(&b.name)
+            .then_with(|| by_catalog(a.catalog.as_deref(), b.catalog.as_deref()))
+    });
     summaries
 }
+
+/// Catalogs in order, the unknown one last.
+fn by_catalog(a: Option<&str>, b: Option<&str>) -> std::cmp::Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => a.cmp(b),
+        (a, b) => a.is_none().cmp(&b.is_none()),
+    }
+}
+
+/// The newest versions clients reported, per catalog and golden path: a conformance's own
+/// catalog, else (an older client's, which named none) its golden path's.
+const REPORTED_LATEST_SQL: &str =
+    "SELECT DISTINCT coalesce(c.catalog, g.catalog), c.golden_path, c.latest
+     FROM conformance c
+     JOIN repo_golden_paths g ON g.repo_id = c.repo_id AND g.golden_path = c.golden_path
+     WHERE c.latest IS NOT NULL";
+
+/// Repos per catalog, golden path and version.
+const VERSION_COUNTS_SQL: &str = "SELECT catalog, golden_path, version, count(*)
+     FROM repo_golden_paths
+     GROUP BY catalog, golden_path, version";
 
 /// The SQL a backend speaks, where the two differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -476,8 +537,9 @@ enum Dialect {
     Postgres,
 }
 
-/// The stats query: one row per group with its counts. Only a conformance of the current version
-/// counts: one of a version the repo has since left says nothing about where it is now.
+/// The stats query: one row per group (key, golden path, catalog, repos, then the counts). Only a
+/// conformance of the current version counts: one of a version the repo has since left says
+/// nothing about where it is now. Golden paths and versions are grouped per catalog.
 fn stats_sql(group_by: GroupBy, dialect: Dialect) -> String {
     let null_text = match dialect {
         Dialect::Sqlite => "NULL",
@@ -486,7 +548,8 @@ fn stats_sql(group_by: GroupBy, dialect: Dialect) -> String {
     let counts = "count(*) AS adoptions,
                 count(*) FILTER (WHERE c.conforming) AS conforming,
                 count(*) FILTER (WHERE NOT c.conforming) AS drifted,
-                count(*) FILTER (WHERE c.repo_id IS NULL) AS unchecked
+                count(*) FILTER (WHERE c.repo_id IS NULL) AS unchecked,
+                count(*) FILTER (WHERE c.conforming AND c.excepted_files > 0) AS excepted
          FROM repo_golden_paths g
          LEFT JOIN conformance c
                 ON c.repo_id = g.repo_id
@@ -502,14 +565,14 @@ fn stats_sql(group_by: GroupBy, dialect: Dialect) -> String {
     };
     match (group_by, dialect) {
         (GroupBy::GoldenPath | GroupBy::Version, _) => {
-            format!("SELECT {key}, {golden_path}, count(*), {counts} GROUP BY 1, 2")
+            format!("SELECT {key}, {golden_path}, g.catalog, count(*), {counts} GROUP BY 1, 2, 3")
         }
         // A repo on two golden paths of one team is one repo of that team. SQLite counts
         // distinct repos fastest inline; PostgreSQL sorts for `count(DISTINCT)`, so there the
         // distinct repos are a hashed `DISTINCT` of their own, joined to the other counts
         // (measured with 100,000 repos: 110 ms instead of 170).
         (_, Dialect::Sqlite) => format!(
-            "SELECT {key}, {golden_path}, count(DISTINCT g.repo_id), {counts} GROUP BY 1, 2"
+            "SELECT {key}, {golden_path}, {null_text}, count(DISTINCT g.repo_id), {counts} GROUP BY 1, 2"
         ),
         (_, Dialect::Postgres) => {
             let column = key.trim_start_matches("g.");
@@ -519,8 +582,8 @@ fn stats_sql(group_by: GroupBy, dialect: Dialect) -> String {
                                 FROM (SELECT DISTINCT {column} AS key, repo_id
                                       FROM repo_golden_paths) d
                                 GROUP BY 1)
-                 SELECT counts.key, {null_text}, repos.repos, counts.adoptions,
-                        counts.conforming, counts.drifted, counts.unchecked
+                 SELECT counts.key, {null_text}, {null_text}, repos.repos, counts.adoptions,
+                        counts.conforming, counts.drifted, counts.unchecked, counts.excepted
                  FROM counts JOIN repos ON counts.key IS NOT DISTINCT FROM repos.key"
             )
         }
@@ -531,7 +594,7 @@ fn stats_sql(group_by: GroupBy, dialect: Dialect) -> String {
 const FLEET_SQL: &str = "SELECT (SELECT count(*) FROM repos),
         (SELECT count(DISTINCT repo_id) FROM repo_golden_paths)";
 
-/// The query behind [`set_lagging`]: adoptions per stats key, golden path and version.
+/// The query behind [`set_lagging`]: adoptions per stats key, catalog, golden path and version.
 fn versions_by_key_sql(group_by: GroupBy) -> String {
     let key = match group_by {
         GroupBy::GoldenPath => "golden_path",
@@ -539,23 +602,29 @@ fn versions_by_key_sql(group_by: GroupBy) -> String {
         GroupBy::Team => "team",
         GroupBy::Train => "train",
     };
-    format!("SELECT {key}, golden_path, version, count(*) FROM repo_golden_paths GROUP BY 1, 2, 3")
+    format!(
+        "SELECT {key}, catalog, golden_path, version, count(*) FROM repo_golden_paths GROUP BY 1, 2, 3, 4"
+    )
 }
 
-/// Counts each group's `lagging` (0 as the stats query leaves it) the way the dashboard's "Behind the newest" counts: adoptions on
-/// a version older than the newest the registry knows for their golden path (the newest adopted
-/// or reported by a catalog; see [`golden_path_summaries`]). `rows` are
-/// [`versions_by_key_sql`]'s.
+/// One row of [`versions_by_key_sql`]: key, catalog, golden path, version, adoptions.
+type VersionsByKey = (Option<String>, Option<String>, String, String, u64);
+
+/// Counts each group's `lagging` (0 as the stats query leaves it) the way the dashboard's
+/// "Behind the newest" counts: adoptions on a version older than the newest the registry knows
+/// for their golden path in their catalog (the newest adopted or reported by that catalog; see
+/// [`golden_path_summaries`]). `rows` are [`versions_by_key_sql`]'s.
 fn set_lagging(
     group_by: GroupBy,
     groups: &mut [GroupStats],
-    rows: Vec<(Option<String>, String, String, u64)>,
+    rows: Vec<VersionsByKey>,
     summaries: &[GoldenPathSummary],
 ) {
-    for (key, golden_path, version, count) in rows {
+    let is_per_catalog = matches!(group_by, GroupBy::GoldenPath | GroupBy::Version);
+    for (key, catalog, golden_path, version, count) in rows {
         let latest = summaries
             .iter()
-            .find(|s| s.name == golden_path)
+            .find(|s| s.name == golden_path && s.catalog == catalog)
             .and_then(|s| s.latest.as_ref());
         let is_behind = match (semver::Version::parse(&version), latest) {
             (Ok(version), Some(latest)) => version < *latest,
@@ -565,10 +634,11 @@ fn set_lagging(
             continue;
         }
         let group_golden_path = (group_by == GroupBy::Version).then_some(&golden_path);
-        if let Some(group) = groups
-            .iter_mut()
-            .find(|g| g.key == key && g.golden_path.as_ref() == group_golden_path)
-        {
+        if let Some(group) = groups.iter_mut().find(|g| {
+            g.key == key
+                && g.golden_path.as_ref() == group_golden_path
+                && (!is_per_catalog || g.catalog == catalog)
+        }) {
             group.lagging += count;
         }
     }
@@ -592,6 +662,7 @@ fn sort_groups(group_by: GroupBy, groups: &mut [GroupStats]) {
                 }
                 (Some(x), Some(y)) => x.cmp(y),
             })
+            .then_with(|| by_catalog(a.catalog.as_deref(), b.catalog.as_deref()))
     });
 }
 

@@ -22,11 +22,12 @@ use uuid::Uuid;
 
 use super::changes::{Changes, Labels, Stamp};
 use super::{
-    Dialect, FLEET_SQL, Ingested, Migration, Removal, STATE_EVENTS_SQL, Store, StoreError,
-    actor_columns, admin_entry, check_schema_version, check_token_name, daily_series, daily_window,
-    golden_path_summaries, is_logged, is_token_shaped, new_token, parse_action, parse_actor,
-    parse_scopes, parse_version, resolve_repo, scopes_text, set_lagging, sort_groups, stats_sql,
-    stored_time, token_hash, validate_batch, versions_by_key_sql,
+    Dialect, FLEET_SQL, Ingested, Migration, REPORTED_LATEST_SQL, Removal, STATE_EVENTS_SQL, Store,
+    StoreError, VERSION_COUNTS_SQL, actor_columns, admin_entry, check_schema_version,
+    check_token_name, daily_series, daily_window, golden_path_summaries, is_logged,
+    is_token_shaped, new_token, parse_action, parse_actor, parse_scopes, parse_version,
+    prepare_batch, resolve_repo, scopes_text, set_lagging, sort_groups, stats_sql, stored_time,
+    token_hash, versions_by_key_sql,
 };
 use crate::model::{
     Actor, AdminAction, AdminLogEntry, AuditStatus, Batch, ConformanceSource, CreatedToken,
@@ -137,6 +138,39 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 4,
+        name: "excepted files in conformance",
+        // Managed files tailored by recorded exceptions (or kept by choice): the golden path
+        // conforms with exceptions. Absent from older clients' events: 0.
+        statements: &[
+            "ALTER TABLE conformance ADD COLUMN excepted_files bigint NOT NULL DEFAULT 0",
+        ],
+    },
+    Migration {
+        version: 5,
+        name: "golden paths keyed by catalog and name",
+        statements: &[
+            // The catalog of a repo's golden path, from the newest event that names one
+            // (catalog_at, catalog_by); NULL: unknown. The catalog a conformance named; NULL
+            // (older clients): its golden path's.
+            "ALTER TABLE repo_golden_paths
+                 ADD COLUMN catalog text,
+                 ADD COLUMN catalog_at timestamptz,
+                 ADD COLUMN catalog_by uuid",
+            "ALTER TABLE conformance ADD COLUMN catalog text",
+            // Every adoption stored so far named its catalog: the newest one's is the row's.
+            "UPDATE repo_golden_paths g
+             SET catalog = a.catalog, catalog_at = a.occurred_at, catalog_by = a.id
+             FROM (SELECT DISTINCT ON (repo_id, body->>'golden_path')
+                          repo_id, body->>'golden_path' AS golden_path,
+                          body->>'catalog' AS catalog, occurred_at, id
+                   FROM events
+                   WHERE kind = 'adoption'
+                   ORDER BY repo_id, body->>'golden_path', occurred_at DESC, id DESC) a
+             WHERE g.repo_id = a.repo_id AND g.golden_path = a.golden_path",
+        ],
+    },
+    Migration {
+        version: 6,
         name: "the admin log: repo deletions and prunes",
         // Who removed what, and how much. Never pruned; names repos by id only.
         statements: &["CREATE TABLE admin_log (
@@ -231,7 +265,7 @@ impl Store for PostgresStore {
     }
 
     fn ingest_counted(&self, batch: &Batch) -> Result<Ingested, StoreError> {
-        validate_batch(batch)?;
+        let batch = &*prepare_batch(batch)?;
         if batch.events.is_empty() {
             return Ok(Ingested::default());
         }
@@ -264,7 +298,8 @@ impl Store for PostgresStore {
                     g.golden_path, g.version, g.team, g.train, g.adopted_at, g.updated_at,
                     r.audit_status,
                     c.version, c.conforming, c.drifted_files, c.missing_files, c.edited_files,
-                    c.lag, c.latest, c.source, c.checked_at, c.conflicted_files
+                    c.lag, c.latest, c.source, c.checked_at, c.conflicted_files, g.catalog,
+                    c.excepted_files
              FROM repo_golden_paths g
              JOIN repos r ON r.repo_id = g.repo_id
              LEFT JOIN conformance c ON c.repo_id = g.repo_id AND c.golden_path = g.golden_path
@@ -277,28 +312,25 @@ impl Store for PostgresStore {
     fn golden_paths(&self) -> Result<Vec<GoldenPathSummary>, StoreError> {
         let mut client = self.client();
         let counts = client
-            .query(
-                "SELECT golden_path, version, count(*)
-                 FROM repo_golden_paths
-                 GROUP BY golden_path, version",
-                &[],
-            )?
+            .query(VERSION_COUNTS_SQL, &[])?
             .iter()
             .map(|row| {
                 Ok((
-                    row.try_get(0)?,
-                    parse_version(row.try_get(1)?)?,
-                    count(row, 2)?,
+                    (row.try_get(0)?, row.try_get(1)?),
+                    parse_version(row.try_get(2)?)?,
+                    count(row, 3)?,
                 ))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         let latest = client
-            .query(
-                "SELECT DISTINCT golden_path, latest FROM conformance WHERE latest IS NOT NULL",
-                &[],
-            )?
+            .query(REPORTED_LATEST_SQL, &[])?
             .iter()
-            .map(|row| Ok((row.try_get(0)?, parse_version(row.try_get(1)?)?)))
+            .map(|row| {
+                Ok((
+                    (row.try_get(0)?, row.try_get(1)?),
+                    parse_version(row.try_get(2)?)?,
+                ))
+            })
             .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(golden_path_summaries(counts, latest))
     }
@@ -313,11 +345,13 @@ impl Store for PostgresStore {
                 Ok(GroupStats {
                     key: row.try_get(0)?,
                     golden_path: row.try_get(1)?,
-                    repos: count(row, 2)?,
-                    adoptions: count(row, 3)?,
-                    conforming: count(row, 4)?,
-                    drifted: count(row, 5)?,
-                    unchecked: count(row, 6)?,
+                    catalog: row.try_get(2)?,
+                    repos: count(row, 3)?,
+                    adoptions: count(row, 4)?,
+                    conforming: count(row, 5)?,
+                    drifted: count(row, 6)?,
+                    unchecked: count(row, 7)?,
+                    excepted: count(row, 8)?,
                     lagging: 0,
                 })
             })
@@ -331,7 +365,8 @@ impl Store for PostgresStore {
                     row.try_get(0)?,
                     row.try_get(1)?,
                     row.try_get(2)?,
-                    count(row, 3)?,
+                    row.try_get(3)?,
+                    count(row, 4)?,
                 ))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -712,6 +747,28 @@ fn apply(tx: &mut Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreErr
         )?;
     }
 
+    let catalogued: Vec<(&(&str, &str), Stamp, &str)> = changes
+        .golden_paths
+        .iter()
+        .filter_map(|(key, c)| c.catalog.map(|(stamp, catalog)| (key, stamp, catalog)))
+        .collect();
+    if !catalogued.is_empty() {
+        let repo_ids: Vec<&str> = catalogued.iter().map(|((id, _), _, _)| *id).collect();
+        let names: Vec<&str> = catalogued.iter().map(|((_, gp), _, _)| *gp).collect();
+        let catalogs: Vec<&str> = catalogued.iter().map(|(_, _, c)| *c).collect();
+        let times: Vec<Timestamp> = catalogued.iter().map(|(_, s, _)| s.at).collect();
+        let event_ids: Vec<Uuid> = catalogued.iter().map(|(_, s, _)| s.id).collect();
+        tx.execute(
+            "UPDATE repo_golden_paths g
+             SET catalog = l.catalog, catalog_at = l.at, catalog_by = l.id
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::uuid[])
+                  AS l (repo_id, golden_path, catalog, at, id)
+             WHERE g.repo_id = l.repo_id AND g.golden_path = l.golden_path
+               AND (g.catalog_at IS NULL OR (g.catalog_at, g.catalog_by) < (l.at, l.id))",
+            &[&repo_ids, &names, &catalogs, &times, &event_ids],
+        )?;
+    }
+
     let labelled: Vec<(&(&str, &str), Stamp, Labels<'_>)> = changes
         .golden_paths
         .iter()
@@ -747,20 +804,23 @@ fn apply(tx: &mut Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreErr
         let missing: Vec<i64> = facts().map(|f| i64::from(f.missing_files)).collect();
         let edited: Vec<i64> = facts().map(|f| i64::from(f.edited_files)).collect();
         let conflicted: Vec<i64> = facts().map(|f| i64::from(f.conflicted_files)).collect();
+        let excepted: Vec<i64> = facts().map(|f| i64::from(f.excepted_files)).collect();
         let lags: Vec<Option<&str>> = facts().map(|f| f.lag.map(Lag::as_str)).collect();
         let latest: Vec<Option<&str>> = facts().map(|f| f.latest.as_deref()).collect();
         let sources: Vec<&str> = facts().map(|f| f.source.as_str()).collect();
+        let catalogs: Vec<Option<&str>> = facts().map(|f| f.catalog).collect();
         let stamps = changes.conformance.values().map(|(stamp, _)| stamp);
         let times: Vec<Timestamp> = stamps.clone().map(|s| s.at).collect();
         let event_ids: Vec<Uuid> = stamps.map(|s| s.id).collect();
         tx.execute(
             "INSERT INTO conformance AS c
                  (repo_id, golden_path, version, conforming, drifted_files, missing_files,
-                  edited_files, lag, latest, source, checked_at, event_id, conflicted_files)
+                  edited_files, lag, latest, source, checked_at, event_id, conflicted_files,
+                  catalog, excepted_files)
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[],
                                   $5::bigint[], $6::bigint[], $7::bigint[], $8::text[],
                                   $9::text[], $10::text[], $11::timestamptz[], $12::uuid[],
-                                  $13::bigint[])
+                                  $13::bigint[], $14::text[], $15::bigint[])
              ON CONFLICT (repo_id, golden_path) DO UPDATE SET
                  version = excluded.version,
                  conforming = excluded.conforming,
@@ -768,6 +828,8 @@ fn apply(tx: &mut Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreErr
                  missing_files = excluded.missing_files,
                  edited_files = excluded.edited_files,
                  conflicted_files = excluded.conflicted_files,
+                 excepted_files = excluded.excepted_files,
+                 catalog = excluded.catalog,
                  lag = excluded.lag,
                  latest = excluded.latest,
                  source = excluded.source,
@@ -788,6 +850,8 @@ fn apply(tx: &mut Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreErr
                 &times,
                 &event_ids,
                 &conflicted,
+                &catalogs,
+                &excepted,
             ],
         )?;
     }
@@ -814,6 +878,7 @@ fn repo_row(row: &Row) -> Result<RepoRecord, StoreError> {
                 missing_files: file_count(row, 14)?,
                 edited_files: file_count(row, 15)?,
                 conflicted_files: file_count(row, 20)?,
+                excepted_files: file_count(row, 22)?,
                 lag,
                 latest: row
                     .try_get::<_, Option<&str>>(17)?
@@ -833,6 +898,7 @@ fn repo_row(row: &Row) -> Result<RepoRecord, StoreError> {
             path: row.try_get(3)?,
         },
         golden_path: row.try_get(4)?,
+        catalog: row.try_get(21)?,
         version: parse_version(row.try_get(5)?)?,
         team: row.try_get(6)?,
         train: row.try_get(7)?,

@@ -19,11 +19,12 @@ use rusqlite::{Connection, OptionalExtension as _, Row, Transaction, Transaction
 
 use super::changes::Changes;
 use super::{
-    Dialect, FLEET_SQL, Ingested, Migration, Removal, STATE_EVENTS_SQL, Store, StoreError,
-    actor_columns, admin_entry, check_schema_version, check_token_name, daily_series, daily_window,
-    golden_path_summaries, is_logged, is_token_shaped, new_token, parse_action, parse_actor,
-    parse_scopes, parse_version, resolve_repo, scopes_text, set_lagging, sort_groups, stats_sql,
-    stored_time, token_hash, validate_batch, versions_by_key_sql,
+    Dialect, FLEET_SQL, Ingested, Migration, REPORTED_LATEST_SQL, Removal, STATE_EVENTS_SQL, Store,
+    StoreError, VERSION_COUNTS_SQL, actor_columns, admin_entry, check_schema_version,
+    check_token_name, daily_series, daily_window, golden_path_summaries, is_logged,
+    is_token_shaped, new_token, parse_action, parse_actor, parse_scopes, parse_version,
+    prepare_batch, resolve_repo, scopes_text, set_lagging, sort_groups, stats_sql, stored_time,
+    token_hash, versions_by_key_sql,
 };
 use crate::model::{
     Actor, AdminAction, AdminLogEntry, AuditStatus, Batch, ConformanceSource, CreatedToken,
@@ -120,6 +121,38 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 3,
+        name: "excepted files in conformance",
+        // Managed files tailored by recorded exceptions (or kept by choice): the golden path
+        // conforms with exceptions. Absent from older clients' events: 0.
+        statements: &[
+            "ALTER TABLE conformance ADD COLUMN excepted_files INTEGER NOT NULL DEFAULT 0",
+        ],
+    },
+    Migration {
+        version: 4,
+        name: "golden paths keyed by catalog and name",
+        statements: &[
+            // The catalog of a repo's golden path, from the newest event that names one
+            // (catalog_at, catalog_by); NULL: unknown.
+            "ALTER TABLE repo_golden_paths ADD COLUMN catalog TEXT",
+            "ALTER TABLE repo_golden_paths ADD COLUMN catalog_at TEXT",
+            "ALTER TABLE repo_golden_paths ADD COLUMN catalog_by TEXT",
+            // The catalog a conformance named; NULL (older clients): its golden path's.
+            "ALTER TABLE conformance ADD COLUMN catalog TEXT",
+            // Every adoption stored so far named its catalog: the newest one's is the row's.
+            "UPDATE repo_golden_paths SET (catalog, catalog_at, catalog_by) = (
+                SELECT json_extract(e.body, '$.catalog'), e.occurred_at, e.id
+                FROM events e
+                WHERE e.repo_id = repo_golden_paths.repo_id
+                  AND e.kind = 'adoption'
+                  AND json_extract(e.body, '$.golden_path') = repo_golden_paths.golden_path
+                ORDER BY e.occurred_at DESC, e.id DESC
+                LIMIT 1
+            )",
+        ],
+    },
+    Migration {
+        version: 5,
         name: "the admin log: repo deletions and prunes",
         // Who removed what, and how much. Never pruned; names repos by id only.
         statements: &["CREATE TABLE admin_log (
@@ -231,7 +264,7 @@ impl Store for SqliteStore {
     }
 
     fn ingest_counted(&self, batch: &Batch) -> Result<Ingested, StoreError> {
-        validate_batch(batch)?;
+        let batch = &*prepare_batch(batch)?;
         let mut conn = self.conn();
         // IMMEDIATE takes the write lock first, so another process's writer waits (busy
         // timeout) rather than failing to upgrade its read lock half-way.
@@ -259,7 +292,8 @@ impl Store for SqliteStore {
                     g.golden_path, g.version, g.team, g.train, g.adopted_at, g.updated_at,
                     r.audit_status,
                     c.version, c.conforming, c.drifted_files, c.missing_files, c.edited_files,
-                    c.lag, c.latest, c.source, c.checked_at, c.conflicted_files
+                    c.lag, c.latest, c.source, c.checked_at, c.conflicted_files, g.catalog,
+                    c.excepted_files
              FROM repo_golden_paths g
              JOIN repos r ON r.repo_id = g.repo_id
              LEFT JOIN conformance c ON c.repo_id = g.repo_id AND c.golden_path = g.golden_path
@@ -272,24 +306,22 @@ impl Store for SqliteStore {
     fn golden_paths(&self) -> Result<Vec<GoldenPathSummary>, StoreError> {
         let conn = self.conn();
         let mut counts = Vec::new();
-        let mut statement = conn.prepare(
-            "SELECT golden_path, version, count(*)
-             FROM repo_golden_paths
-             GROUP BY golden_path, version",
-        )?;
+        let mut statement = conn.prepare(VERSION_COUNTS_SQL)?;
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
-            let version: String = row.get(1)?;
-            counts.push((row.get(0)?, parse_version(&version)?, count(row, 2)?));
+            let version: String = row.get(2)?;
+            counts.push((
+                (row.get(0)?, row.get(1)?),
+                parse_version(&version)?,
+                count(row, 3)?,
+            ));
         }
         let mut latest = Vec::new();
-        let mut statement = conn.prepare(
-            "SELECT DISTINCT golden_path, latest FROM conformance WHERE latest IS NOT NULL",
-        )?;
+        let mut statement = conn.prepare(REPORTED_LATEST_SQL)?;
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
-            let version: String = row.get(1)?;
-            latest.push((row.get(0)?, parse_version(&version)?));
+            let version: String = row.get(2)?;
+            latest.push(((row.get(0)?, row.get(1)?), parse_version(&version)?));
         }
         Ok(golden_path_summaries(counts, latest))
     }
@@ -304,11 +336,13 @@ impl Store for SqliteStore {
             groups.push(GroupStats {
                 key: row.get(0)?,
                 golden_path: row.get(1)?,
-                repos: count(row, 2)?,
-                adoptions: count(row, 3)?,
-                conforming: count(row, 4)?,
-                drifted: count(row, 5)?,
-                unchecked: count(row, 6)?,
+                catalog: row.get(2)?,
+                repos: count(row, 3)?,
+                adoptions: count(row, 4)?,
+                conforming: count(row, 5)?,
+                drifted: count(row, 6)?,
+                unchecked: count(row, 7)?,
+                excepted: count(row, 8)?,
                 lagging: 0,
             });
         }
@@ -318,7 +352,13 @@ impl Store for SqliteStore {
         let mut statement = conn.prepare(&versions_by_key_sql(group_by))?;
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
-            versions.push((row.get(0)?, row.get(1)?, row.get(2)?, count(row, 3)?));
+            versions.push((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                count(row, 4)?,
+            ));
         }
         drop(rows);
         drop(statement);
@@ -670,6 +710,21 @@ fn apply(tx: &Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreError> 
              WHERE repo_id = ?1 AND golden_path = ?2 AND ?3 < adopted_at",
         )?
         .execute((repo_id, golden_path, time_text(change.adopted_at)))?;
+        if let Some((stamp, catalog)) = change.catalog {
+            tx.prepare_cached(
+                "UPDATE repo_golden_paths
+                 SET catalog = ?3, catalog_at = ?4, catalog_by = ?5
+                 WHERE repo_id = ?1 AND golden_path = ?2
+                   AND (catalog_at IS NULL OR (catalog_at, catalog_by) < (?4, ?5))",
+            )?
+            .execute((
+                repo_id,
+                golden_path,
+                catalog,
+                time_text(stamp.at),
+                stamp.id.to_string(),
+            ))?;
+        }
         if let Some((stamp, labels)) = change.labels {
             tx.prepare_cached(
                 "UPDATE repo_golden_paths
@@ -692,8 +747,9 @@ fn apply(tx: &Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreError> 
         tx.prepare_cached(
             "INSERT INTO conformance AS c
                  (repo_id, golden_path, version, conforming, drifted_files, missing_files,
-                  edited_files, lag, latest, source, checked_at, event_id, conflicted_files)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                  edited_files, lag, latest, source, checked_at, event_id, conflicted_files,
+                  catalog, excepted_files)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
              ON CONFLICT (repo_id, golden_path) DO UPDATE SET
                  version = excluded.version,
                  conforming = excluded.conforming,
@@ -701,6 +757,8 @@ fn apply(tx: &Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreError> 
                  missing_files = excluded.missing_files,
                  edited_files = excluded.edited_files,
                  conflicted_files = excluded.conflicted_files,
+                 excepted_files = excluded.excepted_files,
+                 catalog = excluded.catalog,
                  lag = excluded.lag,
                  latest = excluded.latest,
                  source = excluded.source,
@@ -722,6 +780,8 @@ fn apply(tx: &Transaction<'_>, changes: &Changes<'_>) -> Result<(), StoreError> 
             time_text(stamp.at),
             stamp.id.to_string(),
             fact.conflicted_files,
+            fact.catalog,
+            fact.excepted_files,
         ])?;
     }
     Ok(())
@@ -748,6 +808,7 @@ fn repo_row(row: &Row<'_>) -> Result<RepoRecord, StoreError> {
                 missing_files: row.get(14)?,
                 edited_files: row.get(15)?,
                 conflicted_files: row.get(20)?,
+                excepted_files: row.get(22)?,
                 lag,
                 latest: row
                     .get::<_, Option<String>>(17)?
@@ -768,6 +829,7 @@ fn repo_row(row: &Row<'_>) -> Result<RepoRecord, StoreError> {
             path: row.get(3)?,
         },
         golden_path: row.get(4)?,
+        catalog: row.get(21)?,
         version: parse_version(&version)?,
         team: row.get(6)?,
         train: row.get(7)?,

@@ -147,6 +147,7 @@ mod tests {
                 golden_paths: vec![RepoGoldenPath {
                     name: "rust-service".into(),
                     version: format!("1.{}.0", i % 12),
+                    catalog: Some("builtin".into()),
                     latest: Some("1.11.0".into()),
                     lag: Some(Lag::between(
                         &semver::Version::new(1, (i % 12) as u64, 0),
