@@ -172,6 +172,7 @@ fn event(n: u64, now: Timestamp) -> Event {
             missing_files: 0,
             edited_files: (e >> 16) as u32 % 3,
             conflicted_files: 0,
+            excepted_files: 0,
             lag: Some(lag),
             latest: Some(latest),
             catalog: Some("builtin".into()),
