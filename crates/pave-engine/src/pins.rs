@@ -811,8 +811,10 @@ fn terraform_providers(text: &str) -> Vec<Found> {
             let eq = i + eq;
             let name = block[..eq].trim_end();
             let name_start = name
-                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-                .map_or(0, |p| p + 1);
+                .char_indices()
+                .rev()
+                .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+                .map_or(0, |(p, c)| p + c.len_utf8());
             let name = &name[name_start..];
             let value = block[eq + 1..].trim_start();
             let value_at = block.len() - value.len();
@@ -1077,6 +1079,10 @@ mod tests {
         );
         let required = VERSIONS_TF.replace(">= 1.6.0", ">= 1.7.0");
         assert_eq!(moves(VERSIONS_TF, &required, &pins), None);
+        // A name ending in a character of several bytes is cut at a character boundary (and is
+        // not a provider's local name, which is ASCII).
+        let odd = "required_providers {\n  é= { version = \"1.0\" }\n}\n";
+        assert!(values(odd, &pins).is_empty());
     }
 
     #[test]
@@ -1177,6 +1183,27 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "- uses: actions/checkout@v5\n- uses: actions/cache@v3\n"
         );
+    }
+
+    proptest::proptest! {
+        /// Whatever a repo's file holds, finding pins never panics, and a text judged against
+        /// its own record has no moved pins.
+        #[test]
+        fn any_text_is_searched_without_panic(
+            text in "(uses: |FROM |image: |services:\n  - |required_providers \\{|version = \"|[a-z/:@#.{}=\"\n -]|é|…|\\d){0,60}"
+        ) {
+            let all = vec![
+                Pin { kind: PinKind::GithubAction, pattern: None },
+                Pin { kind: PinKind::GitlabCiImage, pattern: None },
+                Pin { kind: PinKind::DockerfileFrom, pattern: None },
+                Pin { kind: PinKind::TerraformProvider, pattern: None },
+                Pin { kind: PinKind::Regex, pattern: Some("v(?P<version>[0-9.]+)".into()) },
+            ];
+            if let Some(record) = record(text.as_bytes(), &all) {
+                proptest::prop_assert_eq!(judge(&record, text.as_bytes()), Some(Vec::new()));
+            }
+            let _ = moved_forward(text.as_bytes(), text.as_bytes(), &all);
+        }
     }
 
     #[test]
