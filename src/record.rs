@@ -28,7 +28,14 @@ pub fn repo_ref(root: &Path) -> RepoRef {
         .unwrap_or_else(|| path.display().to_string());
     RepoRef {
         name: bounded(name, MAX_NAME_LEN),
-        url: pave_engine::git::origin_url(&path).map(|u| bounded(u, MAX_LOCATION_LEN)),
+        // A remote's credentials (`https://token@…`, GitLab CI's job token) never leave the
+        // machine: the registry serves repo URLs to its readers.
+        url: pave_engine::git::origin_url(&path).map(|u| {
+            bounded(
+                pave_model::catalog_id::without_credentials(&u),
+                MAX_LOCATION_LEN,
+            )
+        }),
         path: Some(bounded(path.display().to_string(), MAX_LOCATION_LEN)),
     }
 }
@@ -136,9 +143,21 @@ pub fn audit(repo: &RepoAudit) -> Event {
         .filter(|n| !n.is_empty())
         .unwrap_or(location)
         .to_owned();
+    // A repo found in a folder is known by its origin too, as its own commands report it, so
+    // the registry keeps one URL for it (and an SRE can delete it by that URL).
+    let url = if is_url {
+        Some(location.to_owned())
+    } else {
+        pave_engine::git::origin_url(Path::new(location))
+    };
     let repo_ref = RepoRef {
         name: bounded(name, MAX_NAME_LEN),
-        url: is_url.then(|| bounded(location.to_owned(), MAX_LOCATION_LEN)),
+        url: url.map(|u| {
+            bounded(
+                pave_model::catalog_id::without_credentials(&u),
+                MAX_LOCATION_LEN,
+            )
+        }),
         path: (!is_url).then(|| bounded(location.to_owned(), MAX_LOCATION_LEN)),
     };
     let repo_id = repo

@@ -552,10 +552,31 @@ impl LockCatalogs {
             golden_path: golden_path.to_owned(),
             why: e.to_string(),
         })?;
+        // A catalog at a URL is cloned when this machine has none yet (CI), fetched when stale.
+        let sync = |choice: &CatalogChoice| -> Result<(), SettingsError> {
+            if let CatalogKind::Git(git) = &choice.kind {
+                git.sync(FetchPolicy::IfStale, SystemTime::now())
+                    .map_err(|e| SettingsError::LockCatalog {
+                        catalog: recorded.to_owned(),
+                        golden_path: golden_path.to_owned(),
+                        why: match e {
+                            CatalogError::Unreachable { why, .. } => {
+                                format!("no cached clone, and {why}")
+                            }
+                            other => other.to_string(),
+                        },
+                    })?;
+            }
+            Ok(())
+        };
         let choice = match &id {
             CatalogId::Builtin => CatalogChoice::builtin(),
             CatalogId::Name(name) => match self.config.catalog_named(name)? {
-                Some(named) => CatalogChoice::from_named(&named, &self.config)?,
+                Some(named) => {
+                    let choice = CatalogChoice::from_named(&named, &self.config)?;
+                    sync(&choice)?;
+                    choice
+                }
                 None => {
                     return Err(SettingsError::UnknownCatalogName {
                         name: name.clone(),
@@ -569,19 +590,7 @@ impl LockCatalogs {
                     Some(choice) => choice,
                     None => git_choice(GitLocation::Remote(url.clone()))?,
                 };
-                if let CatalogKind::Git(git) = &choice.kind {
-                    git.sync(FetchPolicy::IfStale, SystemTime::now())
-                        .map_err(|e| SettingsError::LockCatalog {
-                            catalog: recorded.to_owned(),
-                            golden_path: golden_path.to_owned(),
-                            why: match e {
-                                CatalogError::Unreachable { why, .. } => {
-                                    format!("no cached clone, and {why}")
-                                }
-                                other => other.to_string(),
-                            },
-                        })?;
-                }
+                sync(&choice)?;
                 CatalogChoice {
                     kind: choice.kind,
                     identity: id.redacted(),

@@ -588,3 +588,31 @@ fn an_https_catalog_is_fetched_by_the_users_own_git() {
         .stderr(predicate::str::contains("GIT_ASKPASS"));
     assert_eq!(snapshot(&app), before, "nothing was written");
 }
+
+/// CI maps the lock's catalog name to the catalog's URL, on a machine that has never seen it:
+/// the catalog is cloned, so check sees the version lag and upgrade works (found by a trial).
+#[test]
+fn a_name_mapped_to_a_url_is_cloned_on_a_fresh_machine() {
+    let catalog = one(&["1.0.0"]);
+    let laptop = Machine::new();
+    laptop.name_catalog("platform", catalog.path());
+    let tmp = tempfile::tempdir().unwrap();
+    let app = tmp.path().join("app");
+    laptop
+        .new_repo("demo@1.0.0", &app, &["--catalog", "platform"])
+        .assert()
+        .success();
+    assert!(lock_of(&app).contains("catalog: platform\n"));
+
+    let ci = Machine::new();
+    ci.config(&format!(
+        "[catalogs]\nplatform = \"file://{}\"\n",
+        catalog.path().display()
+    ));
+    ci.run("check", &app, &[])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("version: 1.0.0 is the newest"))
+        .stdout(predicate::str::contains("lag unknown").not());
+    assert!(ci.cache().exists(), "the catalog was cloned into CI's cache");
+}

@@ -946,3 +946,43 @@ fn a_renovate_week_on_gitlab_rust_service_conforms_and_passes_the_validators() {
             "drifted (managed file edited)  .gitlab-ci.yml",
         ));
 }
+
+/// The repos that need 1.3.0 most are on 1.2.0, whose bots already bumped pins it did not
+/// declare: the upgrade judges them by 1.3.0's pins, carries the newer ones and is not refused,
+/// with or without --force (found by a trial).
+#[test]
+fn an_upgrade_from_a_version_without_pins_carries_the_bots_bumps() {
+    for force in [&[][..], &["--force"][..]] {
+        let (_tmp, dir) = target();
+        pave_new(
+            "rust-service@1.2.0",
+            &dir,
+            &["--set", "team=payments", "--set", "ci_provider=github", "--no-input"],
+        )
+        .assert()
+        .success();
+        let rendered = read(&dir, "Dockerfile");
+        dependabot_week(&dir);
+        let bumped = read(&dir, "Dockerfile");
+        assert_ne!(bumped, rendered, "the bot bumped the base image");
+        pave()
+            .args(["upgrade", "--to", "1.3.0", "-C"])
+            .arg(&dir)
+            .args(force)
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("REFUSED").not());
+        // The bot's newer image stays (1.3.0 renders the older one).
+        let from = |text: &str| {
+            text.lines()
+                .find(|l| l.starts_with("FROM rust:"))
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(from(&read(&dir, "Dockerfile")), from(&bumped), "{force:?}");
+        commit_all(&dir, "upgrade");
+        let report = check_json(&dir, &["--offline"]);
+        assert_eq!(report["conforming"], true, "{force:?}: {report}");
+        assert_eq!(state_of(&report, "Dockerfile"), "pinned", "{force:?}");
+    }
+}

@@ -1266,11 +1266,20 @@ fn credentials_in_a_catalog_url_are_never_stored(store: &dyn Store, raw: &Raw) {
         .ingest(&batch(vec![
             adopt("p1", "03-01 10:00", New, "lib-a@1.0.0", "payments/-").in_catalog(with_token),
             check("p1", "03-02 10:00", "lib-a@1.0.0", passing()).in_catalog(with_token),
+            // An older client sends the repo's origin as configured, a CI job token and all.
+            check("p2", "03-02 11:00", "lib-a@1.0.0", passing())
+                .with_url("https://gitlab-ci-token:glcbt-SECRET456@gitlab.example.com/a/p2.git"),
         ]))
         .unwrap();
     assert_eq!(store.repos().unwrap()[0].catalog.as_deref(), Some(PLATFORM));
+    let urls: Vec<Option<String>> = store.repos().unwrap().into_iter().map(|r| r.repo.url).collect();
+    assert!(
+        urls.contains(&Some("https://gitlab.example.com/a/p2.git".to_owned())),
+        "{urls:?}"
+    );
     let bodies = raw.event_bodies();
     assert!(!bodies.contains("SECRET123"), "{bodies}");
+    assert!(!bodies.contains("SECRET456"), "{bodies}");
     assert!(bodies.contains(PLATFORM), "{bodies}");
 }
 

@@ -427,7 +427,23 @@ pub fn plan(
                     && rendered.ownership == Ownership::Managed =>
             {
                 let judged = judge(p, Content::Bytes(w));
-                (judged.state == FileState::Pinned).then_some(judged.pins)
+                if judged.state == FileState::Pinned {
+                    Some(judged.pins)
+                } else if p.pins.is_none() && judged.state == FileState::Drifted {
+                    // The old version declared no pins here, the new one does (a golden path
+                    // that starts declaring what its bots update): judge the repo's file against
+                    // the old render by the new version's pins, so a bot's bumps made before
+                    // the upgrade are carried, not refused.
+                    base_bytes
+                        .and_then(|b| crate::pins::record(b, &rendered.pins))
+                        .and_then(|record| crate::pins::judge(&record, w))
+                        .filter(|changes| {
+                            !changes.is_empty()
+                                && changes.iter().all(|c| c.direction.is_accepted())
+                        })
+                } else {
+                    None
+                }
             }
             _ => None,
         };
@@ -549,6 +565,12 @@ pub fn plan(
                 // Forced over a local edit: the edit goes, the pins the repo moved forward stay
                 // where they are ahead of the new render.
                 let old_pins = base.files.get(&old_path).map_or(&[][..], |f| &f.pins[..]);
+                // An old version that declared no pins here: the new version's say what is one.
+                let old_pins = if old_pins.is_empty() {
+                    &rendered.pins[..]
+                } else {
+                    old_pins
+                };
                 let moved = match (rendered.ownership, base_bytes) {
                     (Ownership::Managed, Some(b)) => crate::pins::moved_forward(b, &w, old_pins),
                     _ => Vec::new(),

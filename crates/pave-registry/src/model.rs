@@ -280,12 +280,19 @@ impl Event {
 }
 
 impl Event {
-    /// This event without credentials in the catalogs it names (a URL's user part: a token
-    /// often travels there), when it has any to drop; `None` when it is clean as it is.
+    /// This event without credentials in the repo URL and the catalogs it names (a URL's user
+    /// part: a token often travels there, as an older client sends it), when it has any to
+    /// drop; `None` when it is clean as it is.
     pub fn without_credentials(&self) -> Option<Event> {
-        use pave_model::catalog_id::redact;
+        use pave_model::catalog_id::{redact, without_credentials};
         let is_dirty = |catalog: &str| redact(catalog) != catalog;
-        let is_dirty = match &self.kind {
+        let is_url_dirty = self
+            .repo
+            .url
+            .as_deref()
+            .is_some_and(|u| without_credentials(u) != u);
+        let is_dirty = is_url_dirty
+            || match &self.kind {
             EventKind::Adoption(adoption) => is_dirty(&adoption.catalog),
             EventKind::Conformance(check) => check.catalog.as_deref().is_some_and(is_dirty),
             EventKind::Audit(audit) => audit
@@ -297,6 +304,7 @@ impl Event {
             return None;
         }
         let mut clean = self.clone();
+        clean.repo.url = clean.repo.url.as_deref().map(without_credentials);
         match &mut clean.kind {
             EventKind::Adoption(adoption) => adoption.catalog = redact(&adoption.catalog),
             EventKind::Conformance(check) => check.catalog = check.catalog.as_deref().map(redact),
