@@ -276,6 +276,7 @@ mod tests {
             conflicted_files: vec![],
             excepted_files: vec![],
             pinned_files: vec![],
+            notes: vec![],
             lock_problems: vec![],
             error: None,
             team: Some(String::new()),

@@ -616,3 +616,36 @@ fn a_name_mapped_to_a_url_is_cloned_on_a_fresh_machine() {
         .stdout(predicate::str::contains("lag unknown").not());
     assert!(ci.cache().exists(), "the catalog was cloned into CI's cache");
 }
+
+/// An audit on a machine that cannot find a repo's catalog judges the repo from its lock, as
+/// check does: lag unknown, noted, never drift (found by a trial).
+#[test]
+fn an_audit_without_the_catalog_notes_the_unknown_lag_and_finds_no_drift() {
+    let catalog = one(&["1.0.0"]);
+    let laptop = Machine::new();
+    laptop.name_catalog("platform", catalog.path());
+    let tmp = tempfile::tempdir().unwrap();
+    let app = tmp.path().join("fleet/app");
+    laptop
+        .new_repo("demo@1.0.0", &app, &["--catalog", "platform"])
+        .assert()
+        .success();
+    let elsewhere = Machine::new();
+    let out = elsewhere
+        .pave()
+        .args(["audit", "--format", "json"])
+        .arg(tmp.path().join("fleet"))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let repo = &report["repos"][0];
+    assert_eq!(repo["status"], "conforming", "{repo}");
+    assert_eq!(repo["lock_problems"], serde_json::json!([]), "{repo}");
+    assert!(
+        repo["notes"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("version lag unknown"),
+        "{repo}"
+    );
+}

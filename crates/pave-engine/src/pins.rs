@@ -374,6 +374,11 @@ fn direction(
             if a.tag.is_some() != b.tag.is_some() || a.digest.is_some() != b.digest.is_some() {
                 return Direction::Changed;
             }
+            // A digest is what a registry prints: `sha256:` and 64 lower-case hex digits. An
+            // empty, short or other-algorithm digest is not a bot's bump.
+            if b.digest.is_some_and(|d| !is_image_digest(d)) {
+                return Direction::Changed;
+            }
             match (a.tag, b.tag) {
                 (Some(x), Some(y)) => by_version(Some(x), Some(y), a.digest != b.digest),
                 // Digest only: which is newer cannot be told.
@@ -521,6 +526,13 @@ impl<'a> Action<'a> {
 
 fn is_commit_sha(text: &str) -> bool {
     text.len() == 40 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// `sha256:` followed by 64 lower-case hex digits, as registries write an image digest.
+fn is_image_digest(digest: &str) -> bool {
+    digest
+        .strip_prefix("sha256:")
+        .is_some_and(pave_model::lock::is_sha256_hex)
 }
 
 /// An image reference's pinned part: `[:tag][@digest]`.
@@ -906,6 +918,28 @@ fn regex_pins(text: &str, regex: &regex_lite::Regex) -> Vec<Found> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_image_digest_must_be_a_registrys() {
+        let good = format!(":1.96-bookworm@sha256:{}", "a".repeat(64));
+        let from = vec![format!(":1.95-bookworm@sha256:{}", "b".repeat(64))];
+        assert_eq!(
+            direction(PinKind::DockerfileFrom, &[], &from, &[good]),
+            Direction::Forward
+        );
+        for bad in [
+            ":1.96-bookworm@sha256:".to_owned(),
+            ":1.96-bookworm@sha256:bb".to_owned(),
+            ":1.96-bookworm@md5:x".to_owned(),
+            format!(":1.96-bookworm@sha256:{}", "A".repeat(64)),
+        ] {
+            assert_eq!(
+                direction(PinKind::DockerfileFrom, &[], &from, &[bad.clone()]),
+                Direction::Changed,
+                "{bad}"
+            );
+        }
+    }
 
     fn kind(kind: PinKind) -> Vec<Pin> {
         vec![Pin {

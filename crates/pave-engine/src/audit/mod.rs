@@ -391,6 +391,7 @@ fn failed(repo: &RepoRef, why: String) -> RepoAudit {
         edited_merged_files: Vec::new(),
         conflicted_files: Vec::new(),
         excepted_files: Vec::new(),
+        notes: Vec::new(),
         pinned_files: Vec::new(),
         lock_problems: Vec::new(),
         error: Some(why),
@@ -506,7 +507,12 @@ fn audit_lock(repo: &RepoRef, reader: &Reader, lock: &Lock, catalogs: &CatalogIn
         }
         audit
             .golden_paths
-            .push(golden_path_view(entry, catalogs, &mut audit.lock_problems));
+            .push(golden_path_view(
+                entry,
+                catalogs,
+                &mut audit.lock_problems,
+                &mut audit.notes,
+            ));
     }
     let answer = |key: &str| {
         lock.golden_paths
@@ -552,6 +558,7 @@ fn golden_path_view(
     entry: &LockEntry,
     catalogs: &CatalogIndex,
     problems: &mut Vec<String>,
+    notes: &mut Vec<String>,
 ) -> RepoGoldenPath {
     let mut view = RepoGoldenPath {
         name: entry.name.clone(),
@@ -564,7 +571,9 @@ fn golden_path_view(
     };
     match catalogs.listing(&entry.catalog, &entry.name) {
         None => {}
-        Some(Err(why)) => problems.push(format!("{}: {why}", entry.name)),
+        // A catalog this machine cannot read says nothing about the repo: its lag is unknown,
+        // as `pave check` notes, and the repo is judged from its lock.
+        Some(Err(why)) => notes.push(format!("{}: {why}; version lag unknown", entry.name)),
         Some(Ok(None)) => problems.push(format!(
             "{} is not in catalog {}",
             entry.name, entry.catalog

@@ -57,6 +57,10 @@ pub struct RepoAudit {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pinned_files: Vec<String>,
     pub lock_problems: Vec<String>,
+    /// What the audit could not tell, without it counting against the repo (a catalog this
+    /// machine cannot read: version lag unknown).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Why the repo could not be read (status `error`).
     pub error: Option<String>,
     /// From the recorded answers, for breakdowns.

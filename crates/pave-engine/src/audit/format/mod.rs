@@ -161,6 +161,7 @@ mod tests {
                 edited_merged_files: Vec::new(),
                 conflicted_files: Vec::new(),
                 excepted_files: Vec::new(),
+                notes: Vec::new(),
                 pinned_files: Vec::new(),
                 lock_problems: Vec::new(),
                 error: None,
