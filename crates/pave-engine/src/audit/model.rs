@@ -139,6 +139,21 @@ pub struct AuditReport {
     pub repos: Vec<RepoAudit>,
 }
 
+/// The summary's key of a golden path: its name, or `name (catalog)` when the fleet has that name
+/// from more than one catalog.
+fn golden_path_key(
+    name: &str,
+    catalog: Option<&str>,
+    catalogs_of: &BTreeMap<&str, std::collections::BTreeSet<Option<&str>>>,
+) -> String {
+    match catalog {
+        Some(catalog) if catalogs_of.get(name).is_some_and(|c| c.len() > 1) => {
+            format!("{name} ({catalog})")
+        }
+        _ => name.to_owned(),
+    }
+}
+
 /// How many drifted files the summary lists.
 const TOP_FILES: usize = 10;
 
@@ -161,6 +176,15 @@ impl Summary {
             s.by_status.insert(status.as_str().to_owned(), 0);
         }
         let mut drifted_files: BTreeMap<&str, usize> = BTreeMap::new();
+        // The catalogs each golden-path name comes from across the fleet.
+        let mut catalogs_of: BTreeMap<&str, std::collections::BTreeSet<Option<&str>>> =
+            BTreeMap::new();
+        for gp in repos.iter().flat_map(|r| &r.golden_paths) {
+            catalogs_of
+                .entry(gp.name.as_str())
+                .or_default()
+                .insert(gp.catalog.as_deref());
+        }
         let (mut adopted, mut on_latest, mut drifted) = (0usize, 0usize, 0usize);
         for repo in repos {
             *s.by_status
@@ -190,7 +214,10 @@ impl Summary {
                 s.by_train.entry(train).or_default().add(repo.status);
             }
             for gp in &repo.golden_paths {
-                let stats = s.by_golden_path.entry(gp.name.clone()).or_default();
+                // Golden paths are told apart by catalog and name: a scratch catalog's
+                // `rust-service` is not the platform's.
+                let key = golden_path_key(&gp.name, gp.catalog.as_deref(), &catalogs_of);
+                let stats = s.by_golden_path.entry(key).or_default();
                 stats.repos += 1;
                 *stats.versions.entry(gp.version.clone()).or_default() += 1;
                 if gp.latest.is_some() {
@@ -216,5 +243,37 @@ impl Summary {
         top.truncate(TOP_FILES);
         s.top_drifted_files = top;
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo(path: &str, catalog: &str, version: &str) -> RepoAudit {
+        serde_json::from_value(serde_json::json!({
+            "path": path, "kind": "worktree", "status": "conforming",
+            "golden_paths": [{"name": "rust-service", "version": version, "catalog": catalog,
+                              "latest": version, "lag": "none", "versions_behind": 0,
+                              "days_since_release": null}],
+            "drifted_files": [], "missing_files": [], "edited_merged_files": [],
+            "lock_problems": [], "error": null, "team": null, "train": null
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn one_name_from_two_catalogs_is_two_golden_paths() {
+        let one = Summary::of(&[repo("a", "builtin", "1.3.0"), repo("b", "builtin", "1.3.0")]);
+        assert_eq!(one.by_golden_path.keys().collect::<Vec<_>>(), ["rust-service"]);
+        let two = Summary::of(&[repo("a", "builtin", "1.3.0"), repo("b", "scratch", "5.0.0")]);
+        assert_eq!(
+            two.by_golden_path.keys().collect::<Vec<_>>(),
+            ["rust-service (builtin)", "rust-service (scratch)"]
+        );
+        assert_eq!(
+            two.by_golden_path["rust-service (builtin)"].latest.as_deref(),
+            Some("1.3.0")
+        );
     }
 }
