@@ -65,7 +65,9 @@ pub enum Error {
     #[error(transparent)]
     ConflictRule(#[from] pave_engine::plan::BadConflictRule),
     /// `pave apply --force` with a `--conflict` mode that keeps or writes beside.
-    #[error("--force overwrites every conflicting file, which the --conflict keep/write-new given contradicts")]
+    #[error(
+        "--force overwrites every conflicting file, which the --conflict keep/write-new given contradicts"
+    )]
     ForceWithConflict,
     /// A file named on the command line that is not a safe path inside the repo.
     #[error("FILE: {0}")]

@@ -13,11 +13,7 @@ use crate::error::Error;
 use crate::printer::Printer;
 use crate::settings::LockCatalogs;
 
-pub fn run(
-    args: &ExceptArgs,
-    catalogs: &LockCatalogs,
-    printer: &Printer,
-) -> Result<u8, Error> {
+pub fn run(args: &ExceptArgs, catalogs: &LockCatalogs, printer: &Printer) -> Result<u8, Error> {
     let root = &args.dir;
     let mut lock = Lock::read(root)?;
     let paths = args

@@ -614,7 +614,10 @@ fn a_name_mapped_to_a_url_is_cloned_on_a_fresh_machine() {
         .success()
         .stdout(predicate::str::contains("version: 1.0.0 is the newest"))
         .stdout(predicate::str::contains("lag unknown").not());
-    assert!(ci.cache().exists(), "the catalog was cloned into CI's cache");
+    assert!(
+        ci.cache().exists(),
+        "the catalog was cloned into CI's cache"
+    );
 }
 
 /// An audit on a machine that cannot find a repo's catalog judges the repo from its lock, as

@@ -426,7 +426,14 @@ fn force_and_a_conflict_mode_are_refused_together() {
         ]);
     // `fail` is the default: saying so does not contradict --force.
     pave()
-        .args(["apply", "rust-service", "--conflict=fail", "--force", "--dry-run", "-C"])
+        .args([
+            "apply",
+            "rust-service",
+            "--conflict=fail",
+            "--force",
+            "--dry-run",
+            "-C",
+        ])
         .arg(&dir)
         .assert()
         .success();
@@ -436,8 +443,14 @@ fn force_and_a_conflict_mode_are_refused_together() {
 fn a_conflict_rule_that_is_not_a_mode_or_glob_is_refused() {
     let (_tmp, dir) = rust_service(&[]);
     for (given, expected) in [
-        ("sometimes", "--conflict `sometimes`: give a mode (fail, keep or write-new) or GLOB=MODE"),
-        ("deploy/**=maybe", "`maybe` is not a mode; use fail, keep or write-new"),
+        (
+            "sometimes",
+            "--conflict `sometimes`: give a mode (fail, keep or write-new) or GLOB=MODE",
+        ),
+        (
+            "deploy/**=maybe",
+            "`maybe` is not a mode; use fail, keep or write-new",
+        ),
         ("=keep", "the glob before `=` is empty"),
         ("deploy/[=keep", "the glob does not compile"),
     ] {

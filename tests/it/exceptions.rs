@@ -83,7 +83,9 @@ fn an_exception_is_recorded_and_shown_everywhere_as_its_own_status() {
         .assert()
         .success()
         .stdout(predicate::str::contains("with 1 exception(s)"))
-        .stdout(predicate::str::contains(format!("excepted (+1 -0): {REASON}")));
+        .stdout(predicate::str::contains(format!(
+            "excepted (+1 -0): {REASON}"
+        )));
 
     commit_all(&dir, "tailor the network policy");
     pave()
@@ -113,7 +115,9 @@ fn an_exception_is_recorded_and_shown_everywhere_as_its_own_status() {
         .arg(&dir)
         .assert()
         .success()
-        .stderr(predicate::str::contains("apart from 1 excepted or diverged file(s)"));
+        .stderr(predicate::str::contains(
+            "apart from 1 excepted or diverged file(s)",
+        ));
     pave()
         .args(["diff", "--all", "-C"])
         .arg(&dir)
@@ -126,7 +130,9 @@ fn an_exception_is_recorded_and_shown_everywhere_as_its_own_status() {
 fn a_tailoring_that_grows_after_review_is_drift_until_recorded_again() {
     let (_tmp, dir) = rust_service(&["--no-input"]);
     tailor(&dir);
-    except(&dir, &[POLICY, "--reason", REASON]).assert().success();
+    except(&dir, &[POLICY, "--reason", REASON])
+        .assert()
+        .success();
     tailor(&dir);
     pave_check(&dir, &[])
         .assert()
@@ -179,7 +185,10 @@ fn what_cannot_be_excepted_is_refused_and_the_lock_is_untouched() {
         &["src/main.rs", "--reason", REASON],
         "seeded files are the repo's own",
     );
-    refused(&["nope.txt", "--reason", REASON], "nope.txt: not in the lock");
+    refused(
+        &["nope.txt", "--reason", REASON],
+        "nope.txt: not in the lock",
+    );
     refused(&["../x", "--reason", REASON], "FILE: `../x`");
     refused(&["--drop", POLICY], "has no recorded exception to drop");
     refused(
@@ -192,7 +201,10 @@ fn what_cannot_be_excepted_is_refused_and_the_lock_is_untouched() {
         "<<<<<<< HEAD\na\n=======\nb\n>>>>>>> other-branch\n",
     ] {
         std::fs::write(dir.join(POLICY), markers).unwrap();
-        refused(&[POLICY, "--reason", REASON], "still holds conflict markers");
+        refused(
+            &[POLICY, "--reason", REASON],
+            "still holds conflict markers",
+        );
     }
 }
 
@@ -200,7 +212,9 @@ fn what_cannot_be_excepted_is_refused_and_the_lock_is_untouched() {
 fn a_hand_edited_exception_is_caught() {
     let (_tmp, dir) = rust_service(&["--no-input"]);
     tailor(&dir);
-    except(&dir, &[POLICY, "--reason", REASON]).assert().success();
+    except(&dir, &[POLICY, "--reason", REASON])
+        .assert()
+        .success();
     let lock = lock_text(&dir);
     // A reason that would inject a workflow command into a CI log.
     std::fs::write(
@@ -214,7 +228,9 @@ fn a_hand_edited_exception_is_caught() {
     pave_check(&dir, &[])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(".exception.reason: one line of text"));
+        .stderr(predicate::str::contains(
+            ".exception.reason: one line of text",
+        ));
     // A size that understates the change is a lock mismatch.
     std::fs::write(
         dir.join(".pave/lock.yaml"),
@@ -233,19 +249,32 @@ fn a_hand_edited_exception_is_caught() {
 fn apply_keeps_an_excepted_file_even_forced_and_only_drop_gives_it_up() {
     let (_tmp, dir) = rust_service(&["--no-input"]);
     tailor(&dir);
-    except(&dir, &[POLICY, "--reason", REASON]).assert().success();
+    except(&dir, &[POLICY, "--reason", REASON])
+        .assert()
+        .success();
     commit_all(&dir, "tailor");
     let tailored = std::fs::read(dir.join(POLICY)).unwrap();
     for args in [&["--no-input"][..], &["--no-input", "--force"][..]] {
         pave_apply("rust-service", &dir, args).assert().success();
-        assert_eq!(std::fs::read(dir.join(POLICY)).unwrap(), tailored, "{args:?}");
-        assert!(lock_text(&dir).contains(REASON), "the exception stays: {args:?}");
+        assert_eq!(
+            std::fs::read(dir.join(POLICY)).unwrap(),
+            tailored,
+            "{args:?}"
+        );
+        assert!(
+            lock_text(&dir).contains(REASON),
+            "the exception stays: {args:?}"
+        );
         pave_check(&dir, &[]).assert().success();
     }
     except(&dir, &["--drop", POLICY]).assert().success();
-    pave_apply("rust-service", &dir, &["--no-input", "--force", "--allow-dirty"])
-        .assert()
-        .success();
+    pave_apply(
+        "rust-service",
+        &dir,
+        &["--no-input", "--force", "--allow-dirty"],
+    )
+    .assert()
+    .success();
     assert_ne!(std::fs::read(dir.join(POLICY)).unwrap(), tailored);
     pave_check(&dir, &[])
         .assert()
@@ -265,22 +294,38 @@ fn new_answers_that_change_an_excepted_files_render_are_a_conflict_unless_kept_o
     commit_all(&dir, "tailor");
     let before = tree(&dir);
     // canary=false renders hpa.yaml differently (it scales a Deployment, not a Rollout).
-    pave_apply("rust-service", &dir, &["--no-input", "--set", "canary=false"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains(format!("CONFLICT  {HPA}")))
-        .stderr(predicate::str::contains("--conflict FILE=keep keeps your version"));
+    pave_apply(
+        "rust-service",
+        &dir,
+        &["--no-input", "--set", "canary=false"],
+    )
+    .assert()
+    .code(1)
+    .stderr(predicate::str::contains(format!("CONFLICT  {HPA}")))
+    .stderr(predicate::str::contains(
+        "--conflict FILE=keep keeps your version",
+    ));
     assert_eq!(tree(&dir), before, "nothing written");
 
     // Kept as it is: the exception stays, measured against the new render.
     pave_apply(
         "rust-service",
         &dir,
-        &["--no-input", "--set", "canary=false", "--conflict", &format!("{HPA}=keep")],
+        &[
+            "--no-input",
+            "--set",
+            "canary=false",
+            "--conflict",
+            &format!("{HPA}=keep"),
+        ],
     )
     .assert()
     .success();
-    assert!(std::fs::read_to_string(dir.join(HPA)).unwrap().ends_with("# ours\n"));
+    assert!(
+        std::fs::read_to_string(dir.join(HPA))
+            .unwrap()
+            .ends_with("# ours\n")
+    );
     pave_check(&dir, &[])
         .assert()
         .success()
@@ -296,18 +341,26 @@ fn new_answers_that_change_an_excepted_files_render_are_a_conflict_unless_kept_o
         )));
     let lock = lock_text(&dir);
     assert_eq!(lock.matches("exception:").count(), 1, "{lock}");
-    assert!(std::fs::read_to_string(dir.join(POLICY)).unwrap().ends_with("# ours\n"));
+    assert!(
+        std::fs::read_to_string(dir.join(POLICY))
+            .unwrap()
+            .ends_with("# ours\n")
+    );
 }
 
 #[test]
 fn conflict_modes_are_given_once_for_every_file() {
     let (_tmp, dir) = rust_service(&["--no-input"]);
-    pave_apply("rust-service", &dir, &["--conflict", "keep", "--conflict", "write-new"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "a second mode for every file (after `keep`)",
-        ));
+    pave_apply(
+        "rust-service",
+        &dir,
+        &["--conflict", "keep", "--conflict", "write-new"],
+    )
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains(
+        "a second mode for every file (after `keep`)",
+    ));
     pave_apply(
         "rust-service",
         &dir,

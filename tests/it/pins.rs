@@ -957,7 +957,13 @@ fn an_upgrade_from_a_version_without_pins_carries_the_bots_bumps() {
         pave_new(
             "rust-service@1.2.0",
             &dir,
-            &["--set", "team=payments", "--set", "ci_provider=github", "--no-input"],
+            &[
+                "--set",
+                "team=payments",
+                "--set",
+                "ci_provider=github",
+                "--no-input",
+            ],
         )
         .assert()
         .success();

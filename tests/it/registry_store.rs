@@ -1052,11 +1052,8 @@ fn conforming_with_exceptions_is_counted_apart(store: &dyn Store, _: &Raw) {
     let group = &store.stats(GroupBy::GoldenPath).unwrap().groups[0];
     assert_eq!((group.conforming, group.excepted), (1, 1), "{group:?}");
 
-    let mut audited = audit("a", "03-03 10:00", AuditStatus::Excepted, None).on(
-        "rust-service@1.0.0",
-        None,
-        None,
-    );
+    let mut audited =
+        audit("a", "03-03 10:00", AuditStatus::Excepted, None).on("rust-service@1.0.0", None, None);
     excepted(&mut audited, 1);
     store.ingest(&batch(vec![audited])).unwrap();
     assert_eq!(last(store), Some((true, 1)));
@@ -1272,7 +1269,12 @@ fn credentials_in_a_catalog_url_are_never_stored(store: &dyn Store, raw: &Raw) {
         ]))
         .unwrap();
     assert_eq!(store.repos().unwrap()[0].catalog.as_deref(), Some(PLATFORM));
-    let urls: Vec<Option<String>> = store.repos().unwrap().into_iter().map(|r| r.repo.url).collect();
+    let urls: Vec<Option<String>> = store
+        .repos()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.repo.url)
+        .collect();
     assert!(
         urls.contains(&Some("https://gitlab.example.com/a/p2.git".to_owned())),
         "{urls:?}"
@@ -1307,7 +1309,11 @@ fn the_catalog_migration_reads_the_stored_adoptions(store: &dyn Store, raw: &Raw
     ] {
         raw.execute(sql);
     }
-    assert_eq!(store.migrate().unwrap(), 2, "the catalog's and the admin log's");
+    assert_eq!(
+        store.migrate().unwrap(),
+        2,
+        "the catalog's and the admin log's"
+    );
     let catalogs: Vec<String> = store
         .repos()
         .unwrap()

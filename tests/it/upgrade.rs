@@ -185,9 +185,7 @@ fn an_overlapping_edit_gets_conflict_markers_and_exit_one_with_the_rest_done() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("CONFLICT  README.md"))
-        .stderr(predicate::str::contains(
-            "1 file(s) have conflicting edits",
-        ));
+        .stderr(predicate::str::contains("1 file(s) have conflicting edits"));
     assert_eq!(
         read(&dir, "README.md"),
         "# demo\n\nline a\nline b\nline c\nline d\n<<<<<<< ours\nline e (ours)\n=======\nline e (1.1)\n>>>>>>> theirs\n"
@@ -813,7 +811,13 @@ fn an_exception_is_carried_across_an_upgrade_by_a_three_way_merge() {
     )
     .unwrap();
     pave()
-        .args(["except", "config.yaml", "--reason", "ops needs the header", "-C"])
+        .args([
+            "except",
+            "config.yaml",
+            "--reason",
+            "ops needs the header",
+            "-C",
+        ])
         .arg(&dir)
         .args(["--catalog", &catalog_arg])
         .assert()
@@ -829,7 +833,9 @@ fn an_exception_is_carried_across_an_upgrade_by_a_three_way_merge() {
         .stdout(predicate::str::contains("+port: 9000"))
         .stdout(predicate::str::contains("-# tailored").not());
     // --force drops unreviewed edits, never a recorded exception.
-    upgrade(&dir, &["--to", "1.1.0", "--force"]).assert().success();
+    upgrade(&dir, &["--to", "1.1.0", "--force"])
+        .assert()
+        .success();
     // Both changes: the tailoring and 1.1.0's.
     assert_eq!(
         read(&dir, "config.yaml"),
@@ -838,7 +844,9 @@ fn an_exception_is_carried_across_an_upgrade_by_a_three_way_merge() {
     pave_check(&dir, &["--catalog", &catalog_arg])
         .assert()
         .success()
-        .stdout(predicate::str::contains("svc@1.1.0: conforms with exceptions"))
+        .stdout(predicate::str::contains(
+            "svc@1.1.0: conforms with exceptions",
+        ))
         .stdout(predicate::str::contains(
             "config.yaml (+1 -0): ops needs the header",
         ));
@@ -887,7 +895,9 @@ fn an_exception_is_carried_across_an_upgrade_by_a_three_way_merge() {
         "# tailored\nname: demo\nversion: 30\nport: 9000\n",
     )
     .unwrap();
-    pave_check(&dir, &["--catalog", &catalog_arg]).assert().code(1);
+    pave_check(&dir, &["--catalog", &catalog_arg])
+        .assert()
+        .code(1);
     pave()
         .args(["except", "config.yaml", "-C"])
         .arg(&dir)

@@ -24,7 +24,9 @@ pub fn has_conflict_markers(bytes: &[u8]) -> bool {
 pub fn has_any_conflict_markers(bytes: &[u8]) -> bool {
     let text = String::from_utf8_lossy(bytes);
     let mut lines = text.lines();
-    lines.by_ref().any(|l| l.starts_with("<<<<<<< ") || l == "<<<<<<<")
+    lines
+        .by_ref()
+        .any(|l| l.starts_with("<<<<<<< ") || l == "<<<<<<<")
         && lines.by_ref().any(|l| l == CONFLICT_SPLIT)
         && lines.any(|l| l.starts_with(">>>>>>> ") || l.contains(CONFLICT_END))
 }

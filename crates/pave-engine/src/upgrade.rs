@@ -438,8 +438,7 @@ pub fn plan(
                         .and_then(|b| crate::pins::record(b, &rendered.pins))
                         .and_then(|record| crate::pins::judge(&record, w))
                         .filter(|changes| {
-                            !changes.is_empty()
-                                && changes.iter().all(|c| c.direction.is_accepted())
+                            !changes.is_empty() && changes.iter().all(|c| c.direction.is_accepted())
                         })
                 } else {
                     None

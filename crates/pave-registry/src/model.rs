@@ -293,13 +293,13 @@ impl Event {
             .is_some_and(|u| without_credentials(u) != u);
         let is_dirty = is_url_dirty
             || match &self.kind {
-            EventKind::Adoption(adoption) => is_dirty(&adoption.catalog),
-            EventKind::Conformance(check) => check.catalog.as_deref().is_some_and(is_dirty),
-            EventKind::Audit(audit) => audit
-                .golden_paths
-                .iter()
-                .any(|g| g.catalog.as_deref().is_some_and(is_dirty)),
-        };
+                EventKind::Adoption(adoption) => is_dirty(&adoption.catalog),
+                EventKind::Conformance(check) => check.catalog.as_deref().is_some_and(is_dirty),
+                EventKind::Audit(audit) => audit
+                    .golden_paths
+                    .iter()
+                    .any(|g| g.catalog.as_deref().is_some_and(is_dirty)),
+            };
         if !is_dirty {
             return None;
         }

@@ -505,14 +505,12 @@ fn audit_lock(repo: &RepoRef, reader: &Reader, lock: &Lock, catalogs: &CatalogIn
                 FileState::Unchanged | FileState::Seeded => {}
             }
         }
-        audit
-            .golden_paths
-            .push(golden_path_view(
-                entry,
-                catalogs,
-                &mut audit.lock_problems,
-                &mut audit.notes,
-            ));
+        audit.golden_paths.push(golden_path_view(
+            entry,
+            catalogs,
+            &mut audit.lock_problems,
+            &mut audit.notes,
+        ));
     }
     let answer = |key: &str| {
         lock.golden_paths

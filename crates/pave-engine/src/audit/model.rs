@@ -265,14 +265,19 @@ mod tests {
     #[test]
     fn one_name_from_two_catalogs_is_two_golden_paths() {
         let one = Summary::of(&[repo("a", "builtin", "1.3.0"), repo("b", "builtin", "1.3.0")]);
-        assert_eq!(one.by_golden_path.keys().collect::<Vec<_>>(), ["rust-service"]);
+        assert_eq!(
+            one.by_golden_path.keys().collect::<Vec<_>>(),
+            ["rust-service"]
+        );
         let two = Summary::of(&[repo("a", "builtin", "1.3.0"), repo("b", "scratch", "5.0.0")]);
         assert_eq!(
             two.by_golden_path.keys().collect::<Vec<_>>(),
             ["rust-service (builtin)", "rust-service (scratch)"]
         );
         assert_eq!(
-            two.by_golden_path["rust-service (builtin)"].latest.as_deref(),
+            two.by_golden_path["rust-service (builtin)"]
+                .latest
+                .as_deref(),
             Some("1.3.0")
         );
     }

@@ -314,9 +314,15 @@ mod comment_tests {
 
     #[test]
     fn a_trailing_comment_is_not_part_of_the_code() {
-        assert_eq!(code_of("    assert_eq!(a, 1); // note"), "assert_eq!(a, 1);");
+        assert_eq!(
+            code_of("    assert_eq!(a, 1); // note"),
+            "assert_eq!(a, 1);"
+        );
         assert_eq!(code_of("x = 1  # why"), "x = 1");
-        assert_eq!(code_of("let url = \"http://x\";"), "let url = \"http://x\";");
+        assert_eq!(
+            code_of("let url = \"http://x\";"),
+            "let url = \"http://x\";"
+        );
     }
 
     #[test]

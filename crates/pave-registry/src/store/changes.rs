@@ -407,7 +407,7 @@ mod tests {
                     missing_files: 0,
                     edited_files: 0,
                     conflicted_files: 0,
-                excepted_files: 0,
+                    excepted_files: 0,
                     team: Some("t".into()),
                     train: None,
                 }),
