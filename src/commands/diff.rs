@@ -132,22 +132,16 @@ fn write_file_diff(out: &mut String, is_stat: bool, d: &FileDiff) {
             return;
         }
     };
-    let diff = similar::TextDiff::from_lines(old_text, new_text);
     if is_stat {
-        let (mut added, mut removed) = (0, 0);
-        for change in diff.iter_all_changes() {
-            match change.tag() {
-                similar::ChangeTag::Insert => added += 1,
-                similar::ChangeTag::Delete => removed += 1,
-                similar::ChangeTag::Equal => {}
-            }
-        }
+        // Lines added and removed, counted as an exception's size is.
+        let (added, removed) = pave_engine::except::size(old, new);
         let _ = writeln!(
             out,
             " {path} {label} | {ADDED}+{added}{ADDED:#} {REMOVED}-{removed}{REMOVED:#}"
         );
         return;
     }
+    let diff = similar::TextDiff::from_lines(old_text, new_text);
     let _ = writeln!(out, "{HEADER}diff {path} {label}{HEADER:#}");
     let unified = diff
         .unified_diff()

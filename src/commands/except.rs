@@ -22,16 +22,27 @@ pub fn run(args: &ExceptArgs, catalogs: &LockCatalogs, printer: &Printer) -> Res
         .map(|f| RepoPath::parse(f).map_err(|e| Error::BadFileArgument(e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
     let mut outcomes = Vec::new();
+    // One render per golden path, however many of its files are named.
+    let mut renders: std::collections::BTreeMap<String, pave_engine::render::Rendered> =
+        std::collections::BTreeMap::new();
     for path in &paths {
         let (next, outcome) = if args.drop {
             except::drop(root, &lock, path)?
         } else {
             // Measured against a fresh render of the version the lock records.
             let entry = except::entry_of(&lock, path)?;
-            let catalog = catalogs.open(entry)?;
-            let golden_path = load_locked(catalog.as_ref(), entry)?;
-            let rendered = render_entry(&golden_path, entry)?;
-            except::record(root, &lock, path, args.reason.as_deref(), &rendered)?
+            if !renders.contains_key(&entry.name) {
+                let catalog = catalogs.open(entry)?;
+                let golden_path = load_locked(catalog.as_ref(), entry)?;
+                renders.insert(entry.name.clone(), render_entry(&golden_path, entry)?);
+            }
+            except::record(
+                root,
+                &lock,
+                path,
+                args.reason.as_deref(),
+                &renders[&entry.name],
+            )?
         };
         lock = next;
         outcomes.push(outcome);
